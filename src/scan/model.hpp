@@ -28,7 +28,8 @@ struct FusedParam {
 };
 
 struct Export {
-  std::string name;
+  std::string name;                // unqualified: the Python name
+  std::string qualified_name;      // what generated C++ calls: "ns::inner::f", or "f" at file scope
   std::string return_type;         // whitespace-normalised; "void" when nothing is returned
   std::vector<Param> params;
   std::vector<FusedParam> fused;   // template parameters in declaration order; empty for plain functions
