@@ -1,0 +1,176 @@
+// pyx::array<T, N>: owns a C-contiguous NumPy array (one reference). Created
+// with pyx::empty / zeros / empty_like, indexed like a cview, and returned to
+// Python without a copy. Move-only: copying would touch the reference count,
+// which needs the GIL. Safe to create and destroy without the GIL (PYX_NOGIL
+// functions): it takes the GIL for the NumPy calls.
+#pragma once
+
+#include <array>
+#include <utility>
+
+#include "pyx/core.hpp"
+#include "pyx/detail/bounds.hpp"
+#include "pyx/dtype.hpp"
+#include "pyx/view.hpp"
+
+namespace pyx {
+
+template <class T, int N>
+class array {
+  static_assert(N >= 1, "cxximport: an array needs at least one dimension");
+
+ public:
+  using element_type = T;
+  using value_type = std::remove_const_t<T>;
+  static constexpr int ndim = N;
+
+  array() = default;
+  // Takes over a reference to a C-contiguous ndarray of T with N dimensions.
+  static array steal(PyObject* obj, const char* name = nullptr) {
+    array a;
+    a.obj_ = obj;
+    auto* arr = reinterpret_cast<PyArrayObject*>(obj);
+    a.data_ = static_cast<T*>(PyArray_DATA(arr));
+    for (int k = 0; k < N; ++k) a.shape_[k] = PyArray_DIM(arr, k);
+    a.name_ = name;
+    return a;
+  }
+
+  array(array&& o) noexcept : obj_(std::exchange(o.obj_, nullptr)), data_(o.data_), shape_(o.shape_), name_(o.name_) {}
+  array& operator=(array&& o) noexcept {
+    if (this != &o) {
+      reset();
+      obj_ = std::exchange(o.obj_, nullptr);
+      data_ = o.data_;
+      shape_ = o.shape_;
+      name_ = o.name_;
+    }
+    return *this;
+  }
+  array(const array&) = delete;
+  array& operator=(const array&) = delete;
+  ~array() { reset(); }
+
+  template <std::integral... I>
+    requires(sizeof...(I) == N)
+  T& operator()(I... i) const {
+    if constexpr (PYX_CHECKED_INDEXING) return at(i...);
+    const index_t idx[N] = {static_cast<index_t>(i)...};
+    index_t off = idx[0];
+    for (int k = 1; k < N; ++k) off = off * shape_[k] + idx[k];
+    return data_[off];
+  }
+
+  template <std::integral... I>
+    requires(sizeof...(I) == N)
+  T& at(I... i) const {
+    const index_t idx[N] = {static_cast<index_t>(i)...};
+    if (!detail::in_bounds(idx, shape_)) [[unlikely]]
+      return detail::out_of_bounds<T>(name_, idx, shape_);
+    index_t off = idx[0];
+    for (int k = 1; k < N; ++k) off = off * shape_[k] + idx[k];
+    return data_[off];
+  }
+
+  const std::array<index_t, N>& shape() const { return shape_; }
+  index_t shape(int k) const { return shape_[k]; }
+  index_t size() const {
+    index_t n = 1;
+    for (int k = 0; k < N; ++k) n *= shape_[k];
+    return n;
+  }
+  T* data() const { return data_; }
+  T* begin() const { return data_; }
+  T* end() const { return data_ + size(); }
+  bool valid() const { return obj_ != nullptr; }
+
+  // Views over the same memory (the array must outlive them).
+  cview<T, N> view() const {
+    std::array<index_t, N> strides{};
+    index_t s = sizeof(T);
+    for (int k = N - 1; k >= 0; --k) {
+      strides[k] = s;
+      s *= shape_[k];
+    }
+    return cview<T, N>(data_, shape_.data(), strides.data(), name_);
+  }
+  operator cview<T, N>() const { return view(); }                  // NOLINT
+  operator cview<const T, N>() const  // NOLINT
+    requires(!std::is_const_v<T>)
+  {
+    return view();
+  }
+  operator pyx::view<T, N>() const { return view(); }              // NOLINT
+  operator pyx::view<const T, N>() const  // NOLINT
+    requires(!std::is_const_v<T>)
+  {
+    return view();
+  }
+
+  PyObject* ptr() const { return obj_; }
+  // Gives up ownership: the caller now owns the reference.
+  PyObject* release() { return std::exchange(obj_, nullptr); }
+
+ private:
+  void reset() {
+    if (obj_) {
+      detail::gil_acquire gil;
+      Py_DECREF(obj_);
+      obj_ = nullptr;
+    }
+  }
+
+  PyObject* obj_ = nullptr;
+  T* data_ = nullptr;
+  std::array<index_t, N> shape_{};
+  const char* name_ = nullptr;
+};
+
+namespace detail {
+
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> new_array(const std::array<index_t, N>& shape, bool zero) {
+  static_assert(!std::is_const_v<T>, "cxximport: pyx::empty<T> needs a non-const element type");
+  for (index_t d : shape)
+    if (d < 0) throw std::invalid_argument("negative dimension in array shape");
+  gil_acquire gil;
+  npy_intp dims[N];
+  for (std::size_t k = 0; k < N; ++k) dims[k] = shape[k];
+  PyObject* obj = zero ? PyArray_ZEROS(static_cast<int>(N), dims, dtype_of<T>::typenum, 0)
+                       : PyArray_SimpleNew(static_cast<int>(N), dims, dtype_of<T>::typenum);
+  if (!obj) {
+    if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+      PyErr_Clear();
+      throw std::bad_alloc();
+    }
+    throw error_already_set();
+  }
+  return array<T, static_cast<int>(N)>::steal(obj);
+}
+
+}  // namespace detail
+
+// pyx::empty<T>(v.shape()), pyx::empty<T>(3, 4)
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> empty(const std::array<index_t, N>& shape) {
+  return detail::new_array<T>(shape, false);
+}
+template <class T, std::integral... I>
+array<T, static_cast<int>(sizeof...(I))> empty(I... dims) {
+  return detail::new_array<T>(std::array<index_t, sizeof...(I)>{static_cast<index_t>(dims)...}, false);
+}
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> zeros(const std::array<index_t, N>& shape) {
+  return detail::new_array<T>(shape, true);
+}
+template <class T, std::integral... I>
+array<T, static_cast<int>(sizeof...(I))> zeros(I... dims) {
+  return detail::new_array<T>(std::array<index_t, sizeof...(I)>{static_cast<index_t>(dims)...}, true);
+}
+// A new uninitialised array with the shape and element type of a view or array.
+template <class V>
+auto empty_like(const V& v) {
+  return empty<typename V::value_type>(v.shape());
+}
+
+}  // namespace pyx

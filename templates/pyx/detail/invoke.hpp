@@ -1,0 +1,218 @@
+// What a generated wrapper calls: argument binding (positional and keyword,
+// CPython's messages), default values, fused-type dispatch, the call with or
+// without the GIL, and C++ exceptions translated to Python exceptions.
+#pragma once
+
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "pyx/detail/bounds.hpp"
+#include "pyx/detail/cast_base.hpp"
+
+namespace pyx::detail {
+
+struct signature {
+  const char* name;
+  const char* const* params;
+  int nparams;
+  int nrequired;  // parameters before the first default
+};
+
+// Fills slots[0..nparams) with borrowed references (NULL: use the default).
+inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                 PyObject** slots) {
+  if (nargs > s.nparams) {
+    PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", s.name,
+                 s.nparams, s.nparams == 1 ? "" : "s", nargs);
+    return false;
+  }
+  for (int k = 0; k < s.nparams; ++k) slots[k] = k < nargs ? args[k] : nullptr;
+  if (kwnames) {
+    Py_ssize_t nkw = PyTuple_GET_SIZE(kwnames);
+    for (Py_ssize_t j = 0; j < nkw; ++j) {
+      PyObject* key = PyTuple_GET_ITEM(kwnames, j);
+      int found = -1;
+      for (int k = 0; k < s.nparams && found < 0; ++k)
+        if (PyUnicode_CompareWithASCIIString(key, s.params[k]) == 0) found = k;
+      if (found < 0) {
+        PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'", s.name, key);
+        return false;
+      }
+      if (slots[found]) {
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", s.name,
+                     s.params[found]);
+        return false;
+      }
+      slots[found] = args[nargs + j];
+    }
+  }
+  for (int k = 0; k < s.nrequired; ++k) {
+    if (!slots[k]) {
+      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", s.name,
+                   s.params[k], k + 1);
+      return false;
+    }
+  }
+  return true;
+}
+
+template <class F>
+struct fn_traits;
+template <class R, class... A>
+struct fn_traits<R (*)(A...)> {
+  using ret = R;
+  using args = std::tuple<A...>;
+  static constexpr std::size_t arity = sizeof...(A);
+};
+template <class R, class... A>
+struct fn_traits<R (*)(A...) noexcept> : fn_traits<R (*)(A...)> {};
+
+template <class F, std::size_t I>
+using param_t = std::tuple_element_t<I, typename fn_traits<F>::args>;
+// The type a default value of parameter I is built as.
+template <class F, std::size_t I>
+using value_t = std::remove_cvref_t<param_t<F, I>>;
+template <class P>
+using caster_for = caster<std::remove_cvref_t<P>>;
+
+struct no_default {};
+
+// By-value and rvalue parameters take the converted value by move.
+template <class P, class V>
+decltype(auto) pass(V& v) {
+  if constexpr (std::is_lvalue_reference_v<P>) return (v);
+  else return std::move(v);
+}
+
+inline PyObject* translate_exception() {
+  try {
+    throw;
+  } catch (const error_already_set&) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "unknown error");
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (const std::out_of_range& e) {
+    PyErr_SetString(PyExc_IndexError, e.what());
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::domain_error& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::overflow_error& e) {
+    PyErr_SetString(PyExc_OverflowError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "unknown C++ exception");
+  }
+  return nullptr;
+}
+
+template <class C, class D>
+bool load_arg(C& c, PyObject* slot, const D& def, const arg_ctx& ctx) {
+  if (slot) return c.load(slot, ctx);
+  if constexpr (!std::is_same_v<D, no_default>) c.value = def();
+  return true;
+}
+
+// Converts the arguments, calls Fn and converts the result.
+template <auto Fn, bool NoGil, class Defaults, std::size_t... I>
+PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults& defs,
+                      std::index_sequence<I...>) {
+  using F = decltype(Fn);
+  using R = typename fn_traits<F>::ret;
+  try {
+    std::tuple<caster_for<param_t<F, I>>...> cs;
+    bool ok = (load_arg(std::get<I>(cs), slots[I], std::get<I>(defs), arg_ctx{s.name, s.params[I]}) && ...);
+    if (!ok) return nullptr;
+    PyObject* out;
+    if constexpr (std::is_void_v<R>) {
+      {
+        gil_release g(NoGil);
+        Fn(pass<param_t<F, I>>(std::get<I>(cs).value)...);
+      }
+      out = Py_NewRef(Py_None);
+    } else {
+      std::remove_cvref_t<R> r = [&]() -> std::remove_cvref_t<R> {
+        gil_release g(NoGil);
+        return Fn(pass<param_t<F, I>>(std::get<I>(cs).value)...);
+      }();
+      out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+    }
+    std::string oob = take_deferred_error();
+    if (!oob.empty()) {
+      Py_XDECREF(out);
+      PyErr_SetString(PyExc_IndexError, oob.c_str());
+      return nullptr;
+    }
+    return out;
+  } catch (...) {
+    return translate_exception();
+  }
+}
+
+template <auto Fn, bool NoGil, class Defaults>
+PyObject* invoke(const signature& s, PyObject* const* slots, const Defaults& defs) {
+  constexpr std::size_t n = fn_traits<decltype(Fn)>::arity;
+  static_assert(std::tuple_size_v<Defaults> == n, "cxximport: defaults do not match parameters");
+  return invoke_impl<Fn, NoGil>(s, slots, defs, std::make_index_sequence<n>{});
+}
+
+// Fused dispatch: does instantiation Fn accept these arguments? Array
+// parameters must match the dtype exactly (kind and item size); with `strict`
+// scalars must also match their Python type exactly (int for integers, float
+// for floating point...), otherwise any scalar is tried.
+template <auto Fn, std::size_t... I>
+bool matches_impl(PyObject* const* slots, bool strict, std::index_sequence<I...>) {
+  using F = decltype(Fn);
+  auto one = [&](auto tag, PyObject* o) {
+    using C = typename decltype(tag)::type;
+    if (!o) return true;
+    if (C::is_array) return C::matches(o);
+    return !strict || C::matches(o);
+  };
+  return (one(std::type_identity<caster_for<param_t<F, I>>>{}, slots[I]) && ...);
+}
+
+template <auto Fn>
+bool matches(PyObject* const* slots, bool strict) {
+  constexpr std::size_t n = fn_traits<decltype(Fn)>::arity;
+  return matches_impl<Fn>(slots, strict, std::make_index_sequence<n>{});
+}
+
+// "(a: int, b: ndarray[int32, 2-D])" for the no-match message.
+template <auto Fn, std::size_t... I>
+std::string describe_impl(const signature& s, std::index_sequence<I...>) {
+  using F = decltype(Fn);
+  std::string out = std::string(s.name) + "(";
+  std::size_t k = 0;
+  ((out += (k++ ? ", " : "") + std::string(s.params[I]) + ": " + caster_for<param_t<F, I>>::describe()),
+   ...);
+  return out + ")";
+}
+
+template <auto Fn>
+std::string describe(const signature& s) {
+  constexpr std::size_t n = fn_traits<decltype(Fn)>::arity;
+  return describe_impl<Fn>(s, std::make_index_sequence<n>{});
+}
+
+// TypeError listing what was given and every accepted signature.
+template <auto... Fns>
+PyObject* no_match(const signature& s, PyObject* const* slots) {
+  std::string given;
+  for (int k = 0; k < s.nparams; ++k) {
+    if (!slots[k]) continue;
+    if (!given.empty()) given += ", ";
+    given += std::string(s.params[k]) + ": " + describe_object(slots[k]);
+  }
+  std::string accepted;
+  ((accepted += "\n  " + describe<Fns>(s)), ...);
+  PyErr_Format(PyExc_TypeError, "%s(): no signature matches the arguments (%s); accepted:%s", s.name,
+               given.c_str(), accepted.c_str());
+  return nullptr;
+}
+
+}  // namespace pyx::detail

@@ -1,0 +1,61 @@
+// pyx::object: an owning, reference-counted handle to any Python object, the
+// escape hatch for anything the typed conversions do not cover. Use it only
+// with the GIL held (not in PYX_NOGIL functions).
+#pragma once
+
+#include <utility>
+
+#include "pyx/core.hpp"
+
+namespace pyx {
+
+class object {
+ public:
+  object() = default;
+  static object borrow(PyObject* o) {
+    Py_XINCREF(o);
+    return object(o);
+  }
+  static object steal(PyObject* o) { return object(o); }
+  object(const object& o) : p_(o.p_) { Py_XINCREF(p_); }
+  object(object&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+  object& operator=(object o) noexcept {
+    std::swap(p_, o.p_);
+    return *this;
+  }
+  ~object() { Py_XDECREF(p_); }
+
+  PyObject* ptr() const { return p_; }
+  PyObject* release() { return std::exchange(p_, nullptr); }
+  explicit operator bool() const { return p_ != nullptr; }
+  bool is_none() const { return p_ == Py_None; }
+
+  // Attribute access and calls; a Python error becomes error_already_set.
+  object attr(const char* name) const { return checked(PyObject_GetAttrString(p_, name)); }
+  template <class... A>
+  object operator()(const A&... args) const {
+    PyObject* tuple = PyTuple_Pack(sizeof...(A), args.ptr()...);
+    if (!tuple) throw error_already_set();
+    PyObject* r = PyObject_Call(p_, tuple, nullptr);
+    Py_DECREF(tuple);
+    return checked(r);
+  }
+  std::string repr() const {
+    object r = checked(PyObject_Repr(p_));
+    const char* s = PyUnicode_AsUTF8(r.ptr());
+    if (!s) throw error_already_set();
+    return s;
+  }
+
+ private:
+  explicit object(PyObject* p) : p_(p) {}
+  static object checked(PyObject* r) {
+    if (!r) throw error_already_set();
+    return object(r);
+  }
+  PyObject* p_ = nullptr;
+};
+
+inline object none() { return object::borrow(Py_None); }
+
+}  // namespace pyx

@@ -1,0 +1,14 @@
+// The pyx runtime: everything a .cxxpyx file and its generated bindings use.
+// Views and arrays: pyx/view.hpp, pyx/array.hpp. Conversions: pyx/detail/cast_*.hpp.
+#pragma once
+
+#include "pyx/core.hpp"
+#include "pyx/dtype.hpp"
+#include "pyx/object.hpp"
+#include "pyx/view.hpp"
+#include "pyx/array.hpp"
+#include "pyx/detail/cast_scalar.hpp"
+#include "pyx/detail/cast_string.hpp"
+#include "pyx/detail/cast_compound.hpp"
+#include "pyx/detail/cast_array.hpp"
+#include "pyx/detail/invoke.hpp"
