@@ -1,0 +1,49 @@
+// A C++ tokenizer that is just good enough for scanning declarations: it
+// knows where comments, string/char/raw-string literals and preprocessor
+// lines begin and end, so nothing inside them is mistaken for code. It does
+// not classify keywords or evaluate anything.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cxximport::scan {
+
+enum class TokKind {
+  Ident,         // identifiers and keywords alike
+  Number,        // pp-number: "1'000u", "0x10", "2e-3f"
+  String,        // "..." / u8"..." / R"d(...)d", text kept verbatim
+  Char,          // 'a' / L'x'
+  Punct,         // "::", "<", ">>", "(", "...", ...
+  Preprocessor,  // a whole #-line; text is "#"; kept so it separates statements
+};
+
+struct Token {
+  TokKind kind;
+  std::string text;
+  int line = 0;  // 1-based, of the first character
+  int col = 0;
+  bool space_before = false;  // whitespace or a comment precedes it
+};
+
+struct Comment {
+  int line = 0;  // where "//" or "/*" starts
+  int col = 0;
+  std::string body;         // text after "//" (after "///" for doc lines), or inside /* */
+  bool block = false;       // /* ... */
+  bool doc = false;         // "///" but not "////"
+  bool starts_line = false; // nothing but whitespace before it on its line
+};
+
+struct Lexed {
+  std::vector<Token> tokens;
+  std::vector<Comment> comments;
+};
+
+// Backslash-newline splices are honoured everywhere except inside raw strings.
+// On an unterminated comment or literal returns false with
+// *err = "filename:LINE:COL: unterminated ...".
+bool lex(std::string_view text, const std::string& filename, Lexed* out, std::string* err);
+
+}  // namespace cxximport::scan
