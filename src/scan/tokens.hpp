@@ -1,0 +1,52 @@
+// Helpers over a token range: bracket matching (with the rule for when '<'
+// is a template bracket), top-level splitting, and turning tokens back into
+// normalised type text or faithful expression text.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scan/lexer.hpp"
+
+namespace cxximport::scan {
+
+using Tokens = std::vector<Token>;
+
+bool is_punct(const Tokens& t, int i, const char* text);
+bool is_ident(const Tokens& t, int i, const char* text = nullptr);
+
+// Splits every ">>" into two ">" tokens (the second with no space before it)
+// so that "std::vector<std::vector<int>>" closes two template brackets.
+// Expression text is unaffected: "a >> b" is rebuilt as written.
+Tokens split_shift_right(Tokens tokens);
+
+// The '<' rule. A '<' is a template-argument bracket only if
+//   (1) the token before it is an identifier (not a literal keyword such as
+//       true/false/nullptr/this, nor an operator word such as and/or/not), and
+//   (2) a matching '>' follows before the enclosing bracket closes or a ';'
+//       appears, with (), [] and {} nested properly in between.
+// Otherwise it is the less-than operator. So `T x = a < b` and `f(a < b)` are
+// comparisons, while `std::pair<int, int>(1, 2)` is a template. The one case it
+// gets wrong is `g(int x = a < b, int y = c > d)`, which C++ itself only
+// resolves by knowing whether `a` names a template: parenthesise such defaults.
+bool may_open_angle(const Tokens& t, int i);
+
+// Index of the bracket closing the one opened at `open` ("(", "[", "{" or a
+// template "<"), searching before `end`; -1 if it is unbalanced.
+int match_bracket(const Tokens& t, int open, int end);
+
+// Appends to *at the indices of top-level `sep` tokens in [b, e), skipping
+// anything inside (), [], {} and template <>. On an unbalanced bracket returns
+// false with *bad = its index.
+bool split_top_level(const Tokens& t, int b, int e, const char* sep, std::vector<int>* at,
+                     int* bad);
+
+// "pyx::cview< const T , 2 >" -> "pyx::cview<const T, 2>": a space only
+// between words (and after '>', '*', '&', ')' before a word), one after ','.
+std::string type_text(const Tokens& t, int b, int e);
+
+// The tokens as written, with one space wherever the source had whitespace
+// or a comment: for default expressions, which are pasted back into C++.
+std::string expr_text(const Tokens& t, int b, int e);
+
+}  // namespace cxximport::scan
