@@ -1,0 +1,127 @@
+"""cxximport: import ``.cxxpyx`` C++ files from Python.
+
+    import cxximport
+    cxximport.install()   # idempotent; returns the finder; uninstall() undoes it
+    import compute        # finds compute.cxxpyx on sys.path, builds if needed, loads
+
+Builds go into a per-user, content-hashed cache (never into the source tree);
+see docs/configuration.md for the options and where they come from.
+
+Importing this package is cheap: it does not import numpy nor the C++ core,
+which are loaded on the first build.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+from . import _options
+from ._finder import SUFFIX, CxxFinder, module_name_for
+from ._loader import CompileError, CxxLoader, NotCachedError
+from ._loader import build as _build_source
+from ._options import OptionError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompileError",
+    "CxxFinder",
+    "CxxLoader",
+    "NotCachedError",
+    "OptionError",
+    "SUFFIX",
+    "__version__",
+    "build",
+    "install",
+    "installed",
+    "load",
+    "uninstall",
+]
+
+_finder: CxxFinder | None = None
+
+
+def install(**options: Any) -> CxxFinder:
+    """Puts the .cxxpyx finder into ``sys.meta_path`` (before the path-based
+    finder) and returns it. Idempotent: there is one finder; calling again
+    merges the new options into it (later calls win) and re-inserts it if it
+    was removed from ``sys.meta_path``.
+
+    Options (all optional, checked here): cache_dir, cxx, launcher, ninja,
+    build_type ("release"/"debug"), jobs, no_build, force, verbose,
+    lock_timeout, openmp, boundscheck, std, optimize, cxxflags, ldflags,
+    libraries, include_dirs, library_dirs, depends, progress.
+    They override the environment and pyproject.toml; a file's own
+    directives override them (docs/configuration.md).
+    """
+    global _finder
+    checked = _options.check(options, "install()")
+    if _finder is None:
+        _finder = CxxFinder(checked)
+    else:
+        _finder.options.update(checked)
+    if _finder not in sys.meta_path:
+        position = len(sys.meta_path)
+        for i, finder in enumerate(sys.meta_path):
+            if finder is importlib.machinery.PathFinder:
+                position = i
+                break
+        sys.meta_path.insert(position, _finder)
+    return _finder
+
+
+def uninstall() -> None:
+    """Removes the finder from ``sys.meta_path`` and forgets its options.
+    Idempotent. Modules already imported stay usable."""
+    global _finder
+    if _finder is not None:
+        while _finder in sys.meta_path:
+            sys.meta_path.remove(_finder)
+    _finder = None
+
+
+def installed() -> CxxFinder | None:
+    """The installed finder, or None."""
+    if _finder is not None and _finder in sys.meta_path:
+        return _finder
+    return None
+
+
+def _merged(options: dict[str, Any], origin: str) -> dict[str, Any]:
+    merged = dict(_finder.options) if _finder is not None else {}
+    merged.update(_options.check(options, origin))
+    return merged
+
+
+def build(path: str | os.PathLike[str], *, module: str | None = None, **options: Any) -> str:
+    """Builds a .cxxpyx file (when it is not cached) without importing it and
+    returns the path of the shared object. ``module`` is the fully qualified
+    module name (default: derived from the path and enclosing packages).
+    Options as for install(), on top of the installed finder's."""
+    source = os.path.abspath(os.fspath(path))
+    name = module or module_name_for(source)
+    return _build_source(source, name, _merged(options, "build()"))["so_path"]
+
+
+def load(path: str | os.PathLike[str], *, module: str | None = None, **options: Any) -> ModuleType:
+    """Builds (when needed) and imports a .cxxpyx file by path, without the
+    finder. The module is registered in ``sys.modules`` under ``module``
+    (default: derived from the path), as an import would."""
+    source = os.path.abspath(os.fspath(path))
+    name = module or module_name_for(source)
+    loader = CxxLoader(name, source, _merged(options, "load()"))
+    spec = importlib.util.spec_from_file_location(name, source, loader=loader)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    try:
+        loader.exec_module(mod)
+    except BaseException:
+        if sys.modules.get(name) is mod:
+            del sys.modules[name]
+        raise
+    return mod

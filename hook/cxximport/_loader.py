@@ -1,0 +1,274 @@
+"""The loader: builds a .cxxpyx in ``create_module`` (through the C++ core) and
+hands the shared object to ``importlib.machinery.ExtensionFileLoader``.
+
+Module attributes, decided here:
+
+- ``__spec__.origin`` is the ``.cxxpyx`` source (``has_location`` is true), so
+  the import system and ``find_spec`` talk about the file the user wrote;
+- ``__file__`` is the loaded shared object, as for any extension module, so
+  tools that inspect extension modules (``ldd``, debuggers, profilers) find it;
+- ``__cxxpyx__`` is the source path;
+- ``__spec__.loader_state`` is the core's build result (``so_path``,
+  ``entry_dir``, ``key``, ``built``, ``seconds``).
+
+Reload: every content version is its own shared object, so
+``importlib.reload(mod)`` builds the new version, loads it as a fresh
+extension module and copies its namespace into the existing module object
+(Python's reload semantics: same object, new functions; names the new version
+no longer defines are kept, as for a reloaded ``.py`` module).
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any
+
+from . import _options
+
+# Attributes owned by the import system: never copied from the fresh module on reload.
+_IMPORT_ATTRS = frozenset({"__name__", "__loader__", "__spec__", "__package__", "__path__"})
+
+
+class CompileError(ImportError):
+    """A .cxxpyx file could not be scanned, compiled or linked.
+
+    ``str(err)`` shows the compiler's first errors, located at
+    ``file.cxxpyx:LINE:COL``. Attributes: ``log`` (full compiler output),
+    ``command`` (the failing command line), ``log_path`` (where the log is
+    kept), ``source`` (the .cxxpyx), ``filename`` and ``lineno`` (the first
+    error's location, when known).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        name: str | None = None,
+        source: str | None = None,
+        log: str = "",
+        command: str = "",
+        log_path: str | None = None,
+        filename: str | None = None,
+        lineno: int | None = None,
+    ):
+        super().__init__(message, name=name, path=source)
+        self.source = source
+        self.log = log
+        self.command = command
+        self.log_path = log_path
+        self.filename = filename
+        self.lineno = lineno
+
+
+class NotCachedError(ImportError):
+    """Building is disabled (``no_build`` / ``CXXIMPORT_NO_BUILD=1``) and the
+    module is not in the cache."""
+
+
+def _core():
+    from . import _core as core  # imported on the first build, not by `import cxximport`
+
+    return core
+
+
+_LOCATION = re.compile(r"^(?P<file>[^\s:][^:\n]*\.cxxpyx):(?P<line>\d+):(?:(?P<col>\d+):)?", re.M)
+_MAX_ERROR_LINES = 24
+
+
+def first_errors(text: str, source: str | None = None) -> str:
+    """The compiler's first errors from a build log: from the first line that
+    names a .cxxpyx location (or says ``error``), at most _MAX_ERROR_LINES lines."""
+    lines = text.splitlines()
+    start = None
+    for i, line in enumerate(lines):
+        if _LOCATION.match(line) and "error" in line:
+            start = i
+            break
+    if start is None:
+        for i, line in enumerate(lines):
+            if "error" in line.lower():
+                start = i
+                break
+    if start is None:
+        return text.strip()
+    # Keep "In function ..." context lines just above the first error.
+    while start > 0 and lines[start - 1].endswith(":") and _LOCATION.match(lines[start - 1]):
+        start -= 1
+    chunk = lines[start : start + _MAX_ERROR_LINES]
+    if len(lines) > start + _MAX_ERROR_LINES:
+        chunk.append("...")
+    return "\n".join(chunk)
+
+
+def _locate(text: str, source: str | None) -> tuple[str | None, int | None]:
+    """The first ``file.cxxpyx:LINE`` in text, preferring the user's source."""
+    found = None
+    for m in _LOCATION.finditer(text):
+        here = (m.group("file"), int(m.group("line")))
+        if source and os.path.basename(m.group("file")) == os.path.basename(source):
+            return source, here[1]
+        found = found or here
+    return found if found else (None, None)
+
+
+def translate_error(exc: BaseException, name: str, source: str) -> BaseException:
+    """Turns the core's errors into the public ones; anything else is returned as is."""
+    core = _core()
+    if isinstance(exc, core.BuildError):
+        log = getattr(exc, "log", "") or ""
+        detail = str(exc).strip() or first_errors(log, source)
+        if log and not _LOCATION.search(detail):
+            detail = first_errors(log, source)
+        log_path = getattr(exc, "log_path", None)
+        message = f"cxximport: cannot build {name} from {source}:\n{detail}"
+        if log_path:
+            message += f"\n(full log: {log_path})"
+        filename, lineno = _locate(detail + "\n" + log, source)
+        return CompileError(
+            message,
+            name=name,
+            source=getattr(exc, "source", None) or source,
+            log=log,
+            command=getattr(exc, "command", "") or "",
+            log_path=log_path,
+            filename=filename,
+            lineno=lineno,
+        )
+    if isinstance(exc, core.ScanError):
+        filename = getattr(exc, "filename", None) or source
+        lineno = getattr(exc, "lineno", None)
+        return CompileError(
+            f"cxximport: cannot build {name}: {exc}",
+            name=name,
+            source=source,
+            filename=filename,
+            lineno=lineno,
+        )
+    if isinstance(exc, core.NotCachedError):
+        return NotCachedError(
+            f"cxximport: {name} ({source}) is not in the cache and building is disabled "
+            f"(CXXIMPORT_NO_BUILD=1 or no_build=True); build it ahead of time with "
+            f"`cxximport build {source}` using the same options and cache directory",
+            name=name,
+            path=source,
+        )
+    return exc
+
+
+def _raise_from_source(error: BaseException, filename: str | None, lineno: int | None) -> None:
+    """Raises error so the traceback's last frame is the offending .cxxpyx line
+    (Python's traceback printer shows that line of the user's file)."""
+    error.__cause__ = None
+    error.__suppress_context__ = True
+    if filename and lineno and lineno > 0 and os.path.isfile(filename):
+        code = compile("\n" * (lineno - 1) + "raise __error__", filename, "exec")
+        exec(code, {"__error__": error})
+    raise error
+
+
+def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Runs ``_core.build`` with the resolved options; raises CompileError & co."""
+    resolved = _options.resolve(source, options)
+    progress = resolved.get("progress")
+    result = None
+    try:
+        result = _core().build(source, name, resolved)
+    except Exception as exc:
+        translated = translate_error(exc, name, source)
+        if translated is exc:
+            raise
+        _raise_from_source(
+            translated, getattr(translated, "filename", None), getattr(translated, "lineno", None)
+        )
+    finally:
+        finish = getattr(progress, "finish", None)
+        if finish is not None:
+            finish(result)
+    return dict(result)
+
+
+def _load_extension(name: str, so_path: str) -> ModuleType:
+    """Creates and executes the extension module in so_path, as the import
+    system would, but without touching our spec."""
+    loader = importlib.machinery.ExtensionFileLoader(name, so_path)
+    spec = importlib.util.spec_from_file_location(name, so_path, loader=loader)
+    module = loader.create_module(spec)
+    loader.exec_module(module)
+    return module
+
+
+class CxxLoader(importlib.abc.Loader):
+    """Loads one ``.cxxpyx`` source as the extension module ``name``."""
+
+    def __init__(self, name: str, path: str, options: Mapping[str, Any] | None = None):
+        self.name = name
+        self.path = path
+        self.options = dict(options or {})
+        self._fresh: ModuleType | None = None  # created by create_module, not yet executed
+        self._ext_loader: importlib.machinery.ExtensionFileLoader | None = None
+
+    def __repr__(self) -> str:
+        return f"<cxximport.CxxLoader {self.name!r} from {self.path!r}>"
+
+    def build(self) -> dict[str, Any]:
+        return build(self.path, self.name, self.options)
+
+    def create_module(self, spec):
+        result = self.build()
+        so_path = result["so_path"]
+        self._ext_loader = importlib.machinery.ExtensionFileLoader(self.name, so_path)
+        ext_spec = importlib.util.spec_from_file_location(
+            self.name, so_path, loader=self._ext_loader
+        )
+        module = self._ext_loader.create_module(ext_spec)
+        module.__file__ = so_path
+        module.__cxxpyx__ = self.path
+        spec.loader_state = result
+        self._fresh = module
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        if module is self._fresh and self._ext_loader is not None:
+            self._fresh = None
+            self._ext_loader.exec_module(module)
+            return
+        # importlib.reload(module) (or module_from_spec without create_module):
+        # build the current version and move its namespace into `module`.
+        self._reload_into(module)
+
+    def _reload_into(self, module: ModuleType) -> None:
+        result = self.build()
+        so_path = result["so_path"]
+        fresh = _load_extension(self.name, so_path)
+        # A single-phase-init extension registers itself in sys.modules while
+        # loading; the module being reloaded must stay the one registered.
+        if sys.modules.get(self.name) is fresh:
+            sys.modules[self.name] = module
+        for key, value in fresh.__dict__.items():
+            if key not in _IMPORT_ATTRS:
+                setattr(module, key, value)
+        module.__file__ = so_path
+        module.__cxxpyx__ = self.path
+        spec = getattr(module, "__spec__", None)
+        if spec is not None and spec.loader is self:
+            spec.loader_state = result
+
+    # Loader niceties (importlib.abc.InspectLoader / ExecutionLoader style).
+    def get_filename(self, fullname: str | None = None) -> str:
+        return self.path
+
+    def is_package(self, fullname: str | None = None) -> bool:
+        return False  # a .cxxpyx is always a plain module
+
+    def get_source(self, fullname: str | None = None) -> None:
+        return None  # not Python source
+
+    def get_code(self, fullname: str | None = None) -> None:
+        return None

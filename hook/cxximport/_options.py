@@ -1,0 +1,468 @@
+"""Build options for ``cxximport._core.build``: where each one comes from.
+
+Precedence, highest first (docs/configuration.md is the user-facing copy):
+
+1. the source file's own ``// cxximport:`` directives (applied by the core:
+   booleans are OR-ed in, ``std`` and ``optimize`` win, lists come last);
+2. arguments of ``install(...)``, ``build(...)``, ``load(...)`` and the CLI;
+3. environment variables (``CXXIMPORT_*``, ``CXX``);
+4. ``[tool.cxximport]`` in the nearest ``pyproject.toml`` above the source;
+5. defaults (the core's, and the interpreter facts computed here).
+
+List options (``cxxflags``, ``include_dirs``, ...) accumulate instead of
+replacing: pyproject's first, then the arguments', then the file's directives.
+
+Everything is resolved again for every build, so a changed environment or
+pyproject.toml applies to the next import without re-installing the hook.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shlex
+import shutil
+import sys
+import sysconfig
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+logger = logging.getLogger("cxximport")
+
+
+class OptionError(ValueError):
+    """An option has an unknown name or a value of the wrong type."""
+
+
+# --------------------------------------------------------------------------
+# The schema: every option a user may set, with its kind.
+
+_BOOL = "bool"
+_INT = "int"
+_FLOAT = "float"
+_STR = "str"
+_PATH = "path"
+_FLAGS = "flags"  # list of str; a single str is split like a shell would
+_PATHS = "paths"  # list of paths; a single str is one path
+_WORDS = "words"  # list of str; a single str is one item
+_CALLABLE = "callable"
+
+SCHEMA: dict[str, str] = {
+    "cache_dir": _PATH,
+    "cxx": _STR,
+    "launcher": _STR,
+    "ninja": _PATH,
+    "build_type": _STR,
+    "jobs": _INT,
+    "no_build": _BOOL,
+    "force": _BOOL,
+    "verbose": _BOOL,
+    "lock_timeout": _FLOAT,
+    "openmp": _BOOL,
+    "boundscheck": _BOOL,
+    "std": _STR,
+    "optimize": _STR,
+    "cxxflags": _FLAGS,
+    "ldflags": _FLAGS,
+    "libraries": _WORDS,
+    "include_dirs": _PATHS,
+    "library_dirs": _PATHS,
+    "depends": _PATHS,
+    "progress": _CALLABLE,
+}
+
+LIST_OPTIONS = frozenset(k for k, kind in SCHEMA.items() if kind in (_FLAGS, _PATHS, _WORDS))
+
+# What a project may set in [tool.cxximport]: what the code needs, not what the
+# machine has (no compiler, launcher, cache location or jobs there).
+PYPROJECT_KEYS = frozenset(
+    {
+        "openmp",
+        "boundscheck",
+        "std",
+        "optimize",
+        "build_type",
+        "cxxflags",
+        "ldflags",
+        "libraries",
+        "include_dirs",
+        "library_dirs",
+        "depends",
+    }
+)
+
+_CHOICES = {
+    "build_type": ("release", "debug"),
+    "optimize": ("0", "1", "2", "3", "s", "fast"),
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+# Environment variable -> option. Empty values count as unset, except for the
+# boolean ones where "" means false.
+ENVIRONMENT = {
+    "CXXIMPORT_CACHE_DIR": "cache_dir",
+    "CXXIMPORT_VERBOSE": "verbose",
+    "CXXIMPORT_JOBS": "jobs",
+    "CXX": "cxx",
+    "CXXIMPORT_COMPILER_LAUNCHER": "launcher",
+    "CXXIMPORT_BUILD_TYPE": "build_type",
+    "CXXIMPORT_NO_BUILD": "no_build",
+}
+
+
+def _fail(origin: str, name: str, expected: str, value: Any) -> OptionError:
+    return OptionError(f"cxximport: option {name!r} ({origin}) must be {expected}, got {value!r}")
+
+
+def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
+    kind = SCHEMA[name]
+    if kind == _BOOL:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise _fail(origin, name, "true or false", value)
+    if kind == _INT:
+        if isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise _fail(origin, name, "a positive integer", value)
+        return value
+    if kind == _FLOAT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise _fail(origin, name, "a number of seconds >= 0", value)
+        return float(value)
+    if kind == _CALLABLE:
+        if value is not None and not callable(value):
+            raise _fail(origin, name, "a callable progress(event, message) or None", value)
+        return value
+    if kind == _PATH:
+        if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
+            raise _fail(origin, name, "a path", value)
+        return _absolute(os.fspath(value), base_dir)
+    if kind == _STR:
+        if name == "optimize" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value:
+            raise _fail(origin, name, "a non-empty string", value)
+        choices = _CHOICES.get(name)
+        if choices and value not in choices:
+            raise _fail(origin, name, "one of " + ", ".join(map(repr, choices)), value)
+        return value
+    # The list kinds.
+    if isinstance(value, (str, os.PathLike)):
+        value = shlex.split(os.fspath(value)) if kind == _FLAGS else [os.fspath(value)]
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(v, (str, os.PathLike)) for v in value
+    ):
+        raise _fail(origin, name, "a list of strings", value)
+    items = [os.fspath(v) for v in value]
+    if kind == _PATHS:
+        items = [_absolute(v, base_dir) for v in items]
+    return items
+
+
+def _absolute(path: str, base_dir: str | None) -> str:
+    path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(base_dir or os.getcwd(), path)
+    return os.path.normpath(path)
+
+
+def check(options: Mapping[str, Any], origin: str, base_dir: str | None = None) -> dict[str, Any]:
+    """Validates and normalises user options; raises OptionError naming the option.
+
+    ``origin`` says where they came from ("install()", a pyproject.toml path,
+    an environment variable) so the message points at the right place.
+    Relative paths are made absolute against ``base_dir`` (default: the
+    current directory, at the time of the call).
+    """
+    out: dict[str, Any] = {}
+    for name, value in options.items():
+        if name not in SCHEMA:
+            known = ", ".join(sorted(SCHEMA))
+            raise OptionError(f"cxximport: unknown option {name!r} ({origin}); known: {known}")
+        out[name] = _check_one(name, value, origin, base_dir)
+    return out
+
+
+# --------------------------------------------------------------------------
+# Environment.
+
+
+def environment_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    out: dict[str, Any] = {}
+    for var, name in ENVIRONMENT.items():
+        value = environ.get(var)
+        if value is None or (value == "" and SCHEMA[name] != _BOOL):
+            continue
+        out.update(check({name: value}, f"environment variable {var}"))
+    return out
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> str:
+    """$CXXIMPORT_CACHE_DIR, else $XDG_CACHE_HOME/cxximport, else ~/.cache/cxximport."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CXXIMPORT_CACHE_DIR"):
+        return _absolute(environ["CXXIMPORT_CACHE_DIR"], None)
+    xdg = environ.get("XDG_CACHE_HOME")
+    if xdg and os.path.isabs(xdg):
+        return os.path.join(xdg, "cxximport")
+    return os.path.join(os.path.expanduser("~"), ".cache", "cxximport")
+
+
+# --------------------------------------------------------------------------
+# pyproject.toml
+
+_pyproject_cache: dict[str, tuple[int, int, dict[str, Any]]] = {}
+
+
+def _load_toml(path: str) -> dict[str, Any] | None:
+    try:
+        import tomllib  # Python 3.11+
+    except ImportError:  # pragma: no cover - Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError:
+            logger.warning("cxximport: cannot read %s: install tomli on Python 3.10", path)
+            return None
+    with open(path, "rb") as f:
+        try:
+            return tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise OptionError(f"cxximport: {path}: invalid TOML: {e}") from None
+
+
+def find_pyproject(source: str) -> str | None:
+    """The nearest pyproject.toml in the source's directory or above it."""
+    directory = os.path.dirname(os.path.abspath(source))
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def pyproject_options(source: str) -> dict[str, Any]:
+    """[tool.cxximport] of the nearest pyproject.toml (which bounds the project:
+    a pyproject.toml without that table means no project settings). Parsed files
+    are cached by path, mtime and size."""
+    path = find_pyproject(source)
+    if path is None:
+        return {}
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {}
+    cached = _pyproject_cache.get(path)
+    if cached and cached[:2] == (st.st_mtime_ns, st.st_size):
+        return dict(cached[2])
+    data = _load_toml(path) or {}
+    table = data.get("tool", {}).get("cxximport", {})
+    if not isinstance(table, dict):
+        raise OptionError(f"cxximport: {path}: [tool.cxximport] must be a table")
+    table = {k.replace("-", "_"): v for k, v in table.items()}
+    for name in table:
+        if name not in PYPROJECT_KEYS:
+            known = ", ".join(sorted(PYPROJECT_KEYS))
+            raise OptionError(
+                f"cxximport: {path}: unknown key {name!r} in [tool.cxximport]; known: {known}"
+            )
+    options = check(table, f"[tool.cxximport] in {path}", base_dir=os.path.dirname(path))
+    _pyproject_cache[path] = (st.st_mtime_ns, st.st_size, options)
+    return dict(options)
+
+
+# --------------------------------------------------------------------------
+# Interpreter facts: the keys _core.build requires.
+
+
+def _package_dir() -> str:
+    return os.path.dirname(os.path.abspath(__file__))
+
+
+def templates_dir() -> str:
+    """The installed templates/; in a source checkout, the repository's."""
+    installed = os.path.join(_package_dir(), "templates")
+    if os.path.isdir(installed):
+        return installed
+    checkout = os.path.join(_package_dir(), os.pardir, os.pardir, "templates")
+    return os.path.normpath(checkout) if os.path.isdir(checkout) else installed
+
+
+def find_ninja() -> str | None:
+    """The ninja package's executable, else a ninja on PATH."""
+    try:
+        import ninja  # the PyPI package, a dependency of ours
+    except ImportError:
+        ninja = None
+    if ninja is not None:
+        bin_dir = getattr(ninja, "BIN_DIR", None)
+        if bin_dir:
+            exe = os.path.join(bin_dir, "ninja" + (".exe" if os.name == "nt" else ""))
+            if os.access(exe, os.X_OK):
+                return exe
+    return shutil.which("ninja")
+
+
+@functools.lru_cache(maxsize=1)
+def interpreter_options() -> dict[str, str]:
+    """Computed once per process. Imports numpy: the built modules need it anyway."""
+    import numpy
+
+    options = {
+        "templates_dir": templates_dir(),
+        "python_include": sysconfig.get_paths()["include"],
+        "numpy_include": numpy.get_include(),
+        "numpy_version": numpy.__version__,
+        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX") or ".so",
+    }
+    ninja = find_ninja()
+    if ninja:
+        options["ninja"] = ninja
+    return options
+
+
+# --------------------------------------------------------------------------
+# Putting it together.
+
+
+def resolve(
+    source: str,
+    overrides: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The options dict for ``_core.build(source, ...)``.
+
+    ``overrides`` are already-checked arguments (install(), build(), CLI).
+    Always contains ``cache_dir`` and a ``progress`` callable.
+    """
+    options: dict[str, Any] = dict(interpreter_options())
+    for layer in (pyproject_options(source), environment_options(environ), overrides or {}):
+        for name, value in layer.items():
+            if name in LIST_OPTIONS:
+                options[name] = options.get(name, []) + list(value)
+            else:
+                options[name] = value
+    options.setdefault("cache_dir", default_cache_dir(environ))
+    if options.get("progress") is None:
+        options["progress"] = Progress(source, verbose=bool(options.get("verbose")))
+    return options
+
+
+# --------------------------------------------------------------------------
+# Progress: what the user sees while the core builds.
+
+
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class Progress:
+    """The ``progress(event, message)`` callback handed to ``_core.build``.
+
+    On a terminal, a build that takes longer than ``DELAY`` seconds shows one
+    line, rewritten in place (``cxximport: building compute.cxxpyx ... 0.8 s``)
+    and erased when the build ends; elsewhere it becomes log records on the
+    ``cxximport`` logger. "wait" events go to the same place. With
+    ``verbose``, commands and compiler/ninja output are written to stderr.
+    """
+
+    DELAY = 0.5
+
+    def __init__(self, source: str, verbose: bool = False, stream: Any = None):
+        self.source = source
+        self.label = os.path.basename(source)
+        self.verbose = verbose
+        self._stream = stream
+        self._line = ""  # what the in-place line currently shows
+        self._logged_start = False
+        self._started = time.monotonic()
+
+    @property
+    def stream(self) -> Any:
+        return self._stream if self._stream is not None else sys.stderr
+
+    def __call__(self, event: str, message: Any = "") -> None:
+        try:
+            self._handle(event, message)
+        except Exception:  # a display problem must never break a build
+            logger.debug("cxximport: progress display failed", exc_info=True)
+
+    def _handle(self, event: str, message: Any) -> None:
+        text = str(message)
+        if event == "building":
+            seconds = _as_seconds(message, self._started)
+            if seconds < self.DELAY:
+                return
+            if _is_tty(self.stream):
+                self._show(f"cxximport: building {self.label} ... {seconds:.1f} s")
+            elif not self._logged_start:
+                self._logged_start = True
+                logger.info("cxximport: building %s", self.source)
+        elif event == "wait":
+            if _is_tty(self.stream):
+                self._show(f"cxximport: {text}")
+            else:
+                logger.info("cxximport: %s", text)
+        elif event in ("command", "output"):
+            if self.verbose:
+                self._print(text)
+        elif event == "warning":
+            self.clear()
+            logger.warning("cxximport: %s: %s", self.label, text)
+        elif self.verbose:
+            self._print(f"{event}: {text}")
+
+    def _show(self, line: str) -> None:
+        pad = " " * max(0, len(self._line) - len(line))
+        self.stream.write("\r" + line + pad)
+        self.stream.flush()
+        self._line = line
+
+    def _print(self, text: str) -> None:
+        self.clear()
+        self.stream.write(text if text.endswith("\n") else text + "\n")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        """Erases the in-place line, if one is shown."""
+        if self._line:
+            self.stream.write("\r" + " " * len(self._line) + "\r")
+            self.stream.flush()
+            self._line = ""
+
+    def finish(self, result: Mapping[str, Any] | None = None) -> None:
+        """Called by the loader once the build call returned (or failed)."""
+        self.clear()
+        if result is None:
+            return
+        if self._logged_start:
+            logger.info("cxximport: built %s in %.1f s", self.source, result.get("seconds", 0.0))
+        if self.verbose:
+            what = "built" if result.get("built") else "cache hit"
+            self._print(
+                f"cxximport: {self.label}: {what} in {result.get('seconds', 0.0):.2f} s"
+                f" -> {result.get('so_path')}"
+            )
+
+
+def _as_seconds(message: Any, started: float) -> float:
+    try:
+        return float(str(message).split()[0].rstrip("s"))
+    except (ValueError, IndexError):
+        return time.monotonic() - started
+
+
+ProgressCallback = Callable[[str, Any], None]

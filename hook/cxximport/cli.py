@@ -1,0 +1,607 @@
+"""``cxximport`` / ``python -m cxximport``: a thin shell over the package.
+
+Subcommands: demo, build, show, doctor, cache (list, info, clean, prune).
+Each one is a ``_cmd_*`` function registered in ``_make_parser``; new ones
+(stubgen, ide, ...) are added the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from . import _options
+from ._finder import SUFFIX, find_source, module_name_for
+from ._loader import CompileError, NotCachedError
+from ._loader import build as build_source
+
+# --------------------------------------------------------------------------
+# Small helpers.
+
+
+def _core():
+    from . import _core as core
+
+    return core
+
+
+def _human_size(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def _parse_size(text: str) -> int:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*", text.lower())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 500M or 2G)")
+    scale = 1024 ** " kmgt".index(m.group(2) or " ")
+    return int(float(m.group(1)) * scale)
+
+
+def _parse_age(text: str) -> float:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 12h or 30d)")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+    return float(m.group(1)) * unit
+
+
+def _when(timestamp: Any) -> str:
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(float(timestamp)))
+    except (TypeError, ValueError, OverflowError):
+        return "-"
+
+
+def format_table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()
+) -> str:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    out = []
+    for n, row in enumerate(cells):
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.append("  ".join(parts).rstrip())
+        if n == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def _build_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options given on the command line (they act like install() arguments)."""
+    given = {}
+    for name in ("cache_dir", "cxx", "build_type", "jobs", "force", "verbose"):
+        value = getattr(args, name, None)
+        if value not in (None, False):
+            given[name] = value
+    return _options.check(given, "command line")
+
+
+def _cache_dir(args: argparse.Namespace) -> str:
+    return (
+        _options.check({"cache_dir": args.cache_dir}, "--cache-dir")["cache_dir"]
+        if (args.cache_dir)
+        else _options.default_cache_dir()
+    )
+
+
+# --------------------------------------------------------------------------
+# build
+
+
+def _collect(paths: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Every .cxxpyx named or found under the named directories, and the
+    paths that do not exist."""
+    found: list[str] = []
+    missing: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+                found += [os.path.join(root, f) for f in sorted(files) if f.endswith(SUFFIX)]
+        elif os.path.isfile(path):
+            found.append(path)
+        else:
+            missing.append(path)
+    unique = list(dict.fromkeys(os.path.abspath(p) for p in found))
+    return unique, missing
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    sources, missing = _collect(args.paths)
+    for path in missing:
+        print(f"cxximport build: no such file or directory: {path}", file=sys.stderr)
+    if not sources:
+        print("cxximport build: no .cxxpyx files found", file=sys.stderr)
+        return 1
+    options = _build_options(args)
+    failures: list[tuple[str, str, BaseException]] = []
+    total = len(sources)
+    for i, source in enumerate(sources, 1):
+        name = module_name_for(source)
+        try:
+            result = build_source(source, name, options)
+        except ImportError as exc:
+            failures.append((source, name, exc))
+            print(f"[{i}/{total}] FAILED   {name}  ({source})", flush=True)
+            continue
+        state = "built   " if result.get("built") else "cached  "
+        print(f"[{i}/{total}] {state} {name}  ({result.get('seconds', 0.0):.1f} s)", flush=True)
+    if failures:
+        print(f"\ncxximport build: {len(failures)} of {total} failed:", file=sys.stderr)
+        for source, name, exc in failures:
+            print(f"\n--- {name} ({source})\n{exc}", file=sys.stderr)
+    return 1 if failures or missing else 0
+
+
+# --------------------------------------------------------------------------
+# show
+
+
+def _resolve_target(target: str) -> tuple[str, str]:
+    if target.endswith(SUFFIX) or os.sep in target or os.path.isfile(target):
+        source = os.path.abspath(target)
+        if not os.path.isfile(source):
+            raise SystemExit(f"cxximport show: no such file: {target}")
+        return source, module_name_for(source)
+    source = find_source(target, [os.getcwd(), *sys.path])
+    if source is None:
+        raise SystemExit(f"cxximport show: no {target.replace('.', '/')}{SUFFIX} on sys.path")
+    return source, target
+
+
+def _print_file(title: str, path: str) -> None:
+    print(f"----- {title}: {path}")
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        print(f"(cannot read: {e.strerror})")
+        return
+    print(text.rstrip("\n") if text.strip() else "(empty)")
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    source, name = _resolve_target(args.module)
+    options = _build_options(args)
+    options["no_build"] = not args.build
+    print(f"module:  {name}")
+    print(f"source:  {source}")
+    try:
+        result = build_source(source, name, options)
+    except NotCachedError:
+        print("entry:   not in the cache (build it with `cxximport build PATH`, or pass --build)")
+        generated = _core().generate(source, name)
+        print(f"----- module.cpp (what would be generated for {name})")
+        print(generated["module_cpp"].rstrip("\n"))
+        return 0
+    except CompileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    entry = result["entry_dir"]
+    print(f"entry:   {entry}")
+    print(f"key:     {result.get('key', '')}")
+    print(f"so:      {result['so_path']}")
+    _print_file("generated module", os.path.join(entry, "module.cpp"))
+    _print_file("build log", os.path.join(entry, "build.log"))
+    return 0
+
+
+# --------------------------------------------------------------------------
+# doctor
+
+
+class _Doctor:
+    def __init__(self) -> None:
+        self.failed = 0
+
+    def report(self, ok: bool, what: str, detail: str, fix: str = "") -> None:
+        print(f"{'OK  ' if ok else 'FAIL'}  {what}: {detail}")
+        if not ok:
+            self.failed += 1
+            if fix:
+                print(f"      fix: {fix}")
+
+
+def _run(cmd: Sequence[str], stdin: str = "", cwd: str | None = None) -> tuple[int, str]:
+    try:
+        p = subprocess.run(
+            list(cmd), input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120
+        )
+    except (OSError, subprocess.SubprocessError) as e:
+        return 127, str(e)
+    return p.returncode, (p.stdout + p.stderr).strip()
+
+
+_CXX20_PROBE = """
+#include <concepts>
+#include <span>
+template <class T> concept number = std::integral<T> || std::floating_point<T>;
+template <number T> constexpr T twice(T x) { return x + x; }
+static_assert(twice(21) == 42);
+"""
+
+_OPENMP_PROBE = """
+#include <omp.h>
+int main() {
+    int n = 0;
+    #pragma omp parallel for reduction(+ : n)
+    for (int i = 0; i < 100; ++i) n += 1;
+    return n == 100 && omp_get_max_threads() >= 1 ? 0 : 1;
+}
+"""
+
+
+def _check_compiler(doc: _Doctor, cxx: list[str]) -> bool:
+    if not cxx or shutil.which(cxx[0]) is None:
+        doc.report(
+            False,
+            "C++ compiler",
+            f"{' '.join(cxx) or '(none)'} not found",
+            "apt-get install g++ (or set CXX to a C++20 compiler)",
+        )
+        return False
+    rc, out = _run([*cxx, "--version"])
+    version = out.splitlines()[0] if out else "unknown version"
+    rc, out = _run([*cxx, "-std=c++20", "-x", "c++", "-fsyntax-only", "-"], _CXX20_PROBE)
+    doc.report(
+        rc == 0,
+        "C++ compiler",
+        f"{' '.join(cxx)} ({version})"
+        + (" compiles C++20" if rc == 0 else f" does not compile C++20:\n{out}"),
+        "install g++ >= 10 or clang++ >= 12, or set CXX",
+    )
+    return rc == 0
+
+
+def _check_openmp(doc: _Doctor, cxx: list[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="cxximport-doctor-") as tmp:
+        exe = os.path.join(tmp, "omp")
+        rc, out = _run([*cxx, "-fopenmp", "-x", "c++", "-", "-o", exe], _OPENMP_PROBE)
+        if rc == 0:
+            rc, out = _run([exe])
+    doc.report(
+        rc == 0,
+        "OpenMP",
+        "-fopenmp compiles, links and runs" if rc == 0 else out,
+        "apt-get install libgomp1 (g++) or libomp-dev (clang++)",
+    )
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    doc = _Doctor()
+    env = _options.environment_options()
+    cxx = shlex.split(env.get("cxx", "c++"))
+    launcher = env.get("launcher")
+    if _check_compiler(doc, cxx):
+        _check_openmp(doc, cxx)
+    if launcher:
+        found = shutil.which(shlex.split(launcher)[0]) is not None
+        doc.report(
+            found,
+            "compiler launcher",
+            launcher,
+            f"install {launcher} or unset CXXIMPORT_COMPILER_LAUNCHER",
+        )
+
+    ninja = _options.find_ninja()
+    if ninja:
+        rc, out = _run([ninja, "--version"])
+        doc.report(rc == 0, "ninja", f"{ninja} {out}", "pip install --force-reinstall ninja")
+    else:
+        doc.report(False, "ninja", "not found", "pip install ninja")
+
+    try:
+        import numpy
+
+        header = os.path.join(numpy.get_include(), "numpy", "arrayobject.h")
+        doc.report(
+            os.path.isfile(header),
+            "NumPy headers",
+            f"{numpy.get_include()} (NumPy {numpy.__version__})",
+            "pip install --force-reinstall numpy",
+        )
+    except ImportError:
+        doc.report(False, "NumPy headers", "numpy is not installed", "pip install numpy")
+
+    import sysconfig
+
+    include = sysconfig.get_paths()["include"]
+    doc.report(
+        os.path.isfile(os.path.join(include, "Python.h")),
+        "Python headers",
+        include,
+        f"apt-get install python{sys.version_info[0]}.{sys.version_info[1]}-dev",
+    )
+
+    _check_cache_dir(doc, _cache_dir(args))
+
+    try:
+        core = _core()
+        doc.report(True, "core extension", os.path.basename(core.__file__))
+    except ImportError as e:
+        doc.report(
+            False,
+            "core extension",
+            f"cxximport._core cannot be imported: {e}",
+            "reinstall the package: pip install .",
+        )
+
+    print("all checks passed" if not doc.failed else f"{doc.failed} check(s) failed")
+    return 1 if doc.failed else 0
+
+
+def _check_cache_dir(doc: _Doctor, path: str) -> None:
+    what = "cache directory"
+    if not os.path.exists(path):
+        parent = path
+        while not os.path.exists(parent):
+            parent = os.path.dirname(parent)
+        ok = os.access(parent, os.W_OK | os.X_OK)
+        doc.report(
+            ok,
+            what,
+            f"{path} (will be created 0700)",
+            f"make {parent} writable or set CXXIMPORT_CACHE_DIR",
+        )
+        return
+    st = os.stat(path)
+    problems = []
+    if not os.path.isdir(path):
+        problems.append("not a directory")
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        problems.append("owned by another user")
+    if st.st_mode & 0o022:
+        problems.append(f"writable by group or others (mode {st.st_mode & 0o777:o})")
+    if not os.access(path, os.W_OK | os.X_OK):
+        problems.append("not writable")
+    doc.report(
+        not problems,
+        what,
+        f"{path} (private, writable)" if not problems else f"{path}: " + ", ".join(problems),
+        f"chmod 700 {path} (or set CXXIMPORT_CACHE_DIR to a private directory)",
+    )
+
+
+# --------------------------------------------------------------------------
+# cache
+
+
+def _cache_call(name: str, *args: Any, **kwargs: Any) -> Any:
+    fn = getattr(_core(), name, None)
+    if fn is None:
+        raise SystemExit(f"cxximport cache: this build of cxximport._core has no {name}() yet")
+    return fn(*args, **kwargs)
+
+
+def _cmd_cache_list(args: argparse.Namespace) -> int:
+    entries = sorted(
+        _cache_call("cache_list", _cache_dir(args)),
+        key=lambda e: (e.get("module", ""), -float(e.get("last_used") or 0)),
+    )
+    if not entries:
+        print(f"no entries in {_cache_dir(args)}")
+        return 0
+    rows = [
+        (
+            e.get("module", "?"),
+            _human_size(e.get("size", 0)),
+            _when(e.get("created")),
+            _when(e.get("last_used")),
+            str(e.get("key", ""))[:12],
+            e.get("source", ""),
+        )
+        for e in entries
+    ]
+    print(
+        format_table(("MODULE", "SIZE", "CREATED", "LAST USED", "KEY", "SOURCE"), rows, right=(1,))
+    )
+    return 0
+
+
+def _cmd_cache_info(args: argparse.Namespace) -> int:
+    info = _cache_call("cache_info", _cache_dir(args))
+    rows = [
+        ("location", info.get("location", _cache_dir(args))),
+        ("entries", info.get("entries", 0)),
+        ("size", _human_size(info.get("size", 0))),
+        ("hits", info.get("hit", 0)),
+        ("misses", info.get("miss", 0)),
+        ("builds", info.get("build", 0)),
+        ("failed builds", info.get("build_failed", 0)),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key.ljust(width)}  {value}")
+    return 0
+
+
+def _print_removed(result: Any) -> None:
+    result = result or {}
+    print(
+        f"removed {result.get('removed', 0)} entries, freed {_human_size(result.get('freed', 0))}"
+    )
+
+
+def _cmd_cache_clean(args: argparse.Namespace) -> int:
+    _print_removed(_cache_call("cache_clean", _cache_dir(args), module=args.module))
+    return 0
+
+
+def _cmd_cache_prune(args: argparse.Namespace) -> int:
+    if args.max_size is None and args.older_than is None:
+        raise SystemExit("cxximport cache prune: give --max-size and/or --older-than")
+    _print_removed(
+        _cache_call(
+            "cache_prune", _cache_dir(args), max_size=args.max_size, older_than=args.older_than
+        )
+    )
+    return 0
+
+
+# --------------------------------------------------------------------------
+# demo
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from . import demo
+
+    return demo.run(args)
+
+
+# --------------------------------------------------------------------------
+# The parser.
+
+
+def _make_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="cxximport",
+        description="Import .cxxpyx C++ files from Python: build, inspect and manage the cache.",
+    )
+    parser.add_argument("--version", action="version", version=f"cxximport {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    cache_opt = argparse.ArgumentParser(add_help=False)
+    cache_opt.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache root (default: $CXXIMPORT_CACHE_DIR, "
+        "$XDG_CACHE_HOME/cxximport, ~/.cache/cxximport)",
+    )
+    build_opt = argparse.ArgumentParser(add_help=False)
+    build_opt.add_argument("--cxx", metavar="COMPILER", help="C++ compiler (default: $CXX, c++)")
+    build_opt.add_argument("--build-type", choices=("release", "debug"))
+    build_opt.add_argument(
+        "-v", "--verbose", action="store_true", help="print compiler commands and output"
+    )
+
+    p = sub.add_parser(
+        "demo",
+        help="run the Cython NumPy tutorial's steps against NumPy",
+        description="Builds the seed tutorial's steps, checks each result "
+        "against NumPy and prints their timings.",
+        parents=[cache_opt],
+    )
+    p.add_argument("--quick", action="store_true", help="small arrays and few runs (for tests)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        metavar="N",
+        help="timed runs per step (default 7; 3 with --quick)",
+    )
+    p.add_argument("--examples", metavar="DIR", help="directory of the tutorial's .cxxpyx files")
+    p.set_defaults(run=_cmd_demo)
+
+    p = sub.add_parser(
+        "build",
+        help="build .cxxpyx files ahead of time",
+        description="Builds every .cxxpyx file named or found under the named "
+        "directories; exits non-zero listing every failure.",
+        parents=[cache_opt, build_opt],
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".cxxpyx files or directories")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel compile jobs")
+    p.add_argument("--force", action="store_true", help="rebuild even when cached")
+    p.set_defaults(run=_cmd_build)
+
+    p = sub.add_parser(
+        "show",
+        help="show the generated code and build log of a module",
+        description="Prints the cache entry of a module: the generated "
+        "module.cpp and the build log.",
+        parents=[cache_opt, build_opt],
+    )
+    p.add_argument(
+        "module",
+        metavar="MODULE_OR_PATH",
+        help="a module name (searched in the current directory and sys.path) or a .cxxpyx path",
+    )
+    p.add_argument("--build", action="store_true", help="build the module if it is not cached")
+    p.set_defaults(run=_cmd_show)
+
+    p = sub.add_parser(
+        "doctor",
+        help="check the compiler, OpenMP, ninja, headers and cache",
+        description="Checks what building .cxxpyx modules needs and says what "
+        "to do about anything missing; exits 1 if a check fails.",
+        parents=[cache_opt],
+    )
+    p.set_defaults(run=_cmd_doctor)
+
+    cache = sub.add_parser(
+        "cache",
+        help="list, inspect, clean or prune the build cache",
+        description="Manage the build cache.",
+    )
+    cache_sub = cache.add_subparsers(title="cache commands", metavar="ACTION")
+    cache.set_defaults(run=lambda _args: (cache.print_help(), 2)[1])
+    q = cache_sub.add_parser(
+        "list",
+        help="list cached modules",
+        parents=[cache_opt],
+        description="One line per cache entry.",
+    )
+    q.set_defaults(run=_cmd_cache_list)
+    q = cache_sub.add_parser(
+        "info",
+        help="location, size and hit/miss counters",
+        parents=[cache_opt],
+        description="Cache location, size, counters.",
+    )
+    q.set_defaults(run=_cmd_cache_info)
+    q = cache_sub.add_parser(
+        "clean",
+        help="remove entries (all, or one module's)",
+        parents=[cache_opt],
+        description="Removes cache entries.",
+    )
+    q.add_argument("module", nargs="?", help="remove only this module's entries")
+    q.set_defaults(run=_cmd_cache_clean)
+    q = cache_sub.add_parser(
+        "prune",
+        help="remove least recently used entries",
+        parents=[cache_opt],
+        description="Removes entries older than --older-than, then least "
+        "recently used ones until the cache fits --max-size.",
+    )
+    q.add_argument("--max-size", type=_parse_size, metavar="SIZE", help="e.g. 500M, 2G")
+    q.add_argument("--older-than", type=_parse_age, metavar="AGE", help="e.g. 12h, 30d")
+    q.set_defaults(run=_cmd_cache_prune)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _make_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except _options.OptionError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
