@@ -11,14 +11,18 @@
 
 namespace cxximport {
 
-Hasher::Hasher() : state_(XXH3_createState()) { XXH3_128bits_reset(state_); }
-Hasher::~Hasher() { XXH3_freeState(state_); }
+namespace {
+XXH3_state_t* st(void* p) { return static_cast<XXH3_state_t*>(p); }
+}  // namespace
+
+Hasher::Hasher() : state_(XXH3_createState()) { XXH3_128bits_reset(st(state_)); }
+Hasher::~Hasher() { XXH3_freeState(st(state_)); }
 
 Hasher& Hasher::field(std::string_view tag, std::string_view value) {
   std::uint64_t lens[2] = {tag.size(), value.size()};
-  XXH3_128bits_update(state_, lens, sizeof lens);
-  XXH3_128bits_update(state_, tag.data(), tag.size());
-  XXH3_128bits_update(state_, value.data(), value.size());
+  XXH3_128bits_update(st(state_), lens, sizeof lens);
+  XXH3_128bits_update(st(state_), tag.data(), tag.size());
+  XXH3_128bits_update(st(state_), value.data(), value.size());
   return *this;
 }
 
@@ -27,12 +31,12 @@ Hasher& Hasher::field(std::string_view tag, std::int64_t value) {
 }
 
 Hasher& Hasher::raw(const void* data, std::size_t size) {
-  XXH3_128bits_update(state_, data, size);
+  XXH3_128bits_update(st(state_), data, size);
   return *this;
 }
 
 std::string Hasher::hex() const {
-  XXH128_hash_t h = XXH3_128bits_digest(state_);
+  XXH128_hash_t h = XXH3_128bits_digest(st(state_));
   char buf[33];
   std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
                 static_cast<unsigned long long>(h.low64));

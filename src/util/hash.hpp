@@ -6,8 +6,6 @@
 #include <string>
 #include <string_view>
 
-struct XXH3_state_s;
-
 namespace cxximport {
 
 class Hasher {
@@ -26,7 +24,7 @@ class Hasher {
   std::string hex() const;  // 32 lowercase hex digits
 
  private:
-  XXH3_state_s* state_;
+  void* state_;  // XXH3_state_t, opaque here so xxhash.h stays out of headers
 };
 
 // XXH3-128 of a byte string, hex.

@@ -1,0 +1,177 @@
+#include "build/toolchain.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/hash.hpp"
+
+namespace cxximport::build {
+
+bool resolve_program(const std::string& name, std::string* path, std::string* err) {
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) != 0) {
+      *err = "compiler '" + name + "' is not an executable file";
+      return false;
+    }
+    char* real = realpath(name.c_str(), nullptr);
+    *path = real ? real : name;
+    free(real);
+    return true;
+  }
+  const char* env = getenv("PATH");
+  std::string dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    std::string candidate = dir + "/" + name;
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0) {
+      // Keep the name as found on PATH (ccache-style masquerade links must stay links).
+      *path = candidate;
+      return true;
+    }
+    start = end + 1;
+  }
+  *err = "compiler '" + name + "' not found on PATH (install g++, or set CXX)";
+  return false;
+}
+
+namespace {
+
+// Memo format: "size mtime_ns\n" then "version <hex-escaped?>"... kept simple:
+// line 1: "<size> <mtime_ns>", line 2..: sections separated by a line "\x1e".
+bool read_memo(const std::string& file, const std::string& stamp, CompilerIdentity* id) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  const std::string sep = "\n\x1e\n";
+  std::size_t a = text.find('\n');
+  if (a == std::string::npos || text.substr(0, a) != stamp) return false;
+  std::size_t b = text.find(sep, a + 1);
+  if (b == std::string::npos) return false;
+  id->version = text.substr(a + 1, b - a - 1);
+  std::string dirs = text.substr(b + sep.size());
+  std::istringstream ds(dirs);
+  std::string line;
+  id->system_dirs.clear();
+  while (std::getline(ds, line))
+    if (!line.empty()) id->system_dirs.push_back(line);
+  return !id->version.empty();
+}
+
+void write_memo(const std::string& memo_dir, const std::string& file, const std::string& stamp,
+                const CompilerIdentity& id) {
+  mkdir(memo_dir.c_str(), 0700);
+  std::string tmp = file + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return;  // a memo is an optimisation: failing to write it is fine
+    out << stamp << "\n" << id.version << "\n\x1e\n";
+    for (const auto& d : id.system_dirs) out << d << "\n";
+  }
+  chmod(tmp.c_str(), 0600);
+  if (rename(tmp.c_str(), file.c_str()) != 0) unlink(tmp.c_str());
+}
+
+std::vector<std::string> parse_search_dirs(const std::string& verbose_output) {
+  std::vector<std::string> dirs;
+  std::istringstream in(verbose_output);
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#include <...> search starts here:", 0) == 0) {
+      inside = true;
+      continue;
+    }
+    if (line.rfind("End of search list.", 0) == 0) break;
+    if (inside && !line.empty() && line[0] == ' ') {
+      std::string d = line.substr(line.find_first_not_of(' '));
+      auto fw = d.find(" (framework directory)");
+      if (fw != std::string::npos) d = d.substr(0, fw);
+      char* real = realpath(d.c_str(), nullptr);
+      dirs.push_back(real ? real : d);
+      free(real);
+    }
+  }
+  return dirs;
+}
+
+}  // namespace
+
+bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner,
+                       CompilerIdentity* id, std::string* err) {
+  if (!resolve_program(cxx, &id->path, err)) return false;
+  struct stat st;
+  char* real = realpath(id->path.c_str(), nullptr);  // stat the binary behind any symlink
+  int rc = stat(real ? real : id->path.c_str(), &st);
+  free(real);
+  if (rc != 0) {
+    *err = id->path + ": " + std::strerror(errno);
+    return false;
+  }
+  std::string stamp = std::to_string(st.st_size) + " " +
+                      std::to_string(static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
+  std::string file = memo_dir + "/" + hash_bytes(id->path).substr(0, 24);
+  if (read_memo(file, stamp, id)) return true;
+
+  ProcessResult version, search;
+  if (!runner.run({id->path, "--version"}, "", nullptr, &version, err)) return false;
+  if (version.exit_code != 0) {
+    *err = id->path + " --version failed:\n" + version.output;
+    return false;
+  }
+  id->version = version.output;
+  if (!runner.run({id->path, "-x", "c++", "-E", "-v", "/dev/null", "-o", "/dev/null"}, "", nullptr, &search, err))
+    return false;
+  id->system_dirs = parse_search_dirs(search.output);
+  write_memo(memo_dir, file, stamp, *id);
+  return true;
+}
+
+Flags module_flags(const FlagInput& in) {
+  Flags f;
+  const auto& d = in.directives;
+  bool debug = in.build_type == "debug";
+  f.cxxflags.push_back("-std=" + (d.std.empty() ? std::string("c++20") : d.std));
+  if (debug) {
+    f.cxxflags.insert(f.cxxflags.end(), {"-O0", "-g"});
+  } else {
+    f.cxxflags.push_back("-O" + (d.optimize.empty() ? std::string("3") : d.optimize));
+    f.cxxflags.push_back("-DNDEBUG");
+  }
+  f.cxxflags.insert(f.cxxflags.end(), {"-fPIC", "-fvisibility=hidden", "-fno-plt"});
+  if (debug || d.boundscheck) f.cxxflags.push_back("-DPYX_BOUNDSCHECK=1");
+  if (d.openmp) f.cxxflags.push_back("-fopenmp");
+  // The runtime first, so a user header can never shadow pyx/.
+  f.cxxflags.insert(f.cxxflags.end(), {"-I" + in.templates_dir, "-isystem", in.python_include, "-isystem",
+                                       in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
+  for (const auto& dir : d.include_dirs) {
+    bool absolute = !dir.empty() && dir[0] == '/';
+    f.cxxflags.push_back("-I" + (absolute ? dir : in.source_dir + "/" + dir));
+  }
+  f.cxxflags.insert(f.cxxflags.end(), d.cxxflags.begin(), d.cxxflags.end());
+
+  if (d.openmp) f.ldflags.push_back("-fopenmp");
+  for (const auto& dir : d.library_dirs) {
+    bool absolute = !dir.empty() && dir[0] == '/';
+    std::string p = absolute ? dir : in.source_dir + "/" + dir;
+    f.ldflags.push_back("-L" + p);
+    f.ldflags.push_back("-Wl,-rpath," + p);
+  }
+  for (const auto& lib : d.libraries) f.ldflags.push_back("-l" + lib);
+  f.ldflags.insert(f.ldflags.end(), d.ldflags.begin(), d.ldflags.end());
+  return f;
+}
+
+}  // namespace cxximport::build

@@ -1,0 +1,65 @@
+#include "core/key.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "cache/manifest.hpp"
+#include "util/hash.hpp"
+
+namespace cxximport::core {
+
+std::string compute_key(const KeyInput& in) {
+  Hasher h;
+  h.field("format", std::int64_t{cache::kFormatVersion});
+  h.field("cxximport", in.version);
+  h.field("runtime", in.runtime_hash);
+  h.field("module", in.module);
+  h.field("source_path", in.source_path);
+  h.field("source", in.source_text);
+  h.field("compiler_path", in.compiler_path);
+  h.field("compiler_version", in.compiler_version);
+  h.field("compile_argc", static_cast<std::int64_t>(in.compile_argv.size()));
+  for (const auto& a : in.compile_argv) h.field("compile_arg", a);
+  h.field("link_argc", static_cast<std::int64_t>(in.link_argv.size()));
+  for (const auto& a : in.link_argv) h.field("link_arg", a);
+  h.field("ext_suffix", in.ext_suffix);
+  h.field("numpy_version", in.numpy_version);
+  h.field("numpy_include", in.numpy_include);
+  h.field("python_include", in.python_include);
+  h.field("build_type", in.build_type);
+  h.field("extra_files", static_cast<std::int64_t>(in.extra_files.size()));
+  for (const auto& [path, hash] : in.extra_files) h.field("extra_path", path).field("extra_hash", hash);
+  return h.hex();
+}
+
+bool tree_hash(const std::string& dir, std::string* hex, std::string* err) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> memo;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = memo.find(dir); it != memo.end()) {
+    *hex = it->second;
+    return true;
+  }
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file(ec)) files.push_back(it->path().string());
+  if (ec) {
+    *err = "cannot read " + dir + ": " + ec.message();
+    return false;
+  }
+  std::sort(files.begin(), files.end());
+  Hasher h;
+  for (const auto& f : files) {
+    std::string fh;
+    if (!hash_file(f, &fh, err)) return false;
+    h.field("path", f.substr(dir.size())).field("hash", fh);
+  }
+  *hex = memo[dir] = h.hex();
+  return true;
+}
+
+}  // namespace cxximport::core

@@ -1,0 +1,29 @@
+// The cache key: XXH3-128 over tagged fields of every input that can change
+// the shared object, except the user headers the compiler reads (those are
+// checked per entry from its manifest, like ccache's direct mode).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "build/toolchain.hpp"
+#include "core/request.hpp"
+
+namespace cxximport::core {
+
+struct KeyInput {
+  std::string version;
+  std::string runtime_hash;           // templates/ (runtime headers and code templates)
+  std::string module, source_path, source_text;
+  std::string compiler_path, compiler_version;
+  std::vector<std::string> compile_argv, link_argv;
+  std::string ext_suffix, numpy_version, numpy_include, python_include, build_type;
+  std::vector<std::pair<std::string, std::string>> extra_files;  // (path, content hash): sources, depends
+};
+
+std::string compute_key(const KeyInput& in);
+
+// XXH3 of every file under dir (sorted), memoised for the process's life.
+bool tree_hash(const std::string& dir, std::string* hex, std::string* err);
+
+}  // namespace cxximport::core

@@ -1,0 +1,332 @@
+#include "core/orchestrator.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/depfile.hpp"
+#include "build/ninja_file.hpp"
+#include "build/toolchain.hpp"
+#include "cache/store.hpp"
+#include "codegen/module_gen.hpp"
+#include "codegen/stub_gen.hpp"
+#include "core/key.hpp"
+#include "scan/scanner.hpp"
+#include "util/hash.hpp"
+
+#ifndef CXXIMPORT_VERSION
+#define CXXIMPORT_VERSION "0.0.0-dev"
+#endif
+
+namespace cxximport::core {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool read_file(const std::string& path, std::string* out, std::string* err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *err = "cannot read " + path;
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& text, std::string* err) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) {
+    *err = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+std::string dirname_of(const std::string& path) {
+  auto pos = path.rfind('/');
+  return pos == std::string::npos ? "." : pos == 0 ? "/" : path.substr(0, pos);
+}
+
+std::string absolute_in(const std::string& dir, const std::string& p) {
+  return !p.empty() && p[0] == '/' ? p : dir + "/" + p;
+}
+
+bool under(const std::string& path, const std::string& dir) {
+  if (dir.empty()) return false;
+  std::string d = dir.back() == '/' ? dir : dir + "/";
+  return path.rfind(d, 0) == 0;
+}
+
+// Options first, then the file's own directives: lists concatenate, flags OR,
+// the file's std/optimize win.
+scan::Directives merge(const scan::Directives& opt, const scan::Directives& file) {
+  scan::Directives d = opt;
+  d.openmp |= file.openmp;
+  d.boundscheck |= file.boundscheck;
+  if (!file.std.empty()) d.std = file.std;
+  if (!file.optimize.empty()) d.optimize = file.optimize;
+  auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) { a.insert(a.end(), b.begin(), b.end()); };
+  append(d.cxxflags, file.cxxflags);
+  append(d.ldflags, file.ldflags);
+  append(d.libraries, file.libraries);
+  append(d.include_dirs, file.include_dirs);
+  append(d.library_dirs, file.library_dirs);
+  append(d.sources, file.sources);
+  append(d.depends, file.depends);
+  return d;
+}
+
+// The command ninja reports after "FAILED: ...".
+std::string failed_command(const std::string& output) {
+  std::istringstream in(output);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("FAILED:", 0) == 0) {
+      std::string cmd;
+      if (std::getline(in, cmd)) return cmd;
+    }
+  }
+  return "";
+}
+
+void set_failure(BuildFailure* f, BuildFailure::Kind kind, std::string message) {
+  f->kind = kind;
+  f->message = std::move(message);
+}
+
+}  // namespace
+
+std::string default_cache_dir() { return cache::Store::default_root(); }
+
+bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter,
+                  BuildResult* result, BuildFailure* failure) {
+  const auto t0 = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+  std::string err;
+
+  if (req.source.find('\n') != std::string::npos || req.source.empty() || req.source[0] != '/') {
+    set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute and free of newlines: " + req.source);
+    return false;
+  }
+  std::string text;
+  if (!read_file(req.source, &text, &err)) {
+    set_failure(failure, BuildFailure::Kind::Input, err);
+    return false;
+  }
+  scan::ScanResult scan;
+  if (!scan::scan_source(text, req.source, &scan, &err)) {
+    set_failure(failure, BuildFailure::Kind::Scan, err);
+    failure->filename = req.source;
+    // "path:LINE:COL: ..." -> LINE
+    std::size_t p = err.find(':', req.source.size());
+    if (err.rfind(req.source, 0) == 0 && p != std::string::npos) failure->line = std::atoi(err.c_str() + p + 1);
+    return false;
+  }
+  const std::string source_dir = dirname_of(req.source);
+  const scan::Directives dirs = merge(req.options, scan.directives);
+
+  // Extra inputs whose content joins the key.
+  std::vector<std::pair<std::string, std::string>> extra_files;
+  std::vector<std::string> extra_sources;
+  for (const auto& s : dirs.sources) extra_sources.push_back(absolute_in(source_dir, s));
+  std::vector<std::string> extras = extra_sources;
+  for (const auto& d : dirs.depends) extras.push_back(absolute_in(source_dir, d));
+  for (const auto& path : extras) {
+    std::string h;
+    if (!hash_file(path, &h, &err)) {
+      set_failure(failure, BuildFailure::Kind::Input, req.source + ": a `sources`/`depends` file cannot be read: " + err);
+      return false;
+    }
+    extra_files.emplace_back(path, h);
+  }
+
+  // The cache, with a private fallback when the chosen place is unusable.
+  cache::Store store(req.cache_dir.empty() ? default_cache_dir() : req.cache_dir);
+  if (!store.open(&err)) {
+    std::string warning, err2;
+    if (!cache::Store::open_private_fallback(err, &store, &warning, &err2)) {
+      set_failure(failure, BuildFailure::Kind::Cache, err + "; and no private fallback cache: " + err2);
+      return false;
+    }
+    reporter.event("warning", err + "; " + warning);
+  }
+
+  std::string cxx = req.cxx;
+  if (cxx.empty()) {
+    const char* env = getenv("CXX");
+    cxx = env && *env ? env : "c++";
+  }
+  build::CompilerIdentity id;
+  std::string memo_dir = store.root() + "/v1/compilers";
+  if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err)) {
+    set_failure(failure, BuildFailure::Kind::Input, err);
+    return false;
+  }
+
+  build::FlagInput fin;
+  fin.build_type = req.build_type;
+  fin.templates_dir = req.templates_dir;
+  fin.python_include = req.python_include;
+  fin.numpy_include = req.numpy_include;
+  fin.source_dir = source_dir;
+  fin.directives = dirs;
+  build::Flags flags = build::module_flags(fin);
+
+  const std::string short_name = req.module.substr(req.module.rfind('.') + 1);
+  build::NinjaModule nm;
+  if (!req.launcher.empty()) nm.compiler.push_back(req.launcher);
+  nm.compiler.push_back(id.path);
+  nm.cxxflags = flags.cxxflags;
+  nm.ldflags = flags.ldflags;
+  nm.extra_sources = extra_sources;
+  nm.output = short_name + req.ext_suffix;
+
+  KeyInput kin;
+  kin.version = CXXIMPORT_VERSION;
+  if (!tree_hash(req.templates_dir, &kin.runtime_hash, &err)) {
+    set_failure(failure, BuildFailure::Kind::Input, err);
+    return false;
+  }
+  kin.module = req.module;
+  kin.source_path = req.source;
+  kin.source_text = text;
+  kin.compiler_path = id.path;
+  kin.compiler_version = id.version;
+  kin.compile_argv = flags.cxxflags;
+  kin.link_argv = flags.ldflags;
+  kin.ext_suffix = req.ext_suffix;
+  kin.numpy_version = req.numpy_version;
+  kin.numpy_include = req.numpy_include;
+  kin.python_include = req.python_include;
+  kin.build_type = req.build_type;
+  kin.extra_files = extra_files;
+  const std::string key = compute_key(kin);
+  result->key = key;
+
+  cache::Hit hit;
+  std::string why;
+  auto done = [&](bool built) {
+    result->so_path = hit.so_path;
+    result->entry_dir = hit.entry_dir;
+    result->built = built;
+    result->seconds = elapsed();
+    return true;
+  };
+  if (!req.force && store.lookup(key, &hit, &why)) {
+    store.count("hit");
+    return done(false);
+  }
+  if (req.verbose && !why.empty()) reporter.event("output", "cache miss for " + req.module + ": " + why);
+  if (req.no_build) {
+    set_failure(failure, BuildFailure::Kind::NotCached,
+                "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
+                    ") is not in the cache at " + store.root() + " (build it ahead of time with `cxximport build`)");
+    return false;
+  }
+  store.count("miss");
+
+  auto lock = store.lock(key, req.lock_timeout,
+                         [&](int pid, double waited) {
+                           reporter.event("wait", "waiting for another process (pid " + std::to_string(pid) +
+                                                      ") building " + req.module + " (" +
+                                                      std::to_string(static_cast<int>(waited)) + " s)");
+                         },
+                         &err);
+  if (!lock) {
+    set_failure(failure, BuildFailure::Kind::Cache, err);
+    return false;
+  }
+  // Another process may have published while we waited.
+  if (!req.force && store.lookup(key, &hit, &why)) return done(false);
+
+  std::string build_dir;
+  if (!store.make_build_dir(key, &build_dir, &err)) {
+    set_failure(failure, BuildFailure::Kind::Cache, err);
+    return false;
+  }
+  auto fail_cache = [&](const std::string& msg) {
+    store.discard(build_dir, key, false);
+    set_failure(failure, BuildFailure::Kind::Cache, msg);
+    return false;
+  };
+
+  codegen::ModuleInput min{req.module, req.source, text, CXXIMPORT_VERSION, req.templates_dir};
+  codegen::GeneratedModule gen;
+  if (!codegen::generate_module(scan, min, &gen, &err)) return fail_cache(err);
+  std::string spans;
+  for (const auto& s : gen.spans)
+    spans += std::to_string(s.first_line) + " " + std::to_string(s.last_line) + " " + std::to_string(s.source_line) + " " + s.export_name + "\n";
+  if (!write_file(build_dir + "/module.cpp", gen.module_cpp, &err) ||
+      !write_file(build_dir + "/wrappers.map", spans, &err) ||
+      !write_file(build_dir + "/build.ninja", build::write_ninja(nm), &err) ||
+      !write_file(build_dir + "/" + short_name + ".pyi", codegen::generate_stub(scan, req.module, req.source), &err))
+    return fail_cache(err);
+
+  std::vector<std::string> ninja_argv = {req.ninja};
+  if (req.jobs > 0) ninja_argv.push_back("-j" + std::to_string(req.jobs));
+  if (req.verbose) ninja_argv.push_back("-v");
+  if (req.verbose) reporter.event("command", build::shell_join(build::compile_argv(nm, "module.cpp", "module.o")));
+  build::ProcessResult pr;
+  auto tick = [&] {
+    reporter.event("building", std::to_string(elapsed()));
+    return !reporter.cancelled();
+  };
+  if (!runner.run(ninja_argv, build_dir, tick, &pr, &err)) return fail_cache(err + " (is the ninja package installed?)");
+  write_file(build_dir + "/build.log", pr.output, &err);
+  if (req.verbose) reporter.event("output", pr.output);
+  if (reporter.cancelled()) {
+    store.discard(build_dir, key, false);
+    set_failure(failure, BuildFailure::Kind::Input, "build of " + req.module + " interrupted");
+    return false;
+  }
+  if (pr.exit_code != 0) {
+    store.count("build_failed");
+    store.discard(build_dir, key, true);
+    set_failure(failure, BuildFailure::Kind::Compile, "building " + req.module + " from " + req.source + " failed");
+    failure->log = pr.output;
+    failure->command = failed_command(pr.output);
+    failure->log_path = store.failed_log_path(key);
+    return false;
+  }
+
+  // Record every user header the compiler read, with its hash.
+  cache::Manifest m;
+  m.module = req.module;
+  m.source = req.source;
+  m.key = key;
+  m.so_name = nm.output;
+  for (const auto& dep_file : build::object_depfiles(nm)) {
+    std::string dtext;
+    std::vector<std::string> deps;
+    if (!read_file(build_dir + "/" + dep_file, &dtext, &err) || !build::parse_depfile(dtext, &deps, &err))
+      return fail_cache("cannot read the compiler's depfile: " + err);
+    for (const auto& dep : deps) {
+      if (dep.empty() || dep[0] != '/') continue;  // module.cpp and other build-dir files
+      if (dep == req.source || under(dep, req.templates_dir) || under(dep, req.python_include) ||
+          under(dep, req.numpy_include) || under(dep, build_dir))
+        continue;
+      bool system = false;
+      for (const auto& sd : id.system_dirs) system |= under(dep, sd);
+      if (system) continue;
+      bool seen = false;
+      for (const auto& h : m.headers) seen |= h.path == dep;
+      if (seen) continue;
+      cache::HeaderDigest hd{dep, ""};
+      if (!hash_file(dep, &hd.hash, &err)) return fail_cache(err);
+      m.headers.push_back(hd);
+    }
+  }
+  if (!store.publish(build_dir, m, &hit, &err)) return fail_cache(err);
+  store.count("build");
+  return done(true);
+}
+
+}  // namespace cxximport::core
