@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the system packages that building cxximport needs, when missing:
+# a C++20 compiler (g++), the xxHash headers (libxxhash-dev) and the Python
+# headers. Debian/Ubuntu (apt-get); uses sudo only when not root. Does
+# nothing when everything is there, so it is safe to run every time.
+set -eu
+
+need=""
+if ! command -v c++ >/dev/null 2>&1 && ! command -v g++ >/dev/null 2>&1; then
+  need="$need g++"
+fi
+if [ ! -e /usr/include/xxhash.h ] && [ ! -e /usr/local/include/xxhash.h ]; then
+  need="$need libxxhash-dev"
+fi
+python=$(command -v python3 || command -v python || true)
+if [ -n "$python" ] && ! "$python" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
+  need="$need python3-dev"
+fi
+
+[ -z "$need" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "cxximport: please install:$need (a C++20 compiler, the xxHash headers, the Python headers)" >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=sudo
+fi
+echo "cxximport: installing system packages:$need" >&2
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
