@@ -21,6 +21,13 @@ bool is_closer(const Token& t) {
   return t.kind == TokKind::Punct && (t.text == ")" || t.text == "]" || t.text == "}");
 }
 
+// A template argument is a constant-expression, which cannot contain a bare
+// assignment; a ';' ends any declaration.
+bool stops_angle(const std::string& p) {
+  return p == ";" || p == "=" || p == "+=" || p == "-=" || p == "*=" || p == "/=" || p == "%=" ||
+         p == "&=" || p == "|=" || p == "^=" || p == "<<=" || p == ">>=";
+}
+
 }  // namespace
 
 bool is_punct(const Tokens& t, int i, const char* text) {
@@ -77,7 +84,7 @@ int match_bracket(const Tokens& t, int open, int end) {
       return j;
     } else if (is_closer(tok)) {
       return -1;
-    } else if (angle && tok.kind == TokKind::Punct && tok.text == ";") {
+    } else if (angle && tok.kind == TokKind::Punct && stops_angle(tok.text)) {
       return -1;
     }
   }

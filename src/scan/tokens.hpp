@@ -22,13 +22,17 @@ Tokens split_shift_right(Tokens tokens);
 
 // The '<' rule. A '<' is a template-argument bracket only if
 //   (1) the token before it is an identifier (not a literal keyword such as
-//       true/false/nullptr/this, nor an operator word such as and/or/not), and
-//   (2) a matching '>' follows before the enclosing bracket closes or a ';'
-//       appears, with (), [] and {} nested properly in between.
-// Otherwise it is the less-than operator. So `T x = a < b` and `f(a < b)` are
-// comparisons, while `std::pair<int, int>(1, 2)` is a template. The one case it
-// gets wrong is `g(int x = a < b, int y = c > d)`, which C++ itself only
-// resolves by knowing whether `a` names a template: parenthesise such defaults.
+//       true/false/nullptr/this, nor an operator word such as and/or/sizeof),
+//   (2) a matching '>' follows (a '>>' counts as two) before the enclosing
+//       bracket closes, with (), [] and {} nested properly in between, and
+//   (3) no ';' and no top-level assignment ('=', '+=', ...) comes before that
+//       '>': a template argument cannot contain a bare assignment.
+// Otherwise it is the less-than operator. So `T x = a < b`, `f(a < b)` and
+// `(bool p = a < b, bool q = c > d)` read as comparisons, while
+// `std::pair<int, int>(1, 2)` is a template. What it gets wrong is a
+// comparison whose '<' is later matched by a '>' with no '=' in between, such
+// as `x = a < b && c > d` written without parentheses (C++ itself resolves
+// that only by knowing whether `a` names a template): parenthesise it.
 bool may_open_angle(const Tokens& t, int i);
 
 // Index of the bracket closing the one opened at `open` ("(", "[", "{" or a
