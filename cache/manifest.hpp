@@ -1,13 +1,38 @@
-// The manifest of one cache entry.
+// The manifest of one cache entry: a small line-based text file named
+// `manifest` at the top of every entry directory.
+//
+// Grammar (every line ends with '\n'; a value is the rest of its line after
+// exactly one space, so paths may contain spaces but never '\n', '\r' or NUL):
+//
+//   manifest  := "cxximport-manifest " VERSION "\n" field* "end\n"
+//   field     := "module "  TEXT "\n"          fully qualified module name
+//              | "source "  PATH "\n"          absolute path of the .cxxpyx
+//              | "key "     HEX32 "\n"         the entry's key
+//              | "so_name " NAME "\n"          file name inside the entry (no '/')
+//              | "so_size " DECIMAL "\n"       bytes of the shared object
+//              | "so_hash " HEX32 "\n"         XXH3-128 of the shared object
+//              | "created " INTEGER "\n"       unix seconds of publication
+//              | "header "  HEX32 " " PATH "\n" one per header, hash first
+//
+// Every field except `header` appears exactly once, in any order; `header`
+// appears any number of times (never twice for one path). HEX32 is 32
+// lowercase hex digits; PATH is absolute. Parsing is strict: an unknown
+// version, an unknown, missing or duplicated field, bad hex, a bad number,
+// a missing `end` line or anything after it is an error with a reason, which
+// the store treats as a miss.
+//
+// Version history (bump kFormatVersion and the store's `v<N>/` directory
+// together when the meaning of an entry changes):
+//   Version 1: first format.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cxximport::cache {
 
-// Version 1: first format.
 inline constexpr int kFormatVersion = 1;
 
 struct HeaderDigest {
@@ -28,5 +53,14 @@ struct Manifest {
 
 std::string format_manifest(const Manifest& m);
 bool parse_manifest(const std::string& text, Manifest* m, std::string* err);
+
+// Checks that m can be written and read back unchanged (no newlines in
+// values, a plain so_name, 32-hex key and hashes, absolute paths). Fields
+// filled in by Store::publish (so_size, so_hash, created) may still be empty
+// when allow_unpublished is set.
+bool validate_manifest(const Manifest& m, bool allow_unpublished, std::string* err);
+
+// True for exactly 32 lowercase hex digits.
+bool is_hex32(std::string_view s);
 
 }  // namespace cxximport::cache

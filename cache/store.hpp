@@ -7,7 +7,16 @@
 //   v1/tmp/<random>/               private build directories, renamed into entries/ on publish
 //   v1/locks/<key>.lock            per-key flock files (the kernel releases them when the holder dies)
 //   v1/failed/<key>.log            log of the last failed build of a key (nothing is published)
-//   v1/stats                       counters
+//   v1/stats                       counters, "name value" lines, updated under flock
+// Details, and the rules for what is a hit, are in docs/cache.md. In short:
+// - <variant> is the first 16 hex digits of a hash of the sorted (path, hash)
+//   header list, so several header sets of one key coexist.
+// - Last use (for prune's LRU order) is the mtime of the variant directory,
+//   bumped by lookup with futimens when older than a minute; the entry's
+//   files are never modified after publication.
+// - A build directory holds a `builder` file (pid, start time, boot id, host);
+//   open() removes build directories whose builder is dead, and any
+//   `trash.*` directory left by an interrupted removal.
 // <key> covers every input except the user headers the compiler read; a
 // <variant> is one set of header contents (the manifest lists them, with
 // hashes), as in ccache's direct mode.
@@ -43,6 +52,19 @@ class Store {
  public:
   explicit Store(std::string root);
 
+  // $CXXIMPORT_CACHE_DIR, else $XDG_CACHE_HOME/cxximport, else
+  // $HOME/.cache/cxximport (HOME from getpwuid when unset); empty vars are
+  // ignored.
+  static std::string default_root();
+
+  // When the preferred root cannot be used (open failed with message why):
+  // opens a private cache under $TMPDIR (else /tmp) named
+  // cxximport-<uid>-XXXXXX (mkdtemp, 0700), reusing one from an earlier
+  // process when it exists and is ours, private and not a symlink. *warning is
+  // a one-line text to show the user once.
+  static bool open_private_fallback(const std::string& why, Store* out, std::string* warning,
+                                    std::string* err);
+
   // Creates the root (0700) and the versioned layout. Refuses a root that is
   // not owned by the current user or is writable by group/others.
   bool open(std::string* err);
@@ -73,7 +95,26 @@ class Store {
   // Persistent counters: "hit", "miss", "build", "build_failed".
   void count(std::string_view stat);
 
+  // Removes build directories whose builder is dead (or, without a readable
+  // builder file, older than an hour; on another host, older than a day)
+  // and leftover trash.* directories. Called by open(). Returns how many.
+  int remove_stale_build_dirs(std::int64_t now);
+
+  // The variant directory name of a manifest's header set (16 hex digits).
+  static std::string variant_name(const Manifest& m);
+
+  // Moves an entry directory (or any directory inside the cache) to a fresh
+  // trash.* directory in tmp/, then deletes it: readers see the entry or
+  // nothing, and processes that already mapped its files keep working.
+  bool remove_entry(const std::string& entry_dir, std::string* err);
+
+  std::string entries_dir() const;  // <root>/v1/entries
+  std::string tmp_dir() const;      // <root>/v1/tmp
+  std::string stats_path() const;   // <root>/v1/stats
+
  private:
+  bool is_build_dir(const std::string& dir) const;
+
   std::string root_;
 };
 

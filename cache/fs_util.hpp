@@ -1,0 +1,49 @@
+// Small POSIX helpers for the cache store: private directories, checks that
+// refuse foreign or shared files, atomic writes, and tree walks that never
+// follow symlinks. All return bool + err (or a value) and never throw.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <sys/stat.h>
+
+namespace cxximport::cache::fs {
+
+std::string join(std::string_view a, std::string_view b);
+
+// mkdir -p; every directory it creates gets mode 0700.
+bool mkdirs_private(const std::string& path, std::string* err);
+
+// Refusal reason for a stat result ("" when fine): must be of the wanted
+// type (directory or regular file; a symlink is always refused), owned by
+// geteuid() and not writable by group or others.
+std::string refusal(const struct stat& st, bool want_dir);
+
+// lstat(path) + refusal(); false with a message naming path.
+bool check_private(const std::string& path, bool want_dir, std::string* err);
+
+// Reads all of fd (from its current offset).
+bool read_fd(int fd, std::string* out, std::string* err);
+// Streams fd into XXH3-128; hex.
+bool hash_fd(int fd, std::string* hex, std::string* err);
+
+// Writes content to a temporary file beside path, fsyncs it and renames it
+// over path, so readers see the old or the new file, never a partial one.
+bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
+                       std::string* err);
+
+// rm -rf without following symlinks (a symlink is unlinked, never entered).
+bool remove_tree(const std::string& path, std::string* err);
+
+// Sets directories to 0700 and files to 0600 (0700 when executable); never
+// follows symlinks.
+bool make_tree_private(const std::string& path, std::string* err);
+
+// Bytes of the regular files under path (no symlinks followed).
+std::uint64_t tree_size(const std::string& path);
+
+// Seconds since the epoch, real time.
+std::int64_t now_seconds();
+
+}  // namespace cxximport::cache::fs

@@ -1,0 +1,472 @@
+#include "cache/store.hpp"
+
+#include <csignal>
+#include <sys/wait.h>
+
+#include "cache/stats.hpp"
+#include "cache_test_util.hpp"
+#include "check.hpp"
+
+using namespace cxximport::cache;
+using namespace cachetest;
+
+namespace {
+
+mode_t mode_of(const std::string& path) {
+  struct stat st;
+  ::lstat(path.c_str(), &st);
+  return st.st_mode & 07777;
+}
+
+// An open store with one published entry for key_n(1) whose header is h.hpp.
+struct Fixture {
+  TempDir tmp;
+  Store store{tmp / "cache"};
+  std::string header = tmp / "h.hpp";
+  Manifest manifest;
+  Hit hit;
+  bool ok = false;
+  Fixture() {
+    std::string err;
+    write_file(header, "#define X 1\n");
+    manifest = make_manifest(key_n(1), "compute", {header});
+    ok = store.open(&err) && build_and_publish(store, manifest, &hit);
+  }
+  bool hits() {
+    Hit h;
+    std::string why;
+    return store.lookup(manifest.key, &h, &why);
+  }
+  std::string why_not() {
+    Hit h;
+    std::string why;
+    store.lookup(manifest.key, &h, &why);
+    return why;
+  }
+};
+
+}  // namespace
+
+TEST(store_open_creates_private_layout) {
+  TempDir tmp;
+  Store store(tmp / "a/b/cache");
+  std::string err;
+  CHECK(store.open(&err));
+  CHECK_EQ(mode_of(tmp / "a"), 0700u);
+  CHECK_EQ(mode_of(tmp / "a/b/cache"), 0700u);
+  for (const char* sub : {"v1", "v1/entries", "v1/tmp", "v1/locks", "v1/failed"})
+    CHECK_EQ(mode_of(tmp / (std::string("a/b/cache/") + sub)), 0700u);
+  CHECK(store.open(&err));  // idempotent
+}
+
+TEST(store_open_refuses_group_writable_root) {
+  TempDir tmp;
+  ::mkdir((tmp / "cache").c_str(), 0700);
+  ::chmod((tmp / "cache").c_str(), 0770);
+  Store store(tmp / "cache");
+  std::string err;
+  CHECK(!store.open(&err));
+  CHECK(err.find("writable by group or others") != std::string::npos);
+}
+
+TEST(store_open_refuses_symlinked_root_and_layout) {
+  TempDir tmp;
+  ::mkdir((tmp / "real").c_str(), 0700);
+  ::symlink((tmp / "real").c_str(), (tmp / "link").c_str());
+  Store store(tmp / "link");
+  std::string err;
+  CHECK(!store.open(&err));
+  CHECK(err.find("symlink") != std::string::npos);
+
+  Store real(tmp / "real");
+  CHECK(real.open(&err));
+  ::rmdir((tmp / "real/v1/tmp").c_str());
+  ::symlink("/tmp", (tmp / "real/v1/tmp").c_str());
+  CHECK(!real.open(&err));
+  CHECK(err.find("symlink") != std::string::npos);
+}
+
+TEST(store_publish_then_lookup_hits) {
+  Fixture f;
+  CHECK(f.ok);
+  Hit h;
+  std::string why;
+  CHECK(f.store.lookup(f.manifest.key, &h, &why));
+  CHECK_EQ(h.entry_dir, f.hit.entry_dir);
+  CHECK_EQ(h.so_path, h.entry_dir + "/" + f.manifest.so_name);
+  CHECK_EQ(read_file(h.so_path), "ELF...so");
+  CHECK_EQ(h.manifest.so_size, 8u);
+  CHECK_EQ(h.manifest.module, "compute");
+  CHECK(h.manifest.created > 0);
+  CHECK_EQ(h.entry_dir, f.store.entries_dir() + "/" + f.manifest.key + "/" + Store::variant_name(f.manifest));
+  CHECK_EQ(mode_of(h.entry_dir), 0700u);
+  CHECK_EQ(mode_of(h.entry_dir + "/manifest"), 0600u);
+  CHECK_EQ(mode_of(h.so_path), 0700u);
+  CHECK_EQ(mode_of(h.entry_dir + "/build.log"), 0600u);
+  CHECK(!exists(h.entry_dir + "/builder"));
+}
+
+TEST(store_lookup_misses_unknown_key) {
+  Fixture f;
+  Hit h;
+  std::string why;
+  CHECK(!f.store.lookup(key_n(2), &h, &why));
+  CHECK_EQ(why, "not cached");
+  CHECK(!f.store.lookup("../../etc", &h, &why));
+}
+
+TEST(store_lookup_misses_when_header_changes) {
+  Fixture f;
+  CHECK(f.hits());
+  write_file(f.header, "#define X 2\n");
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("changed") != std::string::npos);
+  write_file(f.header, "#define X 1\n");
+  CHECK(f.hits());
+}
+
+TEST(store_lookup_misses_when_header_is_gone) {
+  Fixture f;
+  ::unlink(f.header.c_str());
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("gone") != std::string::npos);
+}
+
+TEST(store_two_header_sets_of_one_key_coexist) {
+  Fixture f;
+  write_file(f.header, "#define X 2\n");
+  Manifest m2 = make_manifest(f.manifest.key, "compute", {f.header});
+  Hit h2;
+  CHECK(build_and_publish(f.store, m2, &h2, "second"));
+  CHECK(h2.entry_dir != f.hit.entry_dir);
+  Hit h;
+  std::string why;
+  CHECK(f.store.lookup(f.manifest.key, &h, &why));
+  CHECK_EQ(read_file(h.so_path), "second");
+  write_file(f.header, "#define X 1\n");
+  CHECK(f.store.lookup(f.manifest.key, &h, &why));
+  CHECK_EQ(read_file(h.so_path), "ELF...so");
+}
+
+TEST(store_lookup_misses_truncated_so) {
+  Fixture f;
+  ::truncate(f.hit.so_path.c_str(), 3);
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("size") != std::string::npos);
+}
+
+TEST(store_lookup_misses_corrupted_so_of_same_size) {
+  Fixture f;
+  ::chmod(f.hit.so_path.c_str(), 0600);
+  write_file(f.hit.so_path, "ELF...SO");
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("corrupt") != std::string::npos);
+}
+
+TEST(store_lookup_misses_missing_so) {
+  Fixture f;
+  ::unlink(f.hit.so_path.c_str());
+  CHECK(!f.hits());
+}
+
+TEST(store_lookup_misses_corrupted_manifest) {
+  Fixture f;
+  std::string mpath = f.hit.entry_dir + "/manifest";
+  std::string text = read_file(mpath);
+  write_file(mpath, text.substr(0, text.size() / 2));
+  CHECK(!f.hits());
+  write_file(mpath, std::string(100, '\0'));
+  CHECK(!f.hits());
+  ::unlink(mpath.c_str());
+  CHECK(!f.hits());
+}
+
+TEST(store_lookup_misses_unknown_format_version) {
+  Fixture f;
+  std::string mpath = f.hit.entry_dir + "/manifest";
+  std::string text = read_file(mpath);
+  text.replace(0, std::string("cxximport-manifest 1").size(), "cxximport-manifest 9");
+  write_file(mpath, text);
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("unknown format version 9") != std::string::npos);
+}
+
+TEST(store_refuses_group_writable_entry) {
+  Fixture f;
+  ::chmod(f.hit.entry_dir.c_str(), 0770);
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("refused") != std::string::npos);
+  ::chmod(f.hit.entry_dir.c_str(), 0700);
+  ::chmod(f.hit.so_path.c_str(), 0722);
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("writable by group or others") != std::string::npos);
+}
+
+TEST(store_refuses_symlinked_entry) {
+  Fixture f;
+  // Move the real entry away and leave a symlink to it in its place.
+  std::string elsewhere = f.tmp / "elsewhere";
+  ::rename(f.hit.entry_dir.c_str(), elsewhere.c_str());
+  ::symlink(elsewhere.c_str(), f.hit.entry_dir.c_str());
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("symlink") != std::string::npos);
+}
+
+TEST(store_refuses_symlinked_so_inside_entry) {
+  Fixture f;
+  std::string elsewhere = f.tmp / "other.so";
+  ::rename(f.hit.so_path.c_str(), elsewhere.c_str());
+  ::symlink(elsewhere.c_str(), f.hit.so_path.c_str());
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("symlink") != std::string::npos);
+}
+
+TEST(store_republish_replaces_corrupt_entry) {
+  Fixture f;
+  ::truncate(f.hit.so_path.c_str(), 1);
+  CHECK(!f.hits());
+  Hit h;
+  CHECK(build_and_publish(f.store, f.manifest, &h));
+  CHECK_EQ(h.entry_dir, f.hit.entry_dir);
+  CHECK(f.hits());
+}
+
+TEST(store_publish_keeps_first_valid_entry) {
+  Fixture f;
+  Hit h;
+  CHECK(build_and_publish(f.store, f.manifest, &h, "a later build"));
+  CHECK_EQ(h.entry_dir, f.hit.entry_dir);
+  CHECK_EQ(read_file(h.so_path), "ELF...so");
+  int leftovers = 0;  // our build directory was discarded
+  if (DIR* d = ::opendir(f.store.tmp_dir().c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++leftovers;
+    ::closedir(d);
+  }
+  CHECK_EQ(leftovers, 0);
+}
+
+TEST(store_refuses_entry_owned_by_another_user) {
+  if (::geteuid() != 0) return;  // needs root to hand a file to someone else
+  Fixture f;
+  CHECK(::chown(f.hit.so_path.c_str(), 12345, 12345) == 0);
+  CHECK(!f.hits());
+  CHECK(f.why_not().find("owned by uid 12345") != std::string::npos);
+  CHECK(::chown(f.hit.so_path.c_str(), 0, 0) == 0);
+  CHECK(f.hits());
+  CHECK(::lchown(f.hit.entry_dir.c_str(), 12345, 12345) == 0);
+  CHECK(!f.hits());
+}
+
+TEST(store_open_refuses_root_owned_by_another_user) {
+  if (::geteuid() != 0) return;
+  TempDir tmp;
+  ::mkdir((tmp / "cache").c_str(), 0700);
+  CHECK(::chown((tmp / "cache").c_str(), 12345, 12345) == 0);
+  Store store(tmp / "cache");
+  std::string err;
+  CHECK(!store.open(&err));
+  CHECK(err.find("owned by uid 12345") != std::string::npos);
+}
+
+TEST(store_publish_refuses_paths_outside_tmp) {
+  Fixture f;
+  Hit h;
+  std::string err;
+  CHECK(!f.store.publish(f.tmp.path, f.manifest, &h, &err));
+  CHECK(!f.store.publish(f.store.tmp_dir() + "/../entries", f.manifest, &h, &err));
+}
+
+TEST(store_publish_fails_without_so) {
+  Fixture f;
+  std::string dir, err;
+  CHECK(f.store.make_build_dir(key_n(3), &dir, &err));
+  Hit h;
+  Manifest m = make_manifest(key_n(3), "other");
+  CHECK(!f.store.publish(dir, m, &h, &err));
+  CHECK(err.find(m.so_name) != std::string::npos);
+}
+
+TEST(store_build_dirs_are_private_and_unique) {
+  Fixture f;
+  std::string a, b, err;
+  CHECK(f.store.make_build_dir(key_n(4), &a, &err));
+  CHECK(f.store.make_build_dir(key_n(4), &b, &err));
+  CHECK(a != b);
+  CHECK_EQ(mode_of(a), 0700u);
+  CHECK(a.rfind(f.store.tmp_dir() + "/", 0) == 0);
+  CHECK(exists(a + "/builder"));
+}
+
+TEST(store_discard_keeps_failed_log) {
+  Fixture f;
+  std::string dir, err;
+  CHECK(f.store.make_build_dir(key_n(5), &dir, &err));
+  write_file(dir + "/build.log", "error: boom\n");
+  f.store.discard(dir, key_n(5), true);
+  CHECK(!exists(dir));
+  CHECK_EQ(read_file(f.store.failed_log_path(key_n(5))), "error: boom\n");
+  CHECK(f.store.failed_log_path(key_n(5)).find("/v1/failed/") != std::string::npos);
+
+  CHECK(f.store.make_build_dir(key_n(6), &dir, &err));
+  write_file(dir + "/build.log", "x");
+  f.store.discard(dir, key_n(6), false);
+  CHECK(!exists(dir));
+  CHECK(!exists(f.store.failed_log_path(key_n(6))));
+}
+
+TEST(store_discard_does_not_follow_symlinks) {
+  Fixture f;
+  std::string victim = f.tmp / "victim";
+  ::mkdir(victim.c_str(), 0700);
+  write_file(victim + "/keep", "precious");
+  std::string dir, err;
+  CHECK(f.store.make_build_dir(key_n(7), &dir, &err));
+  ::symlink(victim.c_str(), (dir + "/link").c_str());
+  f.store.discard(dir, key_n(7), false);
+  CHECK(!exists(dir));
+  CHECK_EQ(read_file(victim + "/keep"), "precious");
+}
+
+TEST(store_counts_survive_many_processes) {
+  Fixture f;
+  const int kProcs = 8, kEach = 50;
+  std::vector<pid_t> kids;
+  for (int i = 0; i < kProcs; ++i) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      for (int j = 0; j < kEach; ++j) f.store.count("hit");
+      ::_exit(0);
+    }
+    kids.push_back(pid);
+  }
+  for (pid_t pid : kids) ::waitpid(pid, nullptr, 0);
+  f.store.count("miss");
+  auto c = read_counters(f.store.stats_path());
+  CHECK_EQ(c["hit"], static_cast<std::uint64_t>(kProcs * kEach));
+  CHECK_EQ(c["miss"], 1u);
+}
+
+TEST(store_concurrent_publishers_of_one_key_share_one_entry) {
+  Fixture f;
+  Manifest m = make_manifest(key_n(8), "race");
+  const int kProcs = 8;
+  std::vector<pid_t> kids;
+  for (int i = 0; i < kProcs; ++i) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      Hit h, again;
+      std::string why;
+      bool ok = build_and_publish(f.store, m, &h, "same bytes") &&
+                f.store.lookup(m.key, &again, &why) && again.entry_dir == h.entry_dir &&
+                read_file(again.so_path) == "same bytes";
+      ::_exit(ok ? 0 : 1);
+    }
+    kids.push_back(pid);
+  }
+  int good = 0;
+  for (pid_t pid : kids) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) ++good;
+  }
+  CHECK_EQ(good, kProcs);
+  int variants = 0;
+  if (DIR* d = ::opendir((f.store.entries_dir() + "/" + m.key).c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++variants;
+    ::closedir(d);
+  }
+  CHECK_EQ(variants, 1);
+  // Every losing build directory was discarded.
+  int leftovers = 0;
+  if (DIR* d = ::opendir(f.store.tmp_dir().c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++leftovers;
+    ::closedir(d);
+  }
+  CHECK_EQ(leftovers, 0);
+}
+
+TEST(store_removes_build_dir_of_killed_builder) {
+  Fixture f;
+  int pipefd[2];
+  CHECK(::pipe(pipefd) == 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    std::string dir, err;
+    f.store.make_build_dir(key_n(9), &dir, &err);
+    write_file(dir + "/half.o", "partial");
+    char c = 1;
+    if (::write(pipefd[1], &c, 1) != 1) ::_exit(1);
+    ::pause();
+    ::_exit(0);
+  }
+  char c;
+  CHECK(::read(pipefd[0], &c, 1) == 1);
+  ::close(pipefd[0]);
+  ::close(pipefd[1]);
+  std::int64_t now = cxximport::cache::fs::now_seconds();
+  CHECK_EQ(f.store.remove_stale_build_dirs(now), 0);  // its builder is alive
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  std::string err;
+  CHECK(f.store.open(&err));  // open cleans up
+  int left = 0;
+  if (DIR* d = ::opendir(f.store.tmp_dir().c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++left;
+    ::closedir(d);
+  }
+  CHECK_EQ(left, 0);
+  CHECK(f.hits());
+}
+
+TEST(store_removes_old_build_dir_without_builder_file) {
+  Fixture f;
+  std::string dir = f.store.tmp_dir() + "/orphan";
+  ::mkdir(dir.c_str(), 0700);
+  std::int64_t now = cxximport::cache::fs::now_seconds();
+  CHECK_EQ(f.store.remove_stale_build_dirs(now), 0);  // young: may be starting up
+  CHECK_EQ(f.store.remove_stale_build_dirs(now + 2 * 3600), 1);
+  CHECK(!exists(dir));
+}
+
+TEST(store_default_root_follows_environment) {
+  const char* saved_c = std::getenv("CXXIMPORT_CACHE_DIR");
+  const char* saved_x = std::getenv("XDG_CACHE_HOME");
+  std::string sc = saved_c ? saved_c : "", sx = saved_x ? saved_x : "";
+  ::setenv("CXXIMPORT_CACHE_DIR", "/c/dir", 1);
+  ::setenv("XDG_CACHE_HOME", "/x", 1);
+  CHECK_EQ(Store::default_root(), "/c/dir");
+  ::setenv("CXXIMPORT_CACHE_DIR", "", 1);
+  CHECK_EQ(Store::default_root(), "/x/cxximport");
+  ::unsetenv("XDG_CACHE_HOME");
+  ::setenv("HOME", std::getenv("HOME") ? std::getenv("HOME") : "/h", 1);
+  CHECK_EQ(Store::default_root(), std::string(std::getenv("HOME")) + "/.cache/cxximport");
+  if (saved_c) ::setenv("CXXIMPORT_CACHE_DIR", sc.c_str(), 1); else ::unsetenv("CXXIMPORT_CACHE_DIR");
+  if (saved_x) ::setenv("XDG_CACHE_HOME", sx.c_str(), 1);
+}
+
+TEST(store_private_fallback_is_private_and_reused) {
+  TempDir tmp;
+  const char* saved = std::getenv("TMPDIR");
+  std::string s = saved ? saved : "";
+  ::setenv("TMPDIR", tmp.path.c_str(), 1);
+  Store a(""), b("");
+  std::string warning, err;
+  CHECK(Store::open_private_fallback("cache directory /x is not writable", &a, &warning, &err));
+  CHECK(warning.find("/x is not writable") != std::string::npos);
+  CHECK(warning.find(a.root()) != std::string::npos);
+  CHECK(warning.find('\n') == std::string::npos);
+  CHECK(a.root().rfind(tmp.path + "/cxximport-" + std::to_string(::geteuid()) + "-", 0) == 0);
+  CHECK_EQ(mode_of(a.root()), 0700u);
+  CHECK(Store::open_private_fallback("again", &b, &warning, &err));
+  CHECK_EQ(b.root(), a.root());
+  // A group-writable candidate is never reused.
+  ::chmod(a.root().c_str(), 0770);
+  Store c("");
+  CHECK(Store::open_private_fallback("again", &c, &warning, &err));
+  CHECK(c.root() != a.root());
+  if (saved) ::setenv("TMPDIR", s.c_str(), 1); else ::unsetenv("TMPDIR");
+}
