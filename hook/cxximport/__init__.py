@@ -40,6 +40,7 @@ __all__ = [
     "install",
     "installed",
     "load",
+    "module_name_for",
     "uninstall",
 ]
 

@@ -20,6 +20,7 @@ no longer defines are kept, as for a reloaded ``.py`` module).
 
 from __future__ import annotations
 
+import ast
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -72,6 +73,10 @@ class NotCachedError(ImportError):
     module is not in the cache."""
 
 
+# Shown as cxximport.CompileError in tracebacks: that is where users find them.
+CompileError.__module__ = NotCachedError.__module__ = "cxximport"
+
+
 def _core():
     from . import _core as core  # imported on the first build, not by `import cxximport`
 
@@ -80,6 +85,16 @@ def _core():
 
 _LOCATION = re.compile(r"^(?P<file>[^\s:][^:\n]*\.cxxpyx):(?P<line>\d+):(?:(?P<col>\d+):)?", re.M)
 _MAX_ERROR_LINES = 24
+
+
+def _without_build_tool_noise(text: str) -> str:
+    """Drops ninja's own lines ("ninja: build stopped", "FAILED: ...", "[1/2] ...")."""
+    keep = [
+        line
+        for line in text.splitlines()
+        if not line.startswith(("ninja: ", "FAILED: ")) and not re.match(r"^\[\d+/\d+\] ", line)
+    ]
+    return "\n".join(keep).strip()
 
 
 def first_errors(text: str, source: str | None = None) -> str:
@@ -123,9 +138,9 @@ def translate_error(exc: BaseException, name: str, source: str) -> BaseException
     core = _core()
     if isinstance(exc, core.BuildError):
         log = getattr(exc, "log", "") or ""
-        detail = str(exc).strip() or first_errors(log, source)
+        detail = _without_build_tool_noise(str(exc)) or first_errors(log, source)
         if log and not _LOCATION.search(detail):
-            detail = first_errors(log, source)
+            detail = first_errors(_without_build_tool_noise(log), source)
         log_path = getattr(exc, "log_path", None)
         message = f"cxximport: cannot build {name} from {source}:\n{detail}"
         if log_path:
@@ -164,13 +179,33 @@ def translate_error(exc: BaseException, name: str, source: str) -> BaseException
 
 def _raise_from_source(error: BaseException, filename: str | None, lineno: int | None) -> None:
     """Raises error so the traceback's last frame is the offending .cxxpyx line
-    (Python's traceback printer shows that line of the user's file)."""
+    (Python's traceback printer then shows that line of the user's file)."""
     error.__cause__ = None
     error.__suppress_context__ = True
     if filename and lineno and lineno > 0 and os.path.isfile(filename):
-        code = compile("\n" * (lineno - 1) + "raise __error__", filename, "exec")
-        exec(code, {"__error__": error})
+        try:
+            code = _raise_code(filename, lineno)
+        except (OSError, SyntaxError, ValueError):
+            code = None
+        if code is not None:
+            exec(code, {"__error__": error})
     raise error
+
+
+def _raise_code(filename: str, lineno: int):
+    """`raise __error__` compiled as if it were at filename:lineno, its column
+    range spanning that whole line (so no caret markers under C++ code)."""
+    with open(filename, "rb") as f:
+        lines = f.read().splitlines()
+    line = lines[lineno - 1].rstrip() if lineno <= len(lines) else b""
+    indent = len(line) - len(line.lstrip())
+    tree = ast.parse("raise __error__")
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.stmt, ast.expr)):
+            node.lineno = node.end_lineno = lineno
+            node.col_offset = indent
+            node.end_col_offset = max(len(line), indent + 1)
+    return compile(tree, filename, "exec")
 
 
 def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:

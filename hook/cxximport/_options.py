@@ -36,6 +36,9 @@ class OptionError(ValueError):
     """An option has an unknown name or a value of the wrong type."""
 
 
+OptionError.__module__ = "cxximport"
+
+
 # --------------------------------------------------------------------------
 # The schema: every option a user may set, with its kind.
 
