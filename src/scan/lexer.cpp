@@ -242,9 +242,11 @@ class Lexer {
 
   void punct(Token* t) {
     t->kind = TokKind::Punct;
+    char first = r_.peek();
     for (std::string_view p : kPuncts) {
+      if (p[0] != first) continue;
       bool match = true;
-      for (size_t k = 0; k < p.size() && match; ++k) match = r_.peek(static_cast<int>(k)) == p[k];
+      for (size_t k = 1; k < p.size() && match; ++k) match = r_.peek(static_cast<int>(k)) == p[k];
       if (match) {
         for (size_t k = 0; k < p.size(); ++k) t->text += r_.get();
         return;

@@ -17,7 +17,7 @@ struct Param {
   std::string type;           // type text, whitespace-normalised: "pyx::cview<const T, 2>"
   std::string name;           // "array_1"
   std::string default_value;  // C++ default expression text ("3", "std::nullopt"); empty if none
-  SourceLoc loc;
+  SourceLoc loc;               // where the parameter starts (its first token)
 };
 
 // `template <pyx::fused<int, double> T>` or `template <my_type T>` where the

@@ -82,11 +82,11 @@ class Scanner {
     }
     Export ex;
     if (!parse_export(t_, stmt, mark, concepts_, &ex, end, err)) return false;
-    for (const Export& prev : out_->exports) {
-      if (prev.name != ex.name) continue;
+    auto [first, inserted] = first_line_.emplace(ex.name, ex.loc.line);
+    if (!inserted) {
       *err = ScanError{ex.loc.line, ex.loc.col,
                        "duplicate export '" + ex.name + "' (first exported at line " +
-                           std::to_string(prev.loc.line) +
+                           std::to_string(first->second) +
                            "): C++ overloads are not supported, give each exported function its "
                            "own name"};
       return false;
@@ -154,6 +154,7 @@ class Scanner {
   std::vector<Scope> scopes_;
   Concepts concepts_;
   std::map<int, const std::string*> doc_lines_;
+  std::map<std::string, int> first_line_;  // export name -> line, to reject overloads
 };
 
 }  // namespace
