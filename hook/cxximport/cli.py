@@ -420,6 +420,8 @@ def _cmd_cache_info(args: argparse.Namespace) -> int:
         ("location", info.get("location", _cache_dir(args))),
         ("entries", info.get("entries", 0)),
         ("size", _human_size(info.get("size", 0))),
+        ("builds in progress", _human_size(info.get("tmp_size", 0))),
+        ("failed build logs", info.get("failed_logs", 0)),
         ("hits", info.get("hit", 0)),
         ("misses", info.get("miss", 0)),
         ("builds", info.get("build", 0)),
@@ -432,10 +434,13 @@ def _cmd_cache_info(args: argparse.Namespace) -> int:
 
 
 def _print_removed(result: Any) -> None:
-    result = result or {}
-    print(
-        f"removed {result.get('removed', 0)} entries, freed {_human_size(result.get('freed', 0))}"
-    )
+    result = result if isinstance(result, dict) else {"removed": result or 0}
+    line = f"removed {result.get('removed', 0)} entries"
+    if "freed" in result:
+        line += f", freed {_human_size(result['freed'])}"
+    if "kept" in result:
+        line += f"; kept {result['kept']} entries, {_human_size(result.get('kept_size', 0))}"
+    print(line)
 
 
 def _cmd_cache_clean(args: argparse.Namespace) -> int:
