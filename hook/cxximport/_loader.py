@@ -25,7 +25,6 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
-import re
 import sys
 from collections.abc import Mapping
 from types import ModuleType
@@ -83,84 +82,22 @@ def _core():
     return core
 
 
-_LOCATION = re.compile(r"^(?P<file>[^\s:][^:\n]*\.cxxpyx):(?P<line>\d+):(?:(?P<col>\d+):)?", re.M)
-_MAX_ERROR_LINES = 24
-
-
-def _without_build_tool_noise(text: str) -> str:
-    """Drops ninja's own lines ("ninja: build stopped", "FAILED: ...", "[1/2] ...")."""
-    keep = [
-        line
-        for line in text.splitlines()
-        if not line.startswith(("ninja: ", "FAILED: ")) and not re.match(r"^\[\d+/\d+\] ", line)
-    ]
-    return "\n".join(keep).strip()
-
-
-def first_errors(text: str, source: str | None = None) -> str:
-    """The compiler's first errors from a build log: from the first line that
-    names a .cxxpyx location (or says ``error``), at most _MAX_ERROR_LINES lines."""
-    lines = text.splitlines()
-    start = None
-    for i, line in enumerate(lines):
-        if _LOCATION.match(line) and "error" in line:
-            start = i
-            break
-    if start is None:
-        for i, line in enumerate(lines):
-            if "error" in line.lower():
-                start = i
-                break
-    if start is None:
-        return text.strip()
-    # Keep "In function ..." context lines just above the first error.
-    while start > 0 and lines[start - 1].endswith(":") and _LOCATION.match(lines[start - 1]):
-        start -= 1
-    chunk = lines[start : start + _MAX_ERROR_LINES]
-    if len(lines) > start + _MAX_ERROR_LINES:
-        chunk.append("...")
-    return "\n".join(chunk)
-
-
-def _locate(text: str, source: str | None) -> tuple[str | None, int | None]:
-    """The first ``file.cxxpyx:LINE`` in text, preferring the user's source."""
-    found = None
-    for m in _LOCATION.finditer(text):
-        here = (m.group("file"), int(m.group("line")))
-        if source and os.path.basename(m.group("file")) == os.path.basename(source):
-            return source, here[1]
-        found = found or here
-    return found if found else (None, None)
-
-
-def translate_error(exc: BaseException, name: str, source: str) -> BaseException:
+def translate_error(
+    exc: BaseException, name: str, source: str, *, verbose: bool = False
+) -> BaseException:
     """Turns the core's errors into the public ones; anything else is returned as is."""
     core = _core()
     if isinstance(exc, core.BuildError):
-        log = getattr(exc, "log", "") or ""
-        detail = _without_build_tool_noise(str(exc)) or first_errors(log, source)
-        if log and not _LOCATION.search(detail):
-            detail = first_errors(_without_build_tool_noise(log), source)
-        log_path = getattr(exc, "log_path", None)
-        message = f"cxximport: cannot build {name} from {source}:\n{detail}"
-        if log_path:
-            message += f"\n(full log: {log_path})"
-        filename, lineno = _locate(detail + "\n" + log, source)
-        return CompileError(
-            message,
-            name=name,
-            source=getattr(exc, "source", None) or source,
-            log=log,
-            command=getattr(exc, "command", "") or "",
-            log_path=log_path,
-            filename=filename,
-            lineno=lineno,
-        )
+        from ._errors import compile_error_from
+
+        return compile_error_from(exc, name, source, verbose=verbose)
     if isinstance(exc, core.ScanError):
         filename = getattr(exc, "filename", None) or source
         lineno = getattr(exc, "lineno", None)
+        from ._errors import scan_error_message
+
         return CompileError(
-            f"cxximport: cannot build {name}: {exc}",
+            scan_error_message(exc, name, source),
             name=name,
             source=source,
             filename=filename,
@@ -216,7 +153,7 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
     try:
         result = _core().build(source, name, resolved)
     except Exception as exc:
-        translated = translate_error(exc, name, source)
+        translated = translate_error(exc, name, source, verbose=bool(resolved.get("verbose")))
         if translated is exc:
             raise
         _raise_from_source(
