@@ -460,6 +460,51 @@ def _cmd_cache_prune(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------
+# generate, flags, --cmake-dir: what the CMake function cxximport_add_module runs
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from . import _aot
+
+    module = args.module or module_name_for(os.path.abspath(args.source))
+    output = args.output or os.path.splitext(os.path.basename(args.source))[0] + "_module.cpp"
+    try:
+        _aot.generate(args.source, module, output, args.pyi)
+    except (OSError, ValueError, RuntimeError) as e:  # ScanError is a ValueError
+        print(f"cxximport generate: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_flags(args: argparse.Namespace) -> int:
+    from . import _aot
+
+    try:
+        flags = _aot.module_flags(args.source)
+    except (OSError, ValueError) as e:  # ScanError is a ValueError
+        print(f"cxximport flags: {e}", file=sys.stderr)
+        return 1
+    if args.cmake:
+        print(_aot.to_cmake(flags), end="")
+        return 0
+    for key, value in flags.items():
+        shown = ("yes" if value else "no") if isinstance(value, bool) else shlex.join(value)
+        print(f"{key}: {shown}")
+    return 0
+
+
+class _CMakeDirAction(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: Any) -> None:
+        from . import _aot
+
+        print(_aot.cmake_dir())
+        parser.exit()
+
+
+# --------------------------------------------------------------------------
 # demo
 
 
@@ -481,6 +526,11 @@ def _make_parser() -> argparse.ArgumentParser:
         description="Import .cxxpyx C++ files from Python: build, inspect and manage the cache.",
     )
     parser.add_argument("--version", action="version", version=f"cxximport {__version__}")
+    parser.add_argument(
+        "--cmake-dir",
+        action=_CMakeDirAction,
+        help="print the directory of cxximportConfig.cmake (for find_package) and exit",
+    )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     cache_opt = argparse.ArgumentParser(add_help=False)
@@ -550,6 +600,29 @@ def _make_parser() -> argparse.ArgumentParser:
         parents=[cache_opt],
     )
     p.set_defaults(run=_cmd_doctor)
+
+    p = sub.add_parser(
+        "generate",
+        help="write the generated C++ module source of a .cxxpyx (for CMake builds)",
+        description="Writes the complete C++ source of the extension module that "
+        "the import hook would compile, and optionally its .pyi stub.",
+    )
+    p.add_argument("source", metavar="FILE.cxxpyx")
+    p.add_argument("--module", metavar="NAME", help="full module name (default: from the path)")
+    p.add_argument("-o", "--output", metavar="OUT.cpp", help="default: NAME_module.cpp")
+    p.add_argument("--pyi", metavar="OUT.pyi", help="also write the stub here")
+    p.set_defaults(run=_cmd_generate)
+
+    p = sub.add_parser(
+        "flags",
+        help="print the compile and link flags of a .cxxpyx (for CMake builds)",
+        description="Prints the flags the import hook would use for a file, from "
+        "[tool.cxximport] in the nearest pyproject.toml and the file's directives, "
+        "without the Python, NumPy and OpenMP parts a CMake build adds itself.",
+    )
+    p.add_argument("source", metavar="FILE.cxxpyx")
+    p.add_argument("--cmake", action="store_true", help="as a CMake script of set() lines")
+    p.set_defaults(run=_cmd_flags)
 
     cache = sub.add_parser(
         "cache",

@@ -1,0 +1,124 @@
+"""Ahead of time: examples/aot_package, a scikit-build-core project using
+cxximport_add_module(), is built into a wheel, installed into a fresh virtual
+environment that cannot import cxximport, and imported there.
+
+Needs the cxximport under test installed (its CMake package and the
+``generate``/``flags`` commands come from the installed package), plus
+scikit-build-core, cmake and ninja: the wheel is built without isolation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import REPO, needs_core
+
+EXAMPLE = REPO / "examples" / "aot_package"
+
+pytestmark = [
+    needs_core,
+    pytest.mark.skipif(
+        importlib.util.find_spec("scikit_build_core") is None or shutil.which("cmake") is None,
+        reason="scikit-build-core and cmake are needed to build the example wheel",
+    ),
+]
+
+
+def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
+    assert p.returncode == 0, f"{' '.join(map(str, cmd))} failed:\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A copy, so the build never writes into the repository.
+    project = tmp_path_factory.mktemp("aot") / "aot_package"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    out = project.parent / "dist"
+    _run(
+        [
+            sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+            "--no-cache-dir", str(project), "-w", str(out),
+        ]  # fmt: skip
+    )
+    (found,) = out.glob("aotdemo-*.whl")
+    return found
+
+
+def test_wheel_holds_the_compiled_module_and_its_stub_but_not_the_source(wheel: Path):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("aotdemo/kernels.") and n.endswith(".so") for n in names), names
+    assert "aotdemo/kernels.pyi" in names
+    assert "aotdemo/__init__.py" in names
+    assert not any(n.endswith(".cxxpyx") for n in names), names
+
+
+def test_wheel_installs_into_a_fresh_venv_and_runs_without_cxximport(
+    wheel: Path, tmp_path: Path
+):
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    # Install with this interpreter's pip into the venv; no index is contacted.
+    site = Path(
+        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+        .stdout.strip()
+    )
+    _run(
+        [
+            sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
+            "--target", str(site), str(wheel),
+        ]  # fmt: skip
+    )
+    # NumPy is the wheel's only run-time dependency; lend the venv this
+    # environment's copy (numpy alone: cxximport must stay invisible).
+    import numpy
+
+    numpy_dir = Path(numpy.__file__).parent
+    lent = tmp_path / "lent"
+    lent.mkdir()
+    for name in (numpy_dir.name, numpy_dir.name + ".libs"):
+        if (numpy_dir.parent / name).exists():
+            os.symlink(numpy_dir.parent / name, lent / name)
+
+    script = textwrap.dedent(
+        """
+        import importlib.util, sys
+        import numpy as np
+        assert importlib.util.find_spec("cxximport") is None, "cxximport is visible"
+        import aotdemo
+        from aotdemo import kernels
+        assert kernels.__file__.endswith(".so"), kernels.__file__
+        a = np.arange(12, dtype=np.int64).reshape(3, 4)
+        b = np.ones((3, 4), dtype=np.int64)
+        expected = np.clip(a, 2, 10) * 4 + b * 3 + 9
+        assert (kernels.compute(a, b, 4, 3, 9) == expected).all()
+        x = a.astype(np.float64)
+        y = kernels.compute(x, x, 1.5, 2.0, 0.5)
+        assert np.allclose(y, np.clip(x, 2, 10) * 1.5 + x * 2 + 0.5)
+        assert aotdemo.norm2(np.array([3.0, 4.0])) == 5.0
+        assert kernels.max_threads() >= 1
+        try:
+            kernels.compute(a, x, 1, 2, 3)
+        except TypeError as e:
+            assert "compute" in str(e)
+        else:
+            raise AssertionError("mixed dtypes were accepted")
+        assert "cxximport" not in sys.modules
+        print("ok")
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "CXXIMPORT_"))}
+    env["PYTHONPATH"] = str(lent)
+    p = _run([str(python), "-s", "-c", script], env=env, cwd=tmp_path)
+    assert p.stdout.strip() == "ok"
