@@ -1,0 +1,161 @@
+"""Build progress: an in-place line on a terminal after half a second, log
+records elsewhere, commands and ninja output with CXXIMPORT_VERBOSE=1."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pty
+import re
+import subprocess
+import sys
+import textwrap
+
+import cxximport
+from conftest import needs_core
+from cxximport._options import Progress
+
+SOURCE = """\
+PYX_EXPORT int add(int a, int b) { return a + b; }
+"""
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_one_line_is_updated_in_place_after_half_a_second_then_erased(caplog):
+    caplog.set_level(logging.INFO, logger="cxximport")
+    term = FakeTerminal()
+    progress = Progress("/src/compute.cxxpyx", stream=term)
+    progress("building", "0.2")
+    assert term.getvalue() == ""  # quick builds show nothing
+    progress("building", "0.61")
+    progress("building", "0.83")
+    assert term.getvalue() == (
+        "\rcxximport: building compute.cxxpyx ... 0.6 s"
+        "\rcxximport: building compute.cxxpyx ... 0.8 s"
+    )
+    progress.finish({"built": True, "seconds": 0.9, "so_path": "/c/x.so"})
+    width = len("cxximport: building compute.cxxpyx ... 0.8 s")
+    assert term.getvalue().endswith("\r" + " " * width + "\r")
+    assert not caplog.records  # the terminal line replaces the log records
+
+
+def test_elsewhere_a_long_build_becomes_log_records(caplog):
+    caplog.set_level(logging.INFO, logger="cxximport")
+    stream = io.StringIO()
+    progress = Progress("/src/compute.cxxpyx", stream=stream)
+    progress("building", "0.3")
+    assert not caplog.records
+    for seconds in ("0.6", "0.7", "1.5"):
+        progress("building", seconds)
+    progress.finish({"built": True, "seconds": 1.6, "so_path": "/c/x.so"})
+    assert [r.getMessage() for r in caplog.records] == [
+        "cxximport: building /src/compute.cxxpyx",
+        "cxximport: built /src/compute.cxxpyx in 1.6 s",
+    ]
+    assert all(r.name == "cxximport" for r in caplog.records)
+    assert stream.getvalue() == ""
+
+
+def test_commands_and_output_are_printed_only_when_verbose():
+    quiet, loud = io.StringIO(), io.StringIO()
+    for stream, verbose in ((quiet, False), (loud, True)):
+        progress = Progress("/src/m.cxxpyx", verbose=verbose, stream=stream)
+        progress("command", "c++ -c module.cpp")
+        progress("output", "[1/2] CXX module.cpp\n")
+    assert quiet.getvalue() == ""
+    assert loud.getvalue() == "c++ -c module.cpp\n[1/2] CXX module.cpp\n"
+
+
+def test_a_broken_stream_never_breaks_the_build():
+    class Broken(FakeTerminal):
+        def write(self, s):
+            raise OSError("gone")
+
+    progress = Progress("/src/m.cxxpyx", stream=Broken())
+    progress("building", "0.9")  # does not raise
+    progress("wait", "waiting for another process")
+
+
+@needs_core
+def test_a_real_build_logs_its_progress(cache_dir, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="cxximport")
+    source = tmp_path / "logged.cxxpyx"
+    source.write_text(SOURCE)
+    cxximport.build(source)
+    messages = [r.getMessage() for r in caplog.records if r.name == "cxximport"]
+    assert messages[0] == f"cxximport: building {source}"
+    assert re.fullmatch(rf"cxximport: built {re.escape(str(source))} in \d+\.\d s", messages[-1])
+
+
+def _run_on_a_pty(code: str, cwd) -> str:
+    """Runs code in a new interpreter whose stderr is a pseudo-terminal;
+    returns everything written to it."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # EIO: the child closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=600)
+    os.close(master)
+    assert proc.returncode == 0, b"".join(chunks).decode(errors="replace")
+    return b"".join(chunks).decode()
+
+
+@needs_core
+def test_on_a_real_terminal_the_line_is_shown_and_erased(cache_dir, tmp_path):
+    (tmp_path / "tty_mod.cxxpyx").write_text(SOURCE)
+    out = _run_on_a_pty(
+        """
+        import sys, cxximport
+        sys.path.insert(0, ".")
+        cxximport.install()
+        import tty_mod
+        assert tty_mod.add(2, 3) == 5
+        """,
+        cwd=tmp_path,
+    )
+    shown = re.findall(r"\r(cxximport: building tty_mod\.cxxpyx \.\.\. \d+\.\d s)", out)
+    assert shown, repr(out)
+    assert out.endswith("\r" + " " * len(shown[-1]) + "\r")
+
+
+@needs_core
+def test_verbose_prints_the_commands_and_ninja_output(cache_dir, tmp_path, python):
+    (tmp_path / "loud.cxxpyx").write_text(SOURCE)
+    proc = python(
+        """
+        import sys, cxximport
+        sys.path.insert(0, ".")
+        cxximport.install()
+        import loud
+        """,
+        cwd=tmp_path,
+        env={"CXXIMPORT_VERBOSE": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"\S+ .*-c module\.cpp -o module\.o", proc.stderr)  # the compile command
+    assert "[1/2]" in proc.stderr  # ninja's own output
+    assert "cxximport: loud.cxxpyx: built in" in proc.stderr
+    quiet = python(
+        "import sys, cxximport; sys.path.insert(0, '.'); cxximport.install(); import loud",
+        cwd=tmp_path,
+    )
+    assert quiet.returncode == 0 and quiet.stderr == ""
