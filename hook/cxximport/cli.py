@@ -186,7 +186,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         result = build_source(source, name, options)
     except NotCachedError:
         print("entry:   not in the cache (build it with `cxximport build PATH`, or pass --build)")
-        generated = _core().generate(source, name)
+        generated = _core().generate(source, name, _options.templates_dir())
         print(f"----- module.cpp (what would be generated for {name})")
         print(generated["module_cpp"].rstrip("\n"))
         return 0
