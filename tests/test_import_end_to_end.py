@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 
 import cxximport
 import pytest
-from conftest import needs_core
+from conftest import REPO, needs_core
 
 pytestmark = needs_core
 
@@ -190,3 +191,16 @@ def test_load_imports_a_file_by_path(cache_dir, write_source):
         assert sys.modules["by_path"] is mod
     finally:
         sys.modules.pop("by_path", None)
+
+
+def test_readme_example_runs_as_written(cache_dir, tmp_path, python):
+    readme = (REPO / "README.md").read_text()
+    cpp = re.search(r"```cpp\n(.*?)```", readme, re.S).group(1)
+    py = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "compute.cxxpyx").write_text(cpp)
+    proc = python(
+        py + "\nimport json; print(json.dumps(compute.scale(np.arange(4.0)).tolist()))",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.result == [4.0, 4.0, 4.0, 6.0]
