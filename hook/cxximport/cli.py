@@ -21,7 +21,7 @@ from typing import Any
 
 from . import _options
 from ._finder import SUFFIX, find_source, module_name_for
-from ._loader import CompileError, NotCachedError
+from ._loader import CompileError, NotCachedError, translate_error
 from ._loader import build as build_source
 
 # --------------------------------------------------------------------------
@@ -122,31 +122,74 @@ def _collect(paths: Sequence[str]) -> tuple[list[str], list[str]]:
     return unique, missing
 
 
+def _error_from(result: dict[str, Any]) -> BaseException:
+    """The exception an import would raise, from one failed build_many result."""
+    core = _core()
+    kind, message = result["error"], result.get("message", "")
+    exc: BaseException
+    if kind == "compile":
+        exc = core.BuildError(message)
+        exc.log, exc.command, exc.log_path = result["log"], result["command"], result["log_path"]
+    elif kind == "scan":
+        exc = core.ScanError(message)
+        exc.filename, exc.lineno = result["filename"], result["line"]
+    elif kind == "not_cached":
+        exc = core.NotCachedError(message)
+    else:
+        exc = ImportError(message)
+    return translate_error(exc, result["module"], result["source"])
+
+
+def _build_progress(verbose: bool) -> Any:
+    """Prints ninja's ``[n/N] CXX module`` lines, waits and warnings."""
+
+    def progress(event: str, message: Any = "") -> None:
+        if event == "progress" or event == "wait":
+            print(str(message), flush=True)
+        elif event == "warning":
+            print(f"cxximport: warning: {message}", file=sys.stderr, flush=True)
+        elif verbose and event in ("command", "output"):
+            print(str(message).rstrip("\n"), file=sys.stderr, flush=True)
+
+    return progress
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
+    """Builds every stale module in one ninja run (``_core.build_many``)."""
     sources, missing = _collect(args.paths)
     for path in missing:
         print(f"cxximport build: no such file or directory: {path}", file=sys.stderr)
     if not sources:
         print("cxximport build: no .cxxpyx files found", file=sys.stderr)
         return 1
-    options = _build_options(args)
-    failures: list[tuple[str, str, BaseException]] = []
-    total = len(sources)
-    for i, source in enumerate(sources, 1):
-        name = module_name_for(source)
-        try:
-            result = build_source(source, name, options)
-        except ImportError as exc:
-            failures.append((source, name, exc))
-            print(f"[{i}/{total}] FAILED   {name}  ({source})", flush=True)
-            continue
-        state = "built   " if result.get("built") else "cached  "
-        print(f"[{i}/{total}] {state} {name}  ({result.get('seconds', 0.0):.1f} s)", flush=True)
-    if failures:
-        print(f"\ncxximport build: {len(failures)} of {total} failed:", file=sys.stderr)
-        for source, name, exc in failures:
-            print(f"\n--- {name} ({source})\n{exc}", file=sys.stderr)
-    return 1 if failures or missing else 0
+    overrides = _build_options(args)
+    items = []
+    for source in sources:
+        # Each file with its own [tool.cxximport]; the name an import would use
+        # (pkg/kernels.cxxpyx -> pkg.kernels), since the name is part of the key.
+        resolved = _options.resolve(source, overrides)
+        resolved.pop("progress", None)
+        items.append((source, module_name_for(source), resolved))
+    jobs = overrides.get("jobs") or _options.environment_options().get("jobs") or 0
+    core = _core()
+    jobs = int(jobs) if jobs else core.default_jobs()
+    started = time.monotonic()
+    results = core.build_many(
+        items, {"jobs": jobs, "progress": _build_progress(bool(overrides.get("verbose")))}
+    )
+    failed = [r for r in results if "error" in r]
+    built = sum(1 for r in results if r.get("built"))
+    cached = len(results) - len(failed) - built
+    print(
+        f"cxximport build: {len(results)} modules: {built} built, {cached} cached, "
+        f"{len(failed)} failed in {time.monotonic() - started:.1f} s (-j {jobs})",
+        flush=True,
+    )
+    if failed:
+        print(f"\ncxximport build: {len(failed)} of {len(results)} failed:", file=sys.stderr)
+        for r in failed:
+            print(f"\n--- {r['module']} ({r['source']})\n{_error_from(r)}", file=sys.stderr)
+    return 1 if failed or missing else 0
 
 
 # --------------------------------------------------------------------------

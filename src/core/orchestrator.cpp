@@ -102,24 +102,45 @@ void set_failure(BuildFailure* f, BuildFailure::Kind kind, std::string message) 
   f->message = std::move(message);
 }
 
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+void set_done(PreparedModule* pm, const cache::Hit& hit, bool built) {
+  pm->state = PreparedModule::State::Done;
+  pm->result.so_path = hit.so_path;
+  pm->result.entry_dir = hit.entry_dir;
+  pm->result.built = built;
+  pm->result.seconds = seconds_since(pm->started);
+}
+
+// Drops a Ready module's build dir and lock; the module becomes Failed.
+void abandon(PreparedModule* pm, BuildFailure::Kind kind, const std::string& message, bool keep_log = false) {
+  if (pm->store && !pm->build_dir.empty()) pm->store->discard(pm->build_dir, pm->result.key, keep_log);
+  pm->build_dir.clear();
+  pm->lock.reset();
+  pm->state = PreparedModule::State::Failed;
+  set_failure(&pm->failure, kind, message);
+}
+
 }  // namespace
 
 std::string default_cache_dir() { return cache::Store::default_root(); }
 
-bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter,
-                  BuildResult* result, BuildFailure* failure) {
-  const auto t0 = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, LockWait wait,
+                    PreparedModule* pm) {
+  pm->req = req;
+  pm->started = Clock::now();
+  pm->state = PreparedModule::State::Failed;
+  BuildFailure* failure = &pm->failure;
   std::string err;
 
   if (req.source.find('\n') != std::string::npos || req.source.empty() || req.source[0] != '/') {
     set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute and free of newlines: " + req.source);
-    return false;
+    return;
   }
   std::string text;
   if (!read_file(req.source, &text, &err)) {
     set_failure(failure, BuildFailure::Kind::Input, err);
-    return false;
+    return;
   }
   scan::ScanResult scan;
   if (!scan::scan_source(text, req.source, &scan, &err)) {
@@ -128,7 +149,7 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
     // "path:LINE:COL: ..." -> LINE
     std::size_t p = err.find(':', req.source.size());
     if (err.rfind(req.source, 0) == 0 && p != std::string::npos) failure->line = std::atoi(err.c_str() + p + 1);
-    return false;
+    return;
   }
   const std::string source_dir = dirname_of(req.source);
   const scan::Directives dirs = merge(req.options, scan.directives);
@@ -143,18 +164,19 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
     std::string h;
     if (!hash_file(path, &h, &err)) {
       set_failure(failure, BuildFailure::Kind::Input, req.source + ": a `sources`/`depends` file cannot be read: " + err);
-      return false;
+      return;
     }
     extra_files.emplace_back(path, h);
   }
 
   // The cache, with a private fallback when the chosen place is unusable.
-  cache::Store store(req.cache_dir.empty() ? default_cache_dir() : req.cache_dir);
+  pm->store.emplace(req.cache_dir.empty() ? default_cache_dir() : req.cache_dir);
+  cache::Store& store = *pm->store;
   if (!store.open(&err)) {
     std::string warning, err2;
     if (!cache::Store::open_private_fallback(err, &store, &warning, &err2)) {
       set_failure(failure, BuildFailure::Kind::Cache, err + "; and no private fallback cache: " + err2);
-      return false;
+      return;
     }
     reporter.event("warning", err + "; " + warning);
   }
@@ -168,8 +190,9 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
   std::string memo_dir = store.root() + "/v1/compilers";
   if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err)) {
     set_failure(failure, BuildFailure::Kind::Input, err);
-    return false;
+    return;
   }
+  pm->system_dirs = id.system_dirs;
 
   build::FlagInput fin;
   fin.build_type = req.build_type;
@@ -181,8 +204,8 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
   build::Flags flags = build::module_flags(fin);
 
   const std::string short_name = req.module.substr(req.module.rfind('.') + 1);
-  build::NinjaModule nm;
-  if (!req.launcher.empty()) nm.compiler.push_back(req.launcher);
+  build::NinjaModule& nm = pm->ninja;
+  if (!req.launcher.empty()) nm.launcher.push_back(req.launcher);
   nm.compiler.push_back(id.path);
   nm.cxxflags = flags.cxxflags;
   nm.ldflags = flags.ldflags;
@@ -193,7 +216,7 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
   kin.version = CXXIMPORT_VERSION;
   if (!tree_hash(req.templates_dir, &kin.runtime_hash, &err)) {
     set_failure(failure, BuildFailure::Kind::Input, err);
-    return false;
+    return;
   }
   kin.module = req.module;
   kin.source_path = req.source;
@@ -209,124 +232,141 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
   kin.build_type = req.build_type;
   kin.extra_files = extra_files;
   const std::string key = compute_key(kin);
-  result->key = key;
+  pm->result.key = key;
 
   cache::Hit hit;
   std::string why;
-  auto done = [&](bool built) {
-    result->so_path = hit.so_path;
-    result->entry_dir = hit.entry_dir;
-    result->built = built;
-    result->seconds = elapsed();
-    return true;
-  };
   if (!req.force && store.lookup(key, &hit, &why)) {
     store.count("hit");
-    return done(false);
+    return set_done(pm, hit, false);
   }
   if (req.verbose && !why.empty()) reporter.event("output", "cache miss for " + req.module + ": " + why);
   if (req.no_build) {
     set_failure(failure, BuildFailure::Kind::NotCached,
                 "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
                     ") is not in the cache at " + store.root() + " (build it ahead of time with `cxximport build`)");
-    return false;
+    return;
   }
   store.count("miss");
 
-  auto lock = store.lock(key, req.lock_timeout,
-                         [&](int pid, double waited) {
-                           reporter.event("wait", "waiting for another process (pid " + std::to_string(pid) +
-                                                      ") building " + req.module + " (" +
-                                                      std::to_string(static_cast<int>(waited)) + " s)");
-                         },
-                         &err);
-  if (!lock) {
+  auto on_wait = [&](int pid, double waited) {
+    reporter.event("wait", "waiting for another process (pid " + std::to_string(pid) + ") building " + req.module +
+                               " (" + std::to_string(static_cast<int>(waited)) + " s)");
+  };
+  pm->lock = store.lock(key, wait == LockWait::Try ? 0 : req.lock_timeout, on_wait, &err);
+  if (!pm->lock) {
+    // Try: someone else builds it (or the lock is unusable: the blocking retry says so).
+    pm->state = wait == LockWait::Try ? PreparedModule::State::Busy : PreparedModule::State::Failed;
     set_failure(failure, BuildFailure::Kind::Cache, err);
-    return false;
+    return;
   }
   // Another process may have published while we waited.
-  if (!req.force && store.lookup(key, &hit, &why)) return done(false);
-
-  std::string build_dir;
-  if (!store.make_build_dir(key, &build_dir, &err)) {
-    set_failure(failure, BuildFailure::Kind::Cache, err);
-    return false;
+  if (!req.force && store.lookup(key, &hit, &why)) {
+    pm->lock.reset();
+    return set_done(pm, hit, false);
   }
-  auto fail_cache = [&](const std::string& msg) {
-    store.discard(build_dir, key, false);
-    set_failure(failure, BuildFailure::Kind::Cache, msg);
-    return false;
-  };
 
+  if (!store.make_build_dir(key, &pm->build_dir, &err)) {
+    pm->build_dir.clear();
+    return abandon(pm, BuildFailure::Kind::Cache, err);
+  }
   codegen::ModuleInput min{req.module, req.source, text, CXXIMPORT_VERSION, req.templates_dir};
   codegen::GeneratedModule gen;
-  if (!codegen::generate_module(scan, min, &gen, &err)) return fail_cache(err);
+  if (!codegen::generate_module(scan, min, &gen, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   std::string spans;
   for (const auto& s : gen.spans)
-    spans += std::to_string(s.first_line) + " " + std::to_string(s.last_line) + " " + std::to_string(s.source_line) + " " + s.export_name + "\n";
-  if (!write_file(build_dir + "/module.cpp", gen.module_cpp, &err) ||
-      !write_file(build_dir + "/wrappers.map", spans, &err) ||
-      !write_file(build_dir + "/build.ninja", build::write_ninja(nm), &err) ||
-      !write_file(build_dir + "/" + short_name + ".pyi", codegen::generate_stub(scan, req.module, req.source), &err))
-    return fail_cache(err);
+    spans += std::to_string(s.first_line) + " " + std::to_string(s.last_line) + " " + std::to_string(s.source_line) +
+             " " + s.export_name + "\n";
+  const std::string& dir = pm->build_dir;
+  if (!write_file(dir + "/module.cpp", gen.module_cpp, &err) || !write_file(dir + "/wrappers.map", spans, &err) ||
+      !write_file(dir + "/build.ninja", build::write_ninja(nm), &err) ||
+      !write_file(dir + "/" + short_name + ".pyi", codegen::generate_stub(scan, req.module, req.source), &err))
+    return abandon(pm, BuildFailure::Kind::Cache, err);
+  pm->state = PreparedModule::State::Ready;
+}
 
-  std::vector<std::string> ninja_argv = {req.ninja};
-  if (req.jobs > 0) ninja_argv.push_back("-j" + std::to_string(req.jobs));
-  if (req.verbose) ninja_argv.push_back("-v");
-  if (req.verbose) reporter.event("command", build::shell_join(build::compile_argv(nm, "module.cpp", "module.o")));
-  build::ProcessResult pr;
-  auto tick = [&] {
-    reporter.event("building", std::to_string(elapsed()));
-    return !reporter.cancelled();
-  };
-  if (!runner.run(ninja_argv, build_dir, tick, &pr, &err)) return fail_cache(err + " (is the ninja package installed?)");
-  write_file(build_dir + "/build.log", pr.output, &err);
-  if (req.verbose) reporter.event("output", pr.output);
-  if (reporter.cancelled()) {
-    store.discard(build_dir, key, false);
-    set_failure(failure, BuildFailure::Kind::Input, "build of " + req.module + " interrupted");
-    return false;
-  }
-  if (pr.exit_code != 0) {
+void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModule* pm) {
+  if (pm->state != PreparedModule::State::Ready) return;
+  const BuildRequest& req = pm->req;
+  const std::string key = pm->result.key;
+  cache::Store& store = *pm->store;
+  std::string err;
+  if (!outcome.ran) return abandon(pm, BuildFailure::Kind::Cache, outcome.log + " (is the ninja package installed?)");
+  write_file(pm->build_dir + "/build.log", outcome.log, &err);
+  if (req.verbose) reporter.event("output", outcome.log);
+  if (outcome.cancelled) return abandon(pm, BuildFailure::Kind::Input, "build of " + req.module + " interrupted");
+  if (outcome.failed) {
     store.count("build_failed");
-    store.discard(build_dir, key, true);
-    set_failure(failure, BuildFailure::Kind::Compile, "building " + req.module + " from " + req.source + " failed");
-    failure->log = pr.output;
-    failure->command = failed_command(pr.output);
-    failure->log_path = store.failed_log_path(key);
-    return false;
+    const std::string log_path = store.failed_log_path(key);
+    abandon(pm, BuildFailure::Kind::Compile, "building " + req.module + " from " + req.source + " failed", true);
+    pm->failure.log = outcome.log;
+    pm->failure.command = outcome.command;
+    pm->failure.log_path = log_path;
+    return;
   }
 
   // Record every user header the compiler read, with its hash.
+  const std::string& build_dir = pm->build_dir;
   cache::Manifest m;
   m.module = req.module;
   m.source = req.source;
   m.key = key;
-  m.so_name = nm.output;
-  for (const auto& dep_file : build::object_depfiles(nm)) {
+  m.so_name = pm->ninja.output;
+  for (const auto& dep_file : build::object_depfiles(pm->ninja)) {
     std::string dtext;
     std::vector<std::string> deps;
     if (!read_file(build_dir + "/" + dep_file, &dtext, &err) || !build::parse_depfile(dtext, &deps, &err))
-      return fail_cache("cannot read the compiler's depfile: " + err);
+      return abandon(pm, BuildFailure::Kind::Cache, "cannot read the compiler's depfile: " + err);
     for (const auto& dep : deps) {
       if (dep.empty() || dep[0] != '/') continue;  // module.cpp and other build-dir files
       if (dep == req.source || under(dep, req.templates_dir) || under(dep, req.python_include) ||
           under(dep, req.numpy_include) || under(dep, build_dir))
         continue;
       bool system = false;
-      for (const auto& sd : id.system_dirs) system |= under(dep, sd);
+      for (const auto& sd : pm->system_dirs) system |= under(dep, sd);
       if (system) continue;
       bool seen = false;
       for (const auto& h : m.headers) seen |= h.path == dep;
       if (seen) continue;
       cache::HeaderDigest hd{dep, ""};
-      if (!hash_file(dep, &hd.hash, &err)) return fail_cache(err);
+      if (!hash_file(dep, &hd.hash, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
       m.headers.push_back(hd);
     }
   }
-  if (!store.publish(build_dir, m, &hit, &err)) return fail_cache(err);
+  cache::Hit hit;
+  if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");
-  return done(true);
+  pm->build_dir.clear();
+  pm->lock.reset();
+  set_done(pm, hit, true);
+}
+
+bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter,
+                  BuildResult* result, BuildFailure* failure) {
+  PreparedModule pm;
+  prepare_module(req, runner, reporter, LockWait::Block, &pm);
+  if (pm.state == PreparedModule::State::Ready) {
+    std::vector<std::string> ninja_argv = {req.ninja};
+    if (req.jobs > 0) ninja_argv.push_back("-j" + std::to_string(req.jobs));
+    if (req.verbose) ninja_argv.push_back("-v");
+    if (req.verbose) reporter.event("command", build::shell_join(build::compile_argv(pm.ninja, "module.cpp", "module.o")));
+    auto tick = [&] {
+      reporter.event("building", std::to_string(seconds_since(pm.started)));
+      return !reporter.cancelled();
+    };
+    build::ProcessResult pr;
+    NinjaOutcome outcome;
+    std::string err;
+    outcome.ran = runner.run(ninja_argv, pm.build_dir, tick, &pr, &err);
+    outcome.cancelled = reporter.cancelled();
+    outcome.failed = pr.exit_code != 0;
+    outcome.log = outcome.ran ? pr.output : err;
+    outcome.command = failed_command(pr.output);
+    finish_module(outcome, reporter, &pm);
+  }
+  *result = pm.result;
+  *failure = pm.failure;
+  return pm.state == PreparedModule::State::Done;
 }
 
 }  // namespace cxximport::core

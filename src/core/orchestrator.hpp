@@ -1,9 +1,20 @@
-// The pipeline behind `import compute`: scan -> key -> lookup -> lock ->
-// generate -> ninja -> publish. Side effects go through the process runner
-// (compiler, ninja) and the cache store.
+// The pipeline behind `import compute`, in three phases that the one-module
+// path (build_module) and the batch (core/batch.hpp) share:
+//   prepare: scan -> key -> lookup; on a miss: lock -> re-check -> build dir
+//            with module.cpp, build.ninja, the .pyi and wrappers.map
+//   run:     ninja (one process per module here; one for all in a batch)
+//   finish:  depfiles -> manifest -> publish, or discard and report failure
+// Side effects go through the process runner (compiler, ninja) and the cache
+// store.
 #pragma once
 
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "build/ninja_file.hpp"
 #include "build/process.hpp"
+#include "cache/store.hpp"
 #include "core/request.hpp"
 
 namespace cxximport::core {
@@ -13,5 +24,45 @@ bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporte
 
 // The cache root a request resolves to (the rules of docs/cache.md).
 std::string default_cache_dir();
+
+// One module between the phases.
+struct PreparedModule {
+  enum class State {
+    Done,    // a cache hit: result is filled
+    Failed,  // failure is filled
+    Busy,    // (LockWait::Try) another process holds the key's lock
+    Ready,   // lock held, build_dir generated: run ninja, then finish_module
+  };
+  State state = State::Failed;
+  BuildRequest req;
+  BuildResult result;
+  BuildFailure failure;
+
+  // Ready only.
+  std::optional<cache::Store> store;
+  std::unique_ptr<cache::KeyLock> lock;
+  std::string build_dir;
+  build::NinjaModule ninja;  // relative paths (its build.ninja)
+  std::vector<std::string> system_dirs;
+  std::chrono::steady_clock::time_point started;
+};
+
+enum class LockWait { Block, Try };
+
+// Fills *out (state Done, Failed, Busy or Ready).
+void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, LockWait wait,
+                    PreparedModule* out);
+
+// What ninja did for one Ready module: its part of the output, whether it
+// failed, the failing command.
+struct NinjaOutcome {
+  bool ran = false;        // false: ninja could not be started (message in log)
+  bool cancelled = false;  // the user stopped the build
+  bool failed = false;
+  std::string log, command;
+};
+
+// Publishes (state Done) or discards (state Failed) a Ready module.
+void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModule* pm);
 
 }  // namespace cxximport::core

@@ -10,6 +10,7 @@
 #include "build/process.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/stub_gen.hpp"
+#include "core/batch.hpp"
 #include "core/orchestrator.hpp"
 #include "scan/scanner.hpp"
 
@@ -239,6 +240,98 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
                        result.built ? Py_True : Py_False, "seconds", result.seconds);
 }
 
+// One result of build_many: the dict build() returns, or an "error" dict.
+PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& o) {
+  if (o.ok)
+    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:d}", "source", req.source.c_str(), "module",
+                         req.module.c_str(), "so_path", o.result.so_path.c_str(), "entry_dir",
+                         o.result.entry_dir.c_str(), "key", o.result.key.c_str(), "built",
+                         o.result.built ? Py_True : Py_False, "seconds", o.result.seconds);
+  const char* kind = "input";
+  switch (o.failure.kind) {
+    case core::BuildFailure::Kind::Scan: kind = "scan"; break;
+    case core::BuildFailure::Kind::Compile: kind = "compile"; break;
+    case core::BuildFailure::Kind::NotCached: kind = "not_cached"; break;
+    case core::BuildFailure::Kind::Cache: kind = "cache"; break;
+    case core::BuildFailure::Kind::Input: kind = "input"; break;
+  }
+  const auto& f = o.failure;
+  auto str = [](const std::string& v) {
+    return PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "replace");
+  };
+  return Py_BuildValue("{s:s,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:s}", "source", req.source.c_str(), "module",
+                       req.module.c_str(), "error", kind, "message", str(f.message), "log", str(f.log), "command",
+                       str(f.command), "log_path", str(f.log_path), "filename", str(f.filename), "line", f.line,
+                       "key", o.result.key.c_str());
+}
+
+PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
+  static const char* kwlist[] = {"items", "options", nullptr};
+  PyObject* items = nullptr;
+  PyObject* opts = nullptr;
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!:build_many", const_cast<char**>(kwlist), &items, &PyDict_Type,
+                                   &opts))
+    return nullptr;
+  PyObject* seq = PySequence_Fast(items, "build_many: items must be a list of (source, module[, options])");
+  if (!seq) return nullptr;
+  std::vector<core::BuildRequest> reqs;
+  for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
+    PyObject* item = PySequence_Fast_GET_ITEM(seq, i);
+    const char *source = nullptr, *module = nullptr;
+    PyObject* own = opts;
+    if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "ss|O!:build_many item", &source, &module, &PyDict_Type, &own)) {
+      if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "build_many: each item must be a tuple (source, module[, options])");
+      Py_DECREF(seq);
+      return nullptr;
+    }
+    core::BuildRequest req;
+    req.source = source;
+    req.module = module;
+    if (!parse_request(own, &req)) {
+      Py_DECREF(seq);
+      return nullptr;
+    }
+    reqs.push_back(std::move(req));
+  }
+  Py_DECREF(seq);
+  double jobs = 0;
+  if (!opt_number(opts, "jobs", &jobs)) return nullptr;
+  PyObject* progress = PyDict_GetItemString(opts, "progress");
+  if (progress == Py_None) progress = nullptr;
+
+  PyReporter reporter(progress);
+  build::RealProcessRunner runner;
+  std::vector<core::BatchOutcome> outcomes;
+  std::string internal;
+  Py_BEGIN_ALLOW_THREADS
+  try {
+    outcomes = core::build_many(reqs, static_cast<int>(jobs), runner, reporter);
+  } catch (const std::exception& e) {
+    internal = e.what();
+  } catch (...) {
+    internal = "unknown error";
+  }
+  Py_END_ALLOW_THREADS
+  if (reporter.restore()) return nullptr;
+  if (!internal.empty()) {
+    PyErr_Format(PyExc_RuntimeError, "cxximport internal error in build_many: %s", internal.c_str());
+    return nullptr;
+  }
+  PyObject* out = PyList_New(static_cast<Py_ssize_t>(outcomes.size()));
+  if (!out) return nullptr;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    PyObject* d = outcome_dict(reqs[i], outcomes[i]);
+    if (!d) {
+      Py_DECREF(out);
+      return nullptr;
+    }
+    PyList_SET_ITEM(out, static_cast<Py_ssize_t>(i), d);
+  }
+  return out;
+}
+
+PyObject* py_default_jobs(PyObject*, PyObject*) { return PyLong_FromLong(core::default_jobs()); }
+
 // Reads and scans a source; on failure sets ScanError/ImportError.
 bool scan_file(const char* source, std::string* text, scan::ScanResult* out) {
   FILE* f = fopen(source, "rb");
@@ -337,6 +430,12 @@ PyObject* py_default_cache_dir(PyObject*, PyObject*) {
 PyMethodDef methods[] = {
     {"build", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_build)), METH_VARARGS | METH_KEYWORDS,
      "build(source, module, options) -> dict\n\nBuild (or find in the cache) a .cxxpyx module. See docs/core_api.md."},
+    {"build_many", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_build_many)),
+     METH_VARARGS | METH_KEYWORDS,
+     "build_many(items, options) -> list of dict\n\nBuild many modules in one ninja run; items are (source, module[, "
+     "options]) tuples, options['jobs'] the parallelism (0: default_jobs()). Each result is build()'s dict or an "
+     "'error' dict. See docs/building.md."},
+    {"default_jobs", py_default_jobs, METH_NOARGS, "Parallel jobs from the CPU count and memory."},
     {"scan", py_scan, METH_O, "scan(source) -> dict\n\nThe exports and directives of a .cxxpyx file."},
     {"generate", py_generate, METH_VARARGS,
      "generate(source, module, templates_dir) -> dict\n\nThe generated module.cpp and .pyi texts."},
