@@ -78,10 +78,13 @@ SCHEMA: dict[str, str] = {
 
 LIST_OPTIONS = frozenset(k for k, kind in SCHEMA.items() if kind in (_FLAGS, _PATHS, _WORDS))
 
-# What a project may set in [tool.cxximport]: what the code needs, not what the
-# machine has (no compiler, launcher, cache location or jobs there).
+# What a project may set in [tool.cxximport]: what the code needs, plus the
+# build defaults a team shares (launcher, jobs); not what only one machine
+# knows (compiler, cache location, no_build).
 PYPROJECT_KEYS = frozenset(
     {
+        "launcher",
+        "jobs",
         "openmp",
         "boundscheck",
         "std",

@@ -333,6 +333,8 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     launcher = env.get("launcher")
     if _check_compiler(doc, cxx):
         _check_openmp(doc, cxx)
+    else:
+        print("SKIP  OpenMP: needs a working C++ compiler")
     if launcher:
         found = shutil.which(shlex.split(launcher)[0]) is not None
         doc.report(
@@ -373,6 +375,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     )
 
     _check_cache_dir(doc, _cache_dir(args))
+    _check_project(doc, os.getcwd())
 
     try:
         core = _core()
@@ -387,6 +390,27 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
     print("all checks passed" if not doc.failed else f"{doc.failed} check(s) failed")
     return 1 if doc.failed else 0
+
+
+def _check_project(doc: _Doctor, directory: str) -> None:
+    """[tool.cxximport] of the pyproject.toml a source in ``directory`` would use."""
+    probe = os.path.join(directory, "__doctor__" + SUFFIX)
+    path = _options.find_pyproject(probe)
+    if path is None:
+        print("SKIP  project configuration: no pyproject.toml here or above")
+        return
+    try:
+        options = _options.pyproject_options(probe)
+    except _options.OptionError as e:
+        doc.report(
+            False,
+            "project configuration",
+            str(e),
+            f"correct [tool.cxximport] in {path} (docs/configuration.md lists the keys)",
+        )
+        return
+    keys = ", ".join(sorted(options)) or "no [tool.cxximport] settings"
+    doc.report(True, "project configuration", f"{path} ({keys})")
 
 
 def _check_cache_dir(doc: _Doctor, path: str) -> None:
