@@ -1,0 +1,199 @@
+"""Benchmark 2: cold build of the tutorial's final module with empty caches.
+
+Each sample is a new Python process with a fresh, empty cache or build
+directory, timing (inside the process) the statement that builds: `import
+compute_prange` through cxximport's hook, `import compute_cy_prange` through
+pyximport, `cppimport.imp_from_filepath(compute_pb.cpp)` (pybind11), and
+Numba's first call of the @njit(parallel=True) kernel. cxximport, pyximport
+and cppimport compile all three fused types (int, double, long long); Numba
+compiles one specialisation per first call, so its first calls for all three
+dtypes are shown too. Also: where cxximport's cold build goes (ninja's log
+in the cache entry) and what the runtime header costs the compiler.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sysconfig
+import time
+
+from common import (COMPETITORS, EXAMPLES, Context, Result, Target, bar_chart, fmt,
+                    run_python, stats, table)
+
+NAME = "cold_build"
+TITLE = "2. Cold build of the final module (fused int/double/long long + OpenMP), empty caches"
+
+CXX = """
+import time; t0 = time.perf_counter()
+import cxximport; cxximport.install(); import compute_prange
+print(time.perf_counter() - t0)
+"""
+PYX = """
+import time; t0 = time.perf_counter()
+import pyximport; pyximport.install(build_dir={build!r}, language_level=3); import compute_cy_prange
+print(time.perf_counter() - t0)
+"""
+CPPIMPORT = """
+import time; t0 = time.perf_counter()
+import cppimport; m = cppimport.imp_from_filepath({src!r}, fullname="compute_pb")
+print(time.perf_counter() - t0)
+"""
+NUMBA = """
+import numpy as np, numba, time
+@numba.njit(parallel=True)
+def compute(array_1, array_2, a, b, c):
+    x_max, y_max = array_1.shape
+    result = np.empty((x_max, y_max), dtype=array_1.dtype)
+    for x in numba.prange(x_max):
+        for y in range(y_max):
+            tmp = min(max(array_1[x, y], 2), 10)
+            result[x, y] = tmp * a + array_2[x, y] * b + c
+    return result
+times = []
+for dt in {dtypes}:
+    a = np.ones((30, 20), dtype=dt)
+    t0 = time.perf_counter(); compute(a, a, dt(4), dt(3), dt(9)); times.append(time.perf_counter() - t0)
+print(sum(times))
+"""
+
+
+def have(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def ninja_breakdown(cache: str) -> list[tuple[str, float]]:
+    """(target, seconds) from the .ninja_log of the cache entry built in `cache`."""
+    out = []
+    for log in glob.glob(os.path.join(cache, "**", ".ninja_log"), recursive=True):
+        with open(log) as f:
+            for line in f:
+                if line.startswith("#"):
+                    continue
+                parts = line.split("\t")
+                if len(parts) >= 4:
+                    out.append((parts[3], (int(parts[1]) - int(parts[0])) / 1e3))
+    return out
+
+
+def header_cost(runs: int) -> list[list[str]]:
+    """Seconds for the C++ compiler to get through the headers alone (-O3, empty TU)."""
+    import numpy
+
+    import cxximport
+
+    templates = os.path.join(os.path.dirname(cxximport.__file__), "templates")
+    base = ["c++", "-std=c++20", "-O3", "-DNDEBUG", "-fPIC", "-I" + templates,
+            "-isystem", sysconfig.get_paths()["include"], "-isystem", numpy.get_include(),
+            "-x", "c++", "-c", "-", "-o", os.devnull]
+    cases = [
+        ("empty translation unit", ""),
+        ("`<Python.h>`", "#include <Python.h>\n"),
+        ("`<Python.h>` + `<numpy/arrayobject.h>`",
+         "#include <Python.h>\n#include <numpy/arrayobject.h>\n"),
+        ("`<pyx/pyx.hpp>` (cxximport runtime)", "#include <pyx/pyx.hpp>\n"),
+        ("`<pybind11/numpy.h>`", None),
+    ]
+    rows = []
+    for label, src in cases:
+        cmd = base
+        if src is None:
+            try:
+                import pybind11
+            except ImportError:
+                continue
+            cmd = base[:1] + ["-std=c++17"] + base[2:] + ["-isystem", pybind11.get_include()]
+            src = "#include <pybind11/numpy.h>\n"
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            p = subprocess.run(cmd, input=src, capture_output=True, text=True)
+            times.append(time.perf_counter() - t0)
+            if p.returncode != 0:
+                times = []
+                break
+        if times:
+            rows.append([label, fmt(min(times), "ms")])
+    return rows
+
+
+def run(ctx: Context) -> Result:
+    res = Result(NAME, TITLE)
+    reps = 1 if ctx.quick else 3
+    cases = [("cxximport", None), ("pyximport (Cython)", "Cython"),
+             ("cppimport (pybind11)", "cppimport"), ("Numba first call (intc)", "numba"),
+             ("Numba first calls (3 dtypes)", "numba")]
+    available = []
+    for label, module in cases:
+        if module and not have(module.lower() if module != "Cython" else "pyximport"):
+            res.notes.append(f"{label}: skipped — {module} is not installed")
+        else:
+            available.append(label)
+
+    samples: dict[str, list[float]] = {label: [] for label in available}
+    last_cxx_cache = ""
+    for _ in range(reps):
+        for label in available:
+            if label == "cxximport":
+                cache = ctx.fresh_dir("cold-cxx")
+                _, out = run_python(CXX, {"CXXIMPORT_CACHE_DIR": cache}, cwd=EXAMPLES)
+                last_cxx_cache = cache
+            elif label.startswith("pyximport"):
+                build = ctx.fresh_dir("cold-pyx")
+                _, out = run_python(PYX.format(build=build), cwd=COMPETITORS)
+            elif label.startswith("cppimport"):
+                d = ctx.fresh_dir("cold-cppimport")
+                src = os.path.join(d, "compute_pb.cpp")
+                shutil.copy(os.path.join(COMPETITORS, "compute_pb.cpp"), src)
+                _, out = run_python(CPPIMPORT.format(src=src), cwd=d)
+            else:
+                dtypes = ("np.intc",) if "intc" in label else ("np.intc", "np.double",
+                                                               "np.longlong")
+                _, out = run_python(NUMBA.replace("{dtypes}", "(" + ", ".join(dtypes) + ",)"),
+                                    {"NUMBA_CACHE_DIR": ctx.fresh_dir("cold-numba")})
+            samples[label].append(float(out.strip().splitlines()[-1]))
+
+    rows = []
+    pyx = min(samples["pyximport (Cython)"]) if "pyximport (Cython)" in samples else None
+    for label in available:
+        lo, med = stats(samples[label])
+        rows.append([label, fmt(lo, "s"), fmt(med, "s"),
+                     f"{lo / pyx:.2f}×" if pyx else "—"])
+    res.sections.append(
+        f"Seconds for the statement that builds, in a new process with empty caches; "
+        f"{reps} runs each (interleaved).\n\n"
+        + table(["tool", "min s", "median s", "vs pyximport"], rows))
+    res.charts.append(bar_chart(
+        NAME, available, [min(samples[x]) for x in available],
+        [stats(samples[x])[1] for x in available], "seconds",
+        "Cold build of the final module (empty caches)"))
+
+    steps = ninja_breakdown(last_cxx_cache)
+    if steps:
+        total_cxx = samples["cxximport"][-1]
+        ninja_total = sum(s for _t, s in steps)
+        rows = [[t, fmt(s, "s")] for t, s in steps]
+        rows.append(["everything else (Python start of import, scan, key, generate, "
+                     "ninja start, publish, load)", fmt(max(total_cxx - ninja_total, 0), "s")])
+        res.sections.append("Where cxximport's last cold build went (`.ninja_log` of the "
+                            "cache entry):\n\n" + table(["step", "seconds"], rows))
+    hdr = header_cost(2 if ctx.quick else 5)
+    if hdr:
+        res.sections.append("Compile time of the headers alone (`c++ -O3 -c` of a file that "
+                            "only includes them; min of runs):\n\n"
+                            + table(["translation unit", "ms"], hdr))
+
+    if "cxximport" in samples and pyx:
+        ratio = min(samples["cxximport"]) / pyx
+        res.targets.append(Target("cold build: cxximport / pyximport",
+                                  f"{ratio:.2f}× ({min(samples['cxximport']):.2f} s vs "
+                                  f"{pyx:.2f} s)", "≤ 0.25×", ratio <= 0.25))
+    res.notes.append("pyximport and cppimport compile with the interpreter's CFLAGS "
+                     f"(`{sysconfig.get_config_var('CFLAGS')}`), which is what their users get.")
+    res.notes.append("Numba's times exclude `import numba` and count only the compiling "
+                     "first call(s).")
+    return res
