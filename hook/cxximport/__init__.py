@@ -126,3 +126,11 @@ def load(path: str | os.PathLike[str], *, module: str | None = None, **options: 
             del sys.modules[name]
         raise
     return mod
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext cxximport``: registers the ``%%cxx`` cell magic
+    (cxximport.magic; IPython is imported only here)."""
+    from .magic import load_ipython_extension as load
+
+    load(ipython)
