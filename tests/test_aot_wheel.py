@@ -47,8 +47,16 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = project.parent / "dist"
     _run(
         [
-            sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
-            "--no-cache-dir", str(project), "-w", str(out),
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-build-isolation",
+            "--no-deps",
+            "--no-cache-dir",
+            str(project),
+            "-w",
+            str(out),
         ]  # fmt: skip
     )
     (found,) = out.glob("aotdemo-*.whl")
@@ -63,21 +71,27 @@ def test_wheel_holds_the_compiled_module_and_its_stub_but_not_the_source(wheel: 
     assert not any(n.endswith(".cxxpyx") for n in names), names
 
 
-def test_wheel_installs_into_a_fresh_venv_and_runs_without_cxximport(
-    wheel: Path, tmp_path: Path
-):
+def test_wheel_installs_into_a_fresh_venv_and_runs_without_cxximport(wheel: Path, tmp_path: Path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
     python = env_dir / "bin" / "python"
     # Install with this interpreter's pip into the venv; no index is contacted.
     site = Path(
-        _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-        .stdout.strip()
+        _run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        ).stdout.strip()
     )
     _run(
         [
-            sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
-            "--target", str(site), str(wheel),
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(site),
+            str(wheel),
         ]  # fmt: skip
     )
     # NumPy is the wheel's only run-time dependency; lend the venv this
@@ -122,3 +136,56 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_without_cxximport(
     env["PYTHONPATH"] = str(lent)
     p = _run([str(python), "-s", "-c", script], env=env, cwd=tmp_path)
     assert p.stdout.strip() == "ok"
+
+
+def test_aot_flags_are_the_ones_the_import_hook_compiles_with(tmp_path, cache_dir):
+    """`cxximport flags` mirrors src/build/toolchain.cpp's module_flags: every
+    flag it gives cxximport_add_module() is on the hook's compile command, in order."""
+
+    import cxximport
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cxximport]\ncxxflags = ["-DFROM_TOML=1"]\ninclude_dirs = ["inc"]\n'
+    )
+    (tmp_path / "inc").mkdir()
+    source = tmp_path / "flagged.cxxpyx"
+    source.write_text(
+        "// cxximport: openmp\n// cxximport: boundscheck\n// cxximport: optimize = 2\n"
+        "// cxximport: cxxflags = -DFROM_FILE=1\n"
+        "PYX_EXPORT int one() { return 1; }\n"
+    )
+    entry = Path(cxximport.build(str(source))).parent
+    ninja_vars = dict(
+        line.split(" = ", 1)
+        for line in (entry / "build.ninja").read_text().splitlines()
+        if " = " in line and not line.startswith(" ")
+    )
+    hook_args = ninja_vars["cxxflags"].split()
+
+    p = subprocess.run(
+        [sys.executable, "-m", "cxximport", "flags", str(source)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    aot = dict(line.split(": ", 1) for line in p.stdout.strip().splitlines())
+    # The hook's flags minus what CMake adds itself (-fPIC, visibility, OpenMP,
+    # Python/NumPy/runtime include directories), in the same order.
+    aot_args = [
+        a
+        for flag in aot["cxxflags"].split()
+        for a in (["-iquote", flag[len("-iquote") :]] if flag.startswith("-iquote") else [flag])
+    ]
+    user_includes = ["-I" + d for d in aot["include_dirs"].split()]
+    cmake_provided = {"-fPIC", "-fvisibility=hidden", "-fopenmp"}
+    expected = [
+        a
+        for i, a in enumerate(hook_args)
+        if a not in cmake_provided
+        and not (a.startswith("-I") and a not in user_includes)
+        and a != "-isystem"
+        and not (i > 0 and hook_args[i - 1] == "-isystem")
+    ]
+    assert [a for a in expected if a not in user_includes] == aot_args
+    assert [a for a in expected if a in user_includes] == user_includes
+    assert aot["openmp"] == "yes" and "-fopenmp" in hook_args
