@@ -15,6 +15,14 @@
 
 namespace pyx {
 
+namespace detail {
+// Py_DECREF, taking the GIL when the thread does not hold it.
+PYX_NOINLINE inline void release_reference(PyObject* o) {
+  gil_acquire gil;
+  Py_DECREF(o);
+}
+}  // namespace detail
+
 template <class T, int N>
 class array {
   static_assert(N >= 1, "cxximport: an array needs at least one dimension");
@@ -113,11 +121,7 @@ class array {
 
  private:
   void reset() {
-    if (obj_) {
-      detail::gil_acquire gil;
-      Py_DECREF(obj_);
-      obj_ = nullptr;
-    }
+    if (obj_) detail::release_reference(std::exchange(obj_, nullptr));
   }
 
   PyObject* obj_ = nullptr;
@@ -128,16 +132,16 @@ class array {
 
 namespace detail {
 
-template <class T, std::size_t N>
-array<T, static_cast<int>(N)> new_array(const std::array<index_t, N>& shape, bool zero) {
-  static_assert(!std::is_const_v<T>, "cxximport: pyx::empty<T> needs a non-const element type");
-  for (index_t d : shape)
-    if (d < 0) throw std::invalid_argument("negative dimension in array shape");
+// A new C-contiguous ndarray (a new reference); takes the GIL if the thread
+// does not hold it (PYX_NOGIL functions). MemoryError becomes std::bad_alloc.
+PYX_NOINLINE inline PyObject* new_array_object(int nd, const index_t* shape, int typenum, bool zero) {
+  npy_intp dims[NPY_MAXDIMS];
+  for (int k = 0; k < nd; ++k) {
+    if (shape[k] < 0) throw std::invalid_argument("negative dimension in array shape");
+    dims[k] = shape[k];
+  }
   gil_acquire gil;
-  npy_intp dims[N];
-  for (std::size_t k = 0; k < N; ++k) dims[k] = shape[k];
-  PyObject* obj = zero ? PyArray_ZEROS(static_cast<int>(N), dims, dtype_of<T>::typenum, 0)
-                       : PyArray_SimpleNew(static_cast<int>(N), dims, dtype_of<T>::typenum);
+  PyObject* obj = zero ? PyArray_ZEROS(nd, dims, typenum, 0) : PyArray_SimpleNew(nd, dims, typenum);
   if (!obj) {
     if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
       PyErr_Clear();
@@ -145,7 +149,15 @@ array<T, static_cast<int>(N)> new_array(const std::array<index_t, N>& shape, boo
     }
     throw error_already_set();
   }
-  return array<T, static_cast<int>(N)>::steal(obj);
+  return obj;
+}
+
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> new_array(const std::array<index_t, N>& shape, bool zero) {
+  static_assert(!std::is_const_v<T>, "cxximport: pyx::empty<T> needs a non-const element type");
+  static_assert(N <= NPY_MAXDIMS, "cxximport: too many dimensions for a NumPy array");
+  return array<T, static_cast<int>(N)>::steal(
+      new_array_object(static_cast<int>(N), shape.data(), dtype_v<T>.typenum, zero));
 }
 
 }  // namespace detail

@@ -21,10 +21,21 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 // Marks read by the cxximport scanner; they expand to nothing for the compiler.
 #define PYX_EXPORT
 #define PYX_NOGIL
+
+// Error paths are out of line and optimised for size: every exported function
+// instantiates the conversions, and only the fast path should be inlined.
+#if defined(__GNUC__) || defined(__clang__)
+#define PYX_COLD __attribute__((cold, noinline))
+#define PYX_NOINLINE __attribute__((noinline))
+#else
+#define PYX_COLD
+#define PYX_NOINLINE
+#endif
 
 #if defined(PYX_BOUNDSCHECK) && PYX_BOUNDSCHECK
 #define PYX_CHECKED_INDEXING 1

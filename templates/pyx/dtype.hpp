@@ -2,83 +2,97 @@
 // Matching is on kind and item size, so `long` and `long long` both match int64.
 #pragma once
 
-#include <complex>
 #include <cstdint>
 
 #include "pyx/core.hpp"
 
+namespace pyx {
+
+// std::complex<float> and std::complex<double>, recognised by their shape so
+// the runtime need not include <complex> (a third of its compile time): a
+// .cxxpyx that uses std::complex includes <complex> itself.
+template <class T>
+concept complex_like = requires(const T& z) {
+  typename T::value_type;
+  { z.real() } -> std::same_as<typename T::value_type>;
+  { z.imag() } -> std::same_as<typename T::value_type>;
+} && (std::is_same_v<typename T::value_type, float> || std::is_same_v<typename T::value_type, double>) &&
+                       sizeof(T) == 2 * sizeof(typename T::value_type);
+
+}  // namespace pyx
+
 namespace pyx::detail {
+
+// What the checks of an array argument need to know about its element type.
+struct dtype_info {
+  char kind;  // NumPy's: 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex
+  int itemsize;
+  int typenum;
+  const char* name;
+};
 
 template <class T>
 struct dtype_of {
   static_assert(dependent_false<T>,
                 "cxximport: this element type has no NumPy dtype (use bool, an integer, float, "
-                "double or std::complex)");
+                "double or std::complex<float|double>)");
 };
 
 template <>
 struct dtype_of<bool> {
-  static constexpr char kind = 'b';
-  static constexpr int typenum = NPY_BOOL;
-  static constexpr const char* name = "bool";
+  static constexpr dtype_info info{'b', 1, NPY_BOOL, "bool"};
 };
 
 template <class T>
   requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
 struct dtype_of<T> {
-  static constexpr char kind = std::is_signed_v<T> ? 'i' : 'u';
-  static constexpr int typenum = std::is_signed_v<T>
-      ? (sizeof(T) == 1 ? NPY_INT8 : sizeof(T) == 2 ? NPY_INT16 : sizeof(T) == 4 ? NPY_INT32 : NPY_INT64)
-      : (sizeof(T) == 1 ? NPY_UINT8 : sizeof(T) == 2 ? NPY_UINT16 : sizeof(T) == 4 ? NPY_UINT32 : NPY_UINT64);
-  static constexpr const char* name = std::is_signed_v<T>
-      ? (sizeof(T) == 1 ? "int8" : sizeof(T) == 2 ? "int16" : sizeof(T) == 4 ? "int32" : "int64")
-      : (sizeof(T) == 1 ? "uint8" : sizeof(T) == 2 ? "uint16" : sizeof(T) == 4 ? "uint32" : "uint64");
+  static constexpr bool s = std::is_signed_v<T>;
+  static constexpr int n = sizeof(T);
+  static constexpr dtype_info info{
+      s ? 'i' : 'u', n,
+      s ? (n == 1 ? NPY_INT8 : n == 2 ? NPY_INT16 : n == 4 ? NPY_INT32 : NPY_INT64)
+        : (n == 1 ? NPY_UINT8 : n == 2 ? NPY_UINT16 : n == 4 ? NPY_UINT32 : NPY_UINT64),
+      s ? (n == 1 ? "int8" : n == 2 ? "int16" : n == 4 ? "int32" : "int64")
+        : (n == 1 ? "uint8" : n == 2 ? "uint16" : n == 4 ? "uint32" : "uint64")};
 };
 
 template <>
 struct dtype_of<float> {
-  static constexpr char kind = 'f';
-  static constexpr int typenum = NPY_FLOAT32;
-  static constexpr const char* name = "float32";
+  static constexpr dtype_info info{'f', 4, NPY_FLOAT32, "float32"};
 };
 
 template <>
 struct dtype_of<double> {
-  static constexpr char kind = 'f';
-  static constexpr int typenum = NPY_FLOAT64;
-  static constexpr const char* name = "float64";
+  static constexpr dtype_info info{'f', 8, NPY_FLOAT64, "float64"};
 };
 
-template <>
-struct dtype_of<std::complex<float>> {
-  static constexpr char kind = 'c';
-  static constexpr int typenum = NPY_COMPLEX64;
-  static constexpr const char* name = "complex64";
-};
-
-template <>
-struct dtype_of<std::complex<double>> {
-  static constexpr char kind = 'c';
-  static constexpr int typenum = NPY_COMPLEX128;
-  static constexpr const char* name = "complex128";
+template <complex_like T>
+struct dtype_of<T> {
+  static constexpr bool single = sizeof(T) == 8;
+  static constexpr dtype_info info{'c', sizeof(T), single ? NPY_COMPLEX64 : NPY_COMPLEX128,
+                                   single ? "complex64" : "complex128"};
 };
 
 template <class T>
-inline bool dtype_matches(PyArrayObject* a) {
-  using E = std::remove_const_t<T>;
-  return PyArray_DESCR(a)->kind == dtype_of<E>::kind && PyArray_ITEMSIZE(a) == sizeof(E) &&
+inline constexpr const dtype_info& dtype_v = dtype_of<std::remove_const_t<T>>::info;
+
+inline bool dtype_matches(PyArrayObject* a, const dtype_info& d) {
+  return PyArray_DESCR(a)->kind == d.kind && PyArray_ITEMSIZE(a) == d.itemsize &&
          PyArray_ISNOTSWAPPED(a);
 }
 
-// "int32", "float64", ... for an array's dtype, for error messages.
-inline std::string dtype_name(PyArrayObject* a) {
+template <class T>
+inline bool dtype_matches(PyArrayObject* a) {
+  return dtype_matches(a, dtype_v<T>);
+}
+
+// "int32", ">f8", ... for an array's dtype, for error messages.
+PYX_COLD inline std::string dtype_name(PyArrayObject* a) {
   PyObject* s = PyObject_Str(reinterpret_cast<PyObject*>(PyArray_DESCR(a)));
-  if (!s) {
-    PyErr_Clear();
-    return "?";
-  }
-  std::string out = PyUnicode_AsUTF8(s) ? PyUnicode_AsUTF8(s) : "?";
-  Py_DECREF(s);
+  const char* u = s ? PyUnicode_AsUTF8(s) : nullptr;
+  std::string out = u ? u : "?";
+  Py_XDECREF(s);
+  if (!u) PyErr_Clear();
   return out;
 }
 

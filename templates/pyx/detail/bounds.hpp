@@ -2,11 +2,11 @@
 // except inside an OpenMP parallel region, where a throw would terminate the
 // process: there the first error is recorded, the access goes to a dummy
 // element, and the wrapper raises IndexError once the call has returned.
+// (Other threads started by user code must not index out of bounds: an
+// exception escaping a std::thread terminates the process, as in any C++.)
 #pragma once
 
 #include <array>
-#include <atomic>
-#include <mutex>
 #include <string>
 
 #ifdef _OPENMP
@@ -18,65 +18,68 @@
 namespace pyx::detail {
 
 struct deferred_error {
-  std::atomic<bool> set{false};
-  std::mutex mu;
+  bool set = false;  // written under the critical section, read after the parallel region
   std::string message;
 };
 
-inline deferred_error& deferred() {
-  static deferred_error d;
-  return d;
-}
+// Constant-initialised: no guard on the wrapper's fast path.
+inline deferred_error deferred_oob;
 
-// Returns and clears the recorded out-of-bounds message; empty when none.
-inline std::string take_deferred_error() {
-  auto& d = deferred();
-  if (!d.set.load(std::memory_order_acquire)) return {};
-  std::lock_guard<std::mutex> lock(d.mu);
-  std::string m = std::move(d.message);
+// Raises the recorded out-of-bounds error as IndexError (the wrapper checks
+// deferred_oob.set after every call).
+PYX_COLD inline void raise_deferred_error() {
+  auto& d = deferred_oob;
+  PyErr_SetString(PyExc_IndexError, d.message.c_str());
   d.message.clear();
-  d.set.store(false, std::memory_order_release);
-  return m;
+  d.set = false;
 }
 
-template <std::size_t N>
-std::string oob_message(const char* name, const index_t (&idx)[N], const std::array<index_t, N>& shape) {
-  auto tuple = [](auto const& v, std::size_t n) {
+// "index (1, 7) is out of bounds for array 'v' with shape (2, 3)"
+PYX_COLD inline std::string oob_message(const char* name, const index_t* idx, const index_t* shape, int n) {
+  auto tuple = [n](const index_t* v) {
     std::string s = "(";
-    for (std::size_t k = 0; k < n; ++k) {
+    for (int k = 0; k < n; ++k) {
       if (k) s += ", ";
       s += std::to_string(v[k]);
     }
     if (n == 1) s += ",";
     return s + ")";
   };
-  return "index " + tuple(idx, N) + " is out of bounds for array '" + (name ? name : "array") +
-         "' with shape " + tuple(shape, N);
+  return "index " + tuple(idx) + " is out of bounds for array '" + (name ? name : "array") + "' with shape " +
+         tuple(shape);
 }
 
-// Called on a bad index: throws, or records the error inside a parallel region.
-template <class T, std::size_t N>
-T& out_of_bounds(const char* name, const index_t (&idx)[N], const std::array<index_t, N>& shape) {
-  std::string msg = oob_message(name, idx, shape);
+// Throws index_error, or records the error when called in a parallel region.
+// Returns normally only in the latter case: the caller then uses a dummy element.
+PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n) {
+  std::string msg = oob_message(name, idx, shape, n);
 #ifdef _OPENMP
   if (omp_in_parallel()) {
-    auto& d = deferred();
-    std::lock_guard<std::mutex> lock(d.mu);
-    if (!d.set.load(std::memory_order_relaxed)) {
-      d.message = std::move(msg);
-      d.set.store(true, std::memory_order_release);
+#pragma omp critical(pyx_deferred_error)
+    {
+      auto& d = deferred_oob;
+      if (!d.set) {
+        d.message = std::move(msg);
+        d.set = true;
+      }
     }
-    static thread_local std::remove_const_t<T> dummy{};
-    return dummy;
+    return;
   }
 #endif
   throw index_error(msg);
 }
 
+template <class T, std::size_t N>
+T& out_of_bounds(const char* name, const index_t (&idx)[N], const std::array<index_t, N>& shape) {
+  out_of_bounds(name, idx, shape.data(), static_cast<int>(N));
+  static thread_local std::remove_const_t<T> dummy{};
+  return dummy;
+}
+
 template <std::size_t N>
 inline bool in_bounds(const index_t (&idx)[N], const std::array<index_t, N>& shape) {
   bool ok = true;
-  for (std::size_t k = 0; k < N; ++k) ok &= (idx[k] >= 0) & (idx[k] < shape[k]);
+  for (std::size_t k = 0; k < N; ++k) ok &= static_cast<std::size_t>(idx[k]) < static_cast<std::size_t>(shape[k]);
   return ok;
 }
 

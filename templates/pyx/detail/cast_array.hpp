@@ -9,17 +9,26 @@
 
 namespace pyx::detail {
 
+// What a view or array parameter requires of its argument.
+struct array_spec {
+  const dtype_info* dtype;
+  int ndim;
+  layout order;
+  bool writable;
+};
+
 template <class T, int N, layout L>
-std::string describe_array() {
-  std::string s = std::string("ndarray[") + dtype_of<std::remove_const_t<T>>::name + ", " +
-                  std::to_string(N) + "-D";
-  if (L == layout::c) s += ", C-contiguous";
-  if (L == layout::f) s += ", F-contiguous";
-  if (!std::is_const_v<T>) s += ", writable";
-  return s + "]";
+inline constexpr array_spec array_spec_v{&dtype_v<T>, N, L, !std::is_const_v<T>};
+
+PYX_COLD inline std::string describe_array(const array_spec& s) {
+  std::string d = std::string("ndarray[") + s.dtype->name + ", " + std::to_string(s.ndim) + "-D";
+  if (s.order == layout::c) d += ", C-contiguous";
+  if (s.order == layout::f) d += ", F-contiguous";
+  if (s.writable) d += ", writable";
+  return d + "]";
 }
 
-inline std::string shape_text(PyArrayObject* a) {
+PYX_COLD inline std::string shape_text(PyArrayObject* a) {
   std::string s = "(";
   for (int k = 0; k < PyArray_NDIM(a); ++k) {
     if (k) s += ", ";
@@ -29,67 +38,72 @@ inline std::string shape_text(PyArrayObject* a) {
   return s + ")";
 }
 
-// Checks everything a view or array parameter requires; sets a Python error
-// naming function and parameter on failure.
-template <class T, int N, layout L>
-PyArrayObject* check_array(PyObject* o, const arg_ctx& c) {
-  using E = std::remove_const_t<T>;
+// The error for an argument that fails check_array.
+PYX_COLD inline PyArrayObject* array_error(PyObject* o, const arg_ctx& c, const array_spec& s) {
+  const char* dt = s.dtype->name;
   if (!PyArray_Check(o)) {
     arg_error(PyExc_TypeError, c,
-              "expected numpy.ndarray of " + std::string(dtype_of<E>::name) + ", got " + type_name(o));
+              "expected numpy.ndarray of " + std::string(dt) + ", got " + type_name(o) +
+                  (PySequence_Check(o) ? " (convert with numpy.asarray(x, dtype=numpy." + std::string(dt) + "))"
+                                       : ""));
     return nullptr;
   }
   auto* a = reinterpret_cast<PyArrayObject*>(o);
-  if (!dtype_matches<E>(a)) {
+  if (!dtype_matches(a, *s.dtype)) {
     arg_error(PyExc_TypeError, c,
-              "expected an array of dtype " + std::string(dtype_of<E>::name) + ", got dtype " +
-                  dtype_name(a) + " (convert with .astype(numpy." + dtype_of<E>::name + "))");
-    return nullptr;
-  }
-  if (PyArray_NDIM(a) != N) {
+              "expected an array of dtype " + std::string(dt) + ", got dtype " + dtype_name(a) +
+                  " (convert with .astype(numpy." + dt + "))");
+  } else if (PyArray_NDIM(a) != s.ndim) {
     arg_error(PyExc_ValueError, c,
-              "expected a " + std::to_string(N) + "-D array, got a " + std::to_string(PyArray_NDIM(a)) +
+              "expected a " + std::to_string(s.ndim) + "-D array, got a " + std::to_string(PyArray_NDIM(a)) +
                   "-D array with shape " + shape_text(a));
-    return nullptr;
-  }
-  if (L == layout::c && !PyArray_IS_C_CONTIGUOUS(a)) {
+  } else if (s.order == layout::c && !PyArray_IS_C_CONTIGUOUS(a)) {
     arg_error(PyExc_ValueError, c,
               "expected a C-contiguous array, got a non-contiguous one (pass "
               "numpy.ascontiguousarray(x), or declare the parameter pyx::view for any strides)");
-    return nullptr;
-  }
-  if (L == layout::f && !PyArray_IS_F_CONTIGUOUS(a)) {
+  } else if (s.order == layout::f && !PyArray_IS_F_CONTIGUOUS(a)) {
     arg_error(PyExc_ValueError, c,
               "expected a Fortran-contiguous array, got one that is not (pass "
               "numpy.asfortranarray(x), or declare the parameter pyx::view for any strides)");
-    return nullptr;
-  }
-  if (!PyArray_ISALIGNED(a)) {
+  } else if (!PyArray_ISALIGNED(a)) {
     arg_error(PyExc_ValueError, c, "expected an aligned array, got an unaligned one (pass x.copy())");
-    return nullptr;
-  }
-  if (!std::is_const_v<T> && !PyArray_ISWRITEABLE(a)) {
+  } else if (s.writable && !PyArray_ISWRITEABLE(a)) {
     arg_error(PyExc_ValueError, c,
-              "the array is read-only but the parameter is a mutable view (pass a writable array, "
-              "or declare the element type const)");
-    return nullptr;
+              "expected a writable array, got a read-only one (pass a writable array such as "
+              "x.copy(), or declare the element type const)");
+  } else {
+    arg_error(PyExc_ValueError, c, "unsupported array");
   }
-  return a;
+  return nullptr;
+}
+
+// The array if it meets the spec; otherwise NULL with an error naming
+// function, parameter, what was expected and what was given.
+inline PyArrayObject* check_array(PyObject* o, const arg_ctx& c, const array_spec& s) {
+  if (!PyArray_Check(o)) return array_error(o, c, s);
+  auto* a = reinterpret_cast<PyArrayObject*>(o);
+  int flags = PyArray_FLAGS(a);
+  bool ok = dtype_matches(a, *s.dtype) && PyArray_NDIM(a) == s.ndim && (flags & NPY_ARRAY_ALIGNED) &&
+            (!s.writable || (flags & NPY_ARRAY_WRITEABLE)) &&
+            (s.order != layout::c || (flags & NPY_ARRAY_C_CONTIGUOUS)) &&
+            (s.order != layout::f || (flags & NPY_ARRAY_F_CONTIGUOUS));
+  return ok ? a : array_error(o, c, s);
+}
+
+inline bool array_matches(PyObject* o, const dtype_info& d) {
+  return PyArray_Check(o) && dtype_matches(reinterpret_cast<PyArrayObject*>(o), d);
 }
 
 template <class T, int N, layout L>
 struct caster<basic_view<T, N, L>> {
   static constexpr bool is_array = true;
   basic_view<T, N, L> value;
-  static std::string describe() { return describe_array<T, N, L>(); }
-  static bool matches(PyObject* o) {
-    return PyArray_Check(o) && dtype_matches<T>(reinterpret_cast<PyArrayObject*>(o));
-  }
+  static std::string describe() { return describe_array(array_spec_v<T, N, L>); }
+  static bool matches(PyObject* o, bool) { return array_matches(o, dtype_v<T>); }
   bool load(PyObject* o, const arg_ctx& c) {
-    PyArrayObject* a = check_array<T, N, L>(o, c);
+    PyArrayObject* a = check_array(o, c, array_spec_v<T, N, L>);
     if (!a) return false;
-    value = basic_view<T, N, L>(static_cast<T*>(PyArray_DATA(a)), PyArray_DIMS(a), PyArray_STRIDES(a),
-                                c.param);
+    value = basic_view<T, N, L>(static_cast<T*>(PyArray_DATA(a)), PyArray_DIMS(a), PyArray_STRIDES(a), c.param);
     return true;
   }
 };
@@ -98,12 +112,10 @@ template <class T, int N>
 struct caster<array<T, N>> {
   static constexpr bool is_array = true;
   array<T, N> value;
-  static std::string describe() { return describe_array<T, N, layout::c>(); }
-  static bool matches(PyObject* o) {
-    return PyArray_Check(o) && dtype_matches<T>(reinterpret_cast<PyArrayObject*>(o));
-  }
+  static std::string describe() { return describe_array(array_spec_v<T, N, layout::c>); }
+  static bool matches(PyObject* o, bool) { return array_matches(o, dtype_v<T>); }
   bool load(PyObject* o, const arg_ctx& c) {
-    PyArrayObject* a = check_array<T, N, layout::c>(o, c);
+    PyArrayObject* a = check_array(o, c, array_spec_v<T, N, layout::c>);
     if (!a) return false;
     Py_INCREF(o);
     value = array<T, N>::steal(o, c.param);

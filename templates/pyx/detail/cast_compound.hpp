@@ -15,7 +15,7 @@ struct caster<std::optional<T>> {
   static constexpr bool is_array = caster<T>::is_array;
   std::optional<T> value;
   static std::string describe() { return caster<T>::describe() + " | None"; }
-  static bool matches(PyObject* o) { return o == Py_None || caster<T>::matches(o); }
+  static bool matches(PyObject* o, bool strict) { return o == Py_None || caster<T>::matches(o, strict); }
   bool load(PyObject* o, const arg_ctx& c) {
     if (o == Py_None) {
       value.reset();
@@ -32,26 +32,41 @@ struct caster<std::optional<T>> {
   }
 };
 
+// Fills a new tuple; on a failed item, releases what was made and returns NULL.
+PYX_NOINLINE inline PyObject* make_tuple(PyObject** items, Py_ssize_t n) {
+  PyObject* tuple = nullptr;
+  bool ok = true;
+  for (Py_ssize_t k = 0; k < n; ++k) ok &= items[k] != nullptr;
+  if (ok) tuple = PyTuple_New(n);
+  for (Py_ssize_t k = 0; k < n; ++k) {
+    if (tuple) PyTuple_SET_ITEM(tuple, k, items[k]);
+    else Py_XDECREF(items[k]);
+  }
+  return tuple;
+}
+
 template <class... T>
 struct caster<std::tuple<T...>> {
   static constexpr bool is_array = false;
   static std::string describe() { return "tuple"; }
   static PyObject* cast(std::tuple<T...>&& v) {
-    return cast_impl(std::move(v), std::index_sequence_for<T...>{});
-  }
-
- private:
-  template <std::size_t... I>
-  static PyObject* cast_impl(std::tuple<T...>&& v, std::index_sequence<I...>) {
-    PyObject* items[] = {caster<std::remove_cvref_t<T>>::cast(std::move(std::get<I>(v)))...};
-    bool ok = true;
-    for (PyObject* it : items) ok &= (it != nullptr);
-    PyObject* tuple = ok ? PyTuple_New(sizeof...(T)) : nullptr;
-    for (std::size_t k = 0; k < sizeof...(T); ++k) {
-      if (tuple) PyTuple_SET_ITEM(tuple, static_cast<Py_ssize_t>(k), items[k]);
-      else Py_XDECREF(items[k]);
+    if constexpr (sizeof...(T) == 0) {
+      return PyTuple_New(0);
+    } else {
+      // Items are converted in order; after a failure (a Python error is set)
+      // the rest are skipped and only destroyed.
+      PyObject* items[sizeof...(T)] = {};
+      bool ok = true;
+      std::size_t k = 0;
+      std::apply(
+          [&](auto&... x) {
+            ((items[k++] = ok ? caster<std::remove_cvref_t<decltype(x)>>::cast(std::move(x)) : nullptr,
+              ok = ok && items[k - 1] != nullptr),
+             ...);
+          },
+          v);
+      return make_tuple(items, static_cast<Py_ssize_t>(sizeof...(T)));
     }
-    return tuple;
   }
 };
 
@@ -60,11 +75,12 @@ struct caster<object> {
   static constexpr bool is_array = false;
   object value;
   static std::string describe() { return "object"; }
-  static bool matches(PyObject*) { return true; }
+  static bool matches(PyObject*, bool) { return true; }
   bool load(PyObject* o, const arg_ctx&) {
     value = object::borrow(o);
     return true;
   }
+  // An empty pyx::object is None (unless a Python error is set).
   static PyObject* cast(object&& v) {
     if (!v) {
       if (PyErr_Occurred()) return nullptr;

@@ -1,10 +1,9 @@
 // bool, every integer width (range-checked: OverflowError, never wraparound),
-// float, double and std::complex.
+// float, double and std::complex<float|double>. The conversions themselves are
+// non-template functions shared by all widths; the templates only narrow.
 #pragma once
 
 #include <cfloat>
-#include <cmath>
-#include <complex>
 #include <limits>
 
 #include "pyx/detail/cast_base.hpp"
@@ -12,12 +11,110 @@
 
 namespace pyx::detail {
 
+// ---- integers ----
+
+PYX_COLD inline bool int_range_error(PyObject* o, const arg_ctx& c, const char* name, long long lo,
+                                     unsigned long long hi) {
+  PyErr_Clear();
+  PyObject* r = PyObject_Repr(o);
+  const char* u = r ? PyUnicode_AsUTF8(r) : nullptr;
+  std::string v = u ? u : "value";
+  Py_XDECREF(r);
+  PyErr_Clear();
+  return arg_error(PyExc_OverflowError, c,
+                   v + " is out of range for " + name + " (" + std::to_string(lo) + " to " +
+                       std::to_string(hi) + ")");
+}
+
+// An exact int for an int-like object (a numpy integer, __index__); NULL with
+// TypeError for anything else, floats included.
+PYX_COLD inline PyObject* as_index(PyObject* o, const arg_ctx& c) {
+  if (PyFloat_Check(o) || !PyIndex_Check(o)) {
+    type_error(c, "int", o);
+    return nullptr;
+  }
+  return PyNumber_Index(o);
+}
+
+// The value of an int, in [lo, hi]; `is_signed` picks the C type read.
+PYX_NOINLINE inline bool load_integer(PyObject* o, const arg_ctx& c, const char* name, long long lo,
+                                      unsigned long long hi, long long* s, unsigned long long* u) {
+  PyObject* owned = nullptr;
+  if (!PyLong_Check(o)) {
+    owned = as_index(o, c);
+    if (!owned) return false;
+    o = owned;
+  }
+  bool ok = true;
+  int overflow = 0;
+  long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+  if (v == -1 && !overflow && PyErr_Occurred()) {
+    ok = false;
+  } else if (overflow > 0 && u) {
+    unsigned long long w = PyLong_AsUnsignedLongLong(o);
+    if ((w == static_cast<unsigned long long>(-1) && PyErr_Occurred()) || w > hi)
+      ok = int_range_error(o, c, name, lo, hi);
+    else
+      *u = w;
+  } else if (overflow || v < lo || (v > 0 && static_cast<unsigned long long>(v) > hi)) {
+    ok = int_range_error(o, c, name, lo, hi);
+  } else if (u) {
+    *u = static_cast<unsigned long long>(v);
+  } else {
+    *s = v;
+  }
+  Py_XDECREF(owned);
+  return ok;
+}
+
+// Strict fused dispatch: a Python or NumPy int whose value fits [lo, hi].
+PYX_NOINLINE inline bool integer_fits(PyObject* o, long long lo, unsigned long long hi) {
+  if (PyBool_Check(o) || !(PyLong_Check(o) || PyArray_IsScalar(o, Integer))) return false;
+  long long s = 0;
+  unsigned long long u = 0;
+  arg_ctx quiet{"", ""};
+  bool ok = load_integer(o, quiet, "", lo, hi, &s, lo < 0 ? nullptr : &u);
+  if (!ok) PyErr_Clear();
+  return ok;
+}
+
+template <class T>
+struct caster<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
+  static constexpr bool is_array = false;
+  static constexpr long long lo = static_cast<long long>(std::numeric_limits<T>::min());
+  static constexpr unsigned long long hi = static_cast<unsigned long long>(std::numeric_limits<T>::max());
+  T value = 0;
+  static std::string describe() { return "int"; }
+  static bool matches(PyObject* o, bool strict) {
+    if (strict) return integer_fits(o, lo, hi);
+    return PyIndex_Check(o) && !PyFloat_Check(o);
+  }
+  bool load(PyObject* o, const arg_ctx& c) {
+    if constexpr (std::is_signed_v<T>) {
+      long long v = 0;
+      if (!load_integer(o, c, dtype_v<T>.name, lo, hi, &v, nullptr)) return false;
+      value = static_cast<T>(v);
+    } else {
+      unsigned long long v = 0;
+      if (!load_integer(o, c, dtype_v<T>.name, lo, hi, nullptr, &v)) return false;
+      value = static_cast<T>(v);
+    }
+    return true;
+  }
+  static PyObject* cast(T v) {
+    if constexpr (std::is_signed_v<T>) return PyLong_FromLongLong(v);
+    else return PyLong_FromUnsignedLongLong(v);
+  }
+};
+
+// ---- bool: True, False and numpy.bool_ only (not ints, not truthiness) ----
+
 template <>
 struct caster<bool> {
   static constexpr bool is_array = false;
   bool value = false;
   static std::string describe() { return "bool"; }
-  static bool matches(PyObject* o) { return PyBool_Check(o) || PyArray_IsScalar(o, Bool); }
+  static bool matches(PyObject* o, bool) { return PyBool_Check(o) || PyArray_IsScalar(o, Bool); }
   bool load(PyObject* o, const arg_ctx& c) {
     if (o == Py_True || o == Py_False) {
       value = (o == Py_True);
@@ -27,120 +124,105 @@ struct caster<bool> {
       value = PyObject_IsTrue(o) == 1;
       return true;
     }
-    return arg_error(PyExc_TypeError, c, "expected bool, got " + type_name(o));
+    return type_error(c, "bool", o);
   }
   static PyObject* cast(bool v) { return PyBool_FromLong(v); }
 };
 
-template <class T>
-struct caster<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
-  static constexpr bool is_array = false;
-  T value = 0;
-  static std::string describe() { return "int"; }
-  static bool matches(PyObject* o) {
-    return (PyLong_Check(o) && !PyBool_Check(o)) || PyArray_IsScalar(o, Integer);
-  }
-  bool load(PyObject* o, const arg_ctx& c) {
-    if (PyLong_CheckExact(o)) return from_long(o, c);
-    if (PyFloat_Check(o) || !PyIndex_Check(o))
-      return arg_error(PyExc_TypeError, c, "expected int, got " + type_name(o));
-    PyObject* idx = PyNumber_Index(o);
-    if (!idx) return false;
-    bool ok = from_long(idx, c);
-    Py_DECREF(idx);
-    return ok;
-  }
-  static PyObject* cast(T v) {
-    if constexpr (std::is_signed_v<T>) return PyLong_FromLongLong(v);
-    else return PyLong_FromUnsignedLongLong(v);
-  }
+// ---- floating point ----
 
- private:
-  bool out_of_range(PyObject* o, const arg_ctx& c) {
-    PyErr_Clear();
-    PyObject* r = PyObject_Repr(o);
-    std::string v = r && PyUnicode_AsUTF8(r) ? PyUnicode_AsUTF8(r) : "value";
-    Py_XDECREF(r);
-    PyErr_Clear();
-    return arg_error(PyExc_OverflowError, c,
-                     v + " is out of range for " + dtype_of<T>::name + " (" +
-                         std::to_string(std::numeric_limits<T>::min()) + " to " +
-                         std::to_string(std::numeric_limits<T>::max()) + ")");
-  }
-  bool from_long(PyObject* o, const arg_ctx& c) {
-    if constexpr (std::is_signed_v<T>) {
-      int overflow = 0;
-      long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-      if (v == -1 && PyErr_Occurred()) return false;
-      if (overflow || v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
-        return out_of_range(o, c);
-      value = static_cast<T>(v);
-    } else {
-      int overflow = 0;
-      long long s = PyLong_AsLongLongAndOverflow(o, &overflow);
-      if (s == -1 && PyErr_Occurred()) return false;
-      if (overflow < 0 || (overflow == 0 && s < 0)) return out_of_range(o, c);
-      unsigned long long v = PyLong_AsUnsignedLongLong(o);
-      if (v == static_cast<unsigned long long>(-1) && PyErr_Occurred()) return out_of_range(o, c);
-      if (v > std::numeric_limits<T>::max()) return out_of_range(o, c);
-      value = static_cast<T>(v);
+// Accepted where a float is expected: float, int, NumPy reals, __float__/__index__.
+inline bool float_like(PyObject* o) {
+  if (PyFloat_Check(o)) return true;
+  if (PyUnicode_Check(o) || PyBytes_Check(o) || o == Py_None || PyComplex_Check(o) ||
+      PyArray_IsScalar(o, ComplexFloating) || PyArray_Check(o))
+    return false;
+  return PyIndex_Check(o) || (Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float);
+}
+
+PYX_COLD inline bool float_range_error(double v, const arg_ctx& c) {
+  char* r = PyOS_double_to_string(v, 'r', 0, 0, nullptr);
+  std::string text = r ? r : "value";
+  PyMem_Free(r);
+  return arg_error(PyExc_OverflowError, c, text + " is out of range for float32");
+}
+
+PYX_NOINLINE inline bool load_double(PyObject* o, const arg_ctx& c, bool single, double* out) {
+  double v;
+  if (PyFloat_Check(o)) {
+    v = PyFloat_AS_DOUBLE(o);
+  } else {
+    if (!float_like(o)) return type_error(c, "float", o);
+    v = PyFloat_AsDouble(o);
+    if (v == -1.0 && PyErr_Occurred()) {
+      if (!PyErr_ExceptionMatches(PyExc_OverflowError)) return false;
+      PyErr_Clear();
+      return arg_error(PyExc_OverflowError, c, "int too large to convert to float");
     }
-    return true;
   }
-};
+  if (single) {
+    double a = v < 0 ? -v : v;
+    if (a > static_cast<double>(FLT_MAX) && a != std::numeric_limits<double>::infinity())
+      return float_range_error(v, c);
+  }
+  *out = v;
+  return true;
+}
 
 template <class T>
 struct caster<T, std::enable_if_t<std::is_floating_point_v<T>>> {
   static constexpr bool is_array = false;
   T value = 0;
   static std::string describe() { return "float"; }
-  static bool matches(PyObject* o) { return PyFloat_Check(o) || PyArray_IsScalar(o, Floating); }
+  static bool matches(PyObject* o, bool strict) {
+    if (strict) return PyFloat_Check(o) || PyArray_IsScalar(o, Floating);
+    return float_like(o);
+  }
   bool load(PyObject* o, const arg_ctx& c) {
-    double v;
-    if (PyFloat_CheckExact(o)) {
-      v = PyFloat_AS_DOUBLE(o);
-    } else {
-      if (PyUnicode_Check(o) || PyBytes_Check(o) || o == Py_None || PyComplex_Check(o) ||
-          !(PyFloat_Check(o) || PyIndex_Check(o) ||
-            (Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float)))
-        return arg_error(PyExc_TypeError, c, "expected float, got " + type_name(o));
-      v = PyFloat_AsDouble(o);
-      if (v == -1.0 && PyErr_Occurred()) {
-        if (PyErr_ExceptionMatches(PyExc_OverflowError)) {
-          PyErr_Clear();
-          return arg_error(PyExc_OverflowError, c, "int too large to convert to float");
-        }
-        return false;
-      }
-    }
-    if constexpr (sizeof(T) < sizeof(double)) {
-      if (std::isfinite(v) && std::fabs(v) > static_cast<double>(std::numeric_limits<T>::max()))
-        return arg_error(PyExc_OverflowError, c, std::to_string(v) + " is out of range for float32");
-    }
+    double v = 0;
+    if (!load_double(o, c, sizeof(T) < sizeof(double), &v)) return false;
     value = static_cast<T>(v);
     return true;
   }
   static PyObject* cast(T v) { return PyFloat_FromDouble(static_cast<double>(v)); }
 };
 
-template <class T>
-struct caster<std::complex<T>> {
+// ---- complex ----
+
+inline bool complex_like_object(PyObject* o) {
+  return PyComplex_Check(o) || PyArray_IsScalar(o, ComplexFloating) || float_like(o);
+}
+
+PYX_NOINLINE inline bool load_complex(PyObject* o, const arg_ctx& c, double* re, double* im) {
+  if (!complex_like_object(o)) return type_error(c, "complex", o);
+  Py_complex z = PyComplex_AsCComplex(o);
+  if (z.real == -1.0 && PyErr_Occurred()) {
+    if (!PyErr_ExceptionMatches(PyExc_TypeError)) return false;
+    PyErr_Clear();
+    return type_error(c, "complex", o);
+  }
+  *re = z.real;
+  *im = z.imag;
+  return true;
+}
+
+template <complex_like T>
+struct caster<T> {
+  using V = typename T::value_type;
   static constexpr bool is_array = false;
-  std::complex<T> value{};
+  T value{};
   static std::string describe() { return "complex"; }
-  static bool matches(PyObject* o) { return PyComplex_Check(o) || PyArray_IsScalar(o, ComplexFloating); }
+  static bool matches(PyObject* o, bool strict) {
+    if (strict) return PyComplex_Check(o) || PyArray_IsScalar(o, ComplexFloating);
+    return complex_like_object(o);
+  }
   bool load(PyObject* o, const arg_ctx& c) {
-    if (PyUnicode_Check(o) || PyBytes_Check(o) || o == Py_None)
-      return arg_error(PyExc_TypeError, c, "expected complex, got " + type_name(o));
-    Py_complex z = PyComplex_AsCComplex(o);
-    if (z.real == -1.0 && PyErr_Occurred()) {
-      PyErr_Clear();
-      return arg_error(PyExc_TypeError, c, "expected complex, got " + type_name(o));
-    }
-    value = std::complex<T>(static_cast<T>(z.real), static_cast<T>(z.imag));
+    double re = 0, im = 0;
+    if (!load_complex(o, c, &re, &im)) return false;
+    value = T(static_cast<V>(re), static_cast<V>(im));
     return true;
   }
-  static PyObject* cast(const std::complex<T>& v) {
+  static PyObject* cast(const T& v) {
     return PyComplex_FromDoubles(static_cast<double>(v.real()), static_cast<double>(v.imag()));
   }
 };

@@ -3,6 +3,7 @@
 // without the GIL, and C++ exceptions translated to Python exceptions.
 #pragma once
 
+#include <array>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -22,7 +23,7 @@ struct signature {
 };
 
 // Fills slots[0..nparams) with borrowed references (NULL: use the default).
-inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+PYX_NOINLINE inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                  PyObject** slots) {
   if (nargs > s.nparams) {
     PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", s.name,
@@ -87,7 +88,10 @@ decltype(auto) pass(V& v) {
   else return std::move(v);
 }
 
-inline PyObject* translate_exception() {
+PYX_COLD inline PyObject* translate_exception() {
+  // An out-of-bounds access recorded before the throw is superseded by it.
+  deferred_oob.set = false;
+  deferred_oob.message.clear();
   try {
     throw;
   } catch (const error_already_set&) {
@@ -141,10 +145,9 @@ PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults
       }();
       out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
     }
-    std::string oob = take_deferred_error();
-    if (!oob.empty()) {
+    if (deferred_oob.set) [[unlikely]] {
       Py_XDECREF(out);
-      PyErr_SetString(PyExc_IndexError, oob.c_str());
+      raise_deferred_error();
       return nullptr;
     }
     return out;
@@ -161,19 +164,14 @@ PyObject* invoke(const signature& s, PyObject* const* slots, const Defaults& def
 }
 
 // Fused dispatch: does instantiation Fn accept these arguments? Array
-// parameters must match the dtype exactly (kind and item size); with `strict`
-// scalars must also match their Python type exactly (int for integers, float
-// for floating point...), otherwise any scalar is tried.
+// parameters must match the dtype exactly (kind and item size). With `strict`
+// scalars must have this type's own Python type (int for integers, and the
+// value must fit; float for floating point...); otherwise any value the
+// conversion would accept will do (an int for a double).
 template <auto Fn, std::size_t... I>
 bool matches_impl(PyObject* const* slots, bool strict, std::index_sequence<I...>) {
   using F = decltype(Fn);
-  auto one = [&](auto tag, PyObject* o) {
-    using C = typename decltype(tag)::type;
-    if (!o) return true;
-    if (C::is_array) return C::matches(o);
-    return !strict || C::matches(o);
-  };
-  return (one(std::type_identity<caster_for<param_t<F, I>>>{}, slots[I]) && ...);
+  return ((!slots[I] || caster_for<param_t<F, I>>::matches(slots[I], strict)) && ...);
 }
 
 template <auto Fn>
@@ -182,37 +180,76 @@ bool matches(PyObject* const* slots, bool strict) {
   return matches_impl<Fn>(slots, strict, std::make_index_sequence<n>{});
 }
 
-// "(a: int, b: ndarray[int32, 2-D])" for the no-match message.
+// Each parameter's describe(), for the no-match message.
+using describer = std::string (*)();
+
 template <auto Fn, std::size_t... I>
-std::string describe_impl(const signature& s, std::index_sequence<I...>) {
+constexpr std::array<describer, sizeof...(I)> describers_impl(std::index_sequence<I...>) {
   using F = decltype(Fn);
-  std::string out = std::string(s.name) + "(";
-  std::size_t k = 0;
-  ((out += (k++ ? ", " : "") + std::string(s.params[I]) + ": " + caster_for<param_t<F, I>>::describe()),
-   ...);
-  return out + ")";
+  return {&caster_for<param_t<F, I>>::describe...};
 }
 
 template <auto Fn>
-std::string describe(const signature& s) {
-  constexpr std::size_t n = fn_traits<decltype(Fn)>::arity;
-  return describe_impl<Fn>(s, std::make_index_sequence<n>{});
-}
+inline constexpr auto describers_v =
+    describers_impl<Fn>(std::make_index_sequence<fn_traits<decltype(Fn)>::arity>{});
 
-// TypeError listing what was given and every accepted signature.
-template <auto... Fns>
-PyObject* no_match(const signature& s, PyObject* const* slots) {
-  std::string given;
+// TypeError: "f(): no signature matches the arguments (x: str); accepted:
+// f(x: int) ..." with one line per instantiation.
+PYX_COLD inline PyObject* no_match_error(const signature& s, PyObject* const* slots, const describer* const* sigs,
+                                         int nsigs) {
+  std::string given, accepted;
   for (int k = 0; k < s.nparams; ++k) {
     if (!slots[k]) continue;
     if (!given.empty()) given += ", ";
     given += std::string(s.params[k]) + ": " + describe_object(slots[k]);
   }
-  std::string accepted;
-  ((accepted += "\n  " + describe<Fns>(s)), ...);
+  for (int j = 0; j < nsigs; ++j) {
+    accepted += "\n  " + std::string(s.name) + "(";
+    for (int k = 0; k < s.nparams; ++k) accepted += (k ? ", " : "") + std::string(s.params[k]) + ": " + sigs[j][k]();
+    accepted += ")";
+  }
   PyErr_Format(PyExc_TypeError, "%s(): no signature matches the arguments (%s); accepted:%s", s.name,
                given.c_str(), accepted.c_str());
   return nullptr;
+}
+
+// When the arrays match an instantiation but a scalar does not: that
+// instantiation's own conversion error names the parameter. False when no
+// instantiation has array arguments that all match.
+template <auto Fn, std::size_t... I>
+bool load_error_impl(const signature& s, PyObject* const* slots, std::index_sequence<I...>) {
+  using F = decltype(Fn);
+  bool any_array = false, arrays_ok = true;
+  auto check = [&](auto tag, PyObject* o) {
+    using C = typename decltype(tag)::type;
+    if (C::is_array && o && o != Py_None) {
+      any_array = true;
+      arrays_ok &= C::matches(o, true);
+    }
+  };
+  (check(std::type_identity<caster_for<param_t<F, I>>>{}, slots[I]), ...);
+  if (!any_array || !arrays_ok) return false;
+  std::tuple<caster_for<param_t<F, I>>...> cs;
+  bool ok = ((!slots[I] || std::get<I>(cs).load(slots[I], arg_ctx{s.name, s.params[I]})) && ...);
+  return !ok;
+}
+
+template <auto Fn>
+bool load_error(const signature& s, PyObject* const* slots) {
+  return load_error_impl<Fn>(s, slots, std::make_index_sequence<fn_traits<decltype(Fn)>::arity>{});
+}
+
+// The error when no instantiation matches: a conversion error naming the
+// parameter when the arrays pick an instantiation, else the list of signatures.
+template <auto... Fns>
+PYX_COLD PyObject* no_match(const signature& s, PyObject* const* slots) {
+  try {
+    if ((load_error<Fns>(s, slots) || ...)) return nullptr;
+    const describer* sigs[] = {describers_v<Fns>.data()...};
+    return no_match_error(s, slots, sigs, static_cast<int>(sizeof...(Fns)));
+  } catch (...) {
+    return translate_exception();
+  }
 }
 
 }  // namespace pyx::detail
