@@ -189,3 +189,20 @@ def test_aot_flags_are_the_ones_the_import_hook_compiles_with(tmp_path, cache_di
     assert [a for a in expected if a not in user_includes] == aot_args
     assert [a for a in expected if a in user_includes] == user_includes
     assert aot["openmp"] == "yes" and "-fopenmp" in hook_args
+
+
+def test_cmake_script_keeps_every_flag_literally(tmp_path):
+    """Flags with quotes, dollars, backslashes, spaces and semicolons survive
+    `cxximport flags --cmake` as one list element each."""
+    from cxximport._aot import to_cmake
+
+    flags = ['-DA="x y"', "-DB=$HOME", "-DC=a\\b", "-DD=1;2", "-Wl,-rpath,$ORIGIN"]
+    script = tmp_path / "check.cmake"
+    script.write_text(
+        to_cmake({"cxxflags": flags, "openmp": True})
+        + 'foreach(f IN LISTS CXXIMPORT_CXXFLAGS)\n  message(STATUS "<${f}>")\nendforeach()\n'
+        + 'message(STATUS "openmp=${CXXIMPORT_OPENMP}")\n'
+    )
+    p = _run(["cmake", "-P", str(script)])
+    out = [line.removeprefix("-- ") for line in p.stdout.splitlines()]
+    assert out == [*(f"<{f}>" for f in flags), "openmp=ON"]
