@@ -1,6 +1,7 @@
 """``cxximport`` / ``python -m cxximport``: a thin shell over the package.
 
-Subcommands: demo, build, show, doctor, cache (list, info, clean, prune).
+Subcommands: demo, build, show, doctor, generate, flags, stubgen, ide,
+cache (list, info, clean, prune).
 Each one is a ``_cmd_*`` function registered in ``_make_parser``; new ones
 (stubgen, ide, ...) are added the same way.
 """
@@ -179,6 +180,9 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     failed = [r for r in results if "error" in r]
     built = sum(1 for r in results if r.get("built"))
+    for i, r in enumerate(results, 1):
+        state = "FAILED  " if "error" in r else "built   " if r.get("built") else "cached  "
+        print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']})", flush=True)
     cached = len(results) - len(failed) - built
     print(
         f"cxximport build: {len(results)} modules: {built} built, {cached} cached, "
@@ -572,6 +576,48 @@ class _CMakeDirAction(argparse.Action):
 
 
 # --------------------------------------------------------------------------
+# stubgen, ide
+
+
+def _sources_or_exit(command: str, paths: Sequence[str]) -> list[str]:
+    sources, missing = _collect(paths)
+    for path in missing:
+        print(f"cxximport {command}: no such file or directory: {path}", file=sys.stderr)
+    if missing or not sources:
+        raise SystemExit(f"cxximport {command}: no .cxxpyx files" if not missing else 1)
+    return sources
+
+
+def _cmd_stubgen(args: argparse.Namespace) -> int:
+    from . import stubgen
+
+    sources = _sources_or_exit("stubgen", args.paths)
+    if args.output and len(sources) != 1:
+        raise SystemExit("cxximport stubgen: -o/--output needs exactly one source")
+    for source in sources:
+        try:
+            print(stubgen.write_stub(source, args.output))
+        except (OSError, ValueError) as e:  # ScanError is a ValueError
+            print(f"cxximport stubgen: {e}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _cmd_ide(args: argparse.Namespace) -> int:
+    from . import ide
+
+    sources = _sources_or_exit("ide", args.paths)
+    try:
+        written = ide.update_database(sources, args.output_dir, args.cxx)
+    except (OSError, ValueError) as e:  # ScanError is a ValueError
+        print(f"cxximport ide: {e}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+# --------------------------------------------------------------------------
 # demo
 
 
@@ -690,6 +736,32 @@ def _make_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE.cxxpyx")
     p.add_argument("--cmake", action="store_true", help="as a CMake script of set() lines")
     p.set_defaults(run=_cmd_flags)
+
+    p = sub.add_parser(
+        "stubgen",
+        help="write FILE.pyi next to FILE.cxxpyx for type checkers and IDEs",
+        description="Writes the type stub of each .cxxpyx file (or of those found under "
+        "the named directories) next to it, as FILE.pyi.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".cxxpyx files or directories")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the stub here (one source only)")
+    p.set_defaults(run=_cmd_stubgen)
+
+    p = sub.add_parser(
+        "ide",
+        help="write compile_commands.json so clangd understands .cxxpyx files",
+        description="Adds (or updates) an entry per .cxxpyx file in compile_commands.json "
+        "of the file's directory: C++20 with the runtime header force-included and the "
+        "runtime, Python and NumPy headers on the include path.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".cxxpyx files or directories")
+    p.add_argument(
+        "-o", "--output-dir", metavar="DIR", help="write one compile_commands.json in DIR"
+    )
+    p.add_argument(
+        "--cxx", metavar="COMPILER", help="compiler named in the entries (default: $CXX, c++)"
+    )
+    p.set_defaults(run=_cmd_ide)
 
     cache = sub.add_parser(
         "cache",

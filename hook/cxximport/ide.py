@@ -1,0 +1,86 @@
+"""``cxximport ide FILE.cxxpyx``: a ``compile_commands.json`` entry per
+source, so clangd (and any tool reading compilation databases) understands
+``.cxxpyx`` files: C++20, the runtime header ``pyx/pyx.hpp`` force-included
+as the build does, the runtime, Python and NumPy headers on the include path,
+and the file's own directives (``openmp``, ``include_dirs``, ``cxxflags``,
+``boundscheck``...) and ``[tool.cxximport]`` settings.
+
+The database lives in the source's directory (or ``output_dir``); entries for
+other files are kept, an entry for the same file is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import tempfile
+from collections.abc import Iterable
+from typing import Any
+
+from . import _aot, _options
+
+DATABASE = "compile_commands.json"
+
+
+def compile_command(source: str, cxx: str | None = None) -> dict[str, Any]:
+    """The compilation database entry of one .cxxpyx file."""
+    source = os.path.abspath(source)
+    flags = _aot.module_flags(source)
+    interp = _options.interpreter_options()
+    compiler = shlex.split(cxx or os.environ.get("CXX") or "c++")
+    std = next((f for f in flags["cxxflags"] if f.startswith("-std=")), "-std=c++20")
+    arguments = [*compiler, "-x", "c++", std, "-include", "pyx/pyx.hpp"]
+    arguments += [f"-I{interp['templates_dir']}"]
+    arguments += ["-isystem", interp["python_include"], "-isystem", interp["numpy_include"]]
+    arguments += [f"-I{d}" for d in flags["include_dirs"]]  # the source's directory first
+    arguments += [f for f in flags["cxxflags"] if not f.startswith("-std=")]
+    if flags["openmp"]:
+        arguments.append("-fopenmp")
+    arguments += ["-c", source]
+    return {"directory": os.path.dirname(source), "file": source, "arguments": arguments}
+
+
+def _read(path: str) -> list[dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return []  # missing or unreadable: start afresh
+    return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+
+def _write(path: str, entries: list[dict[str, Any]]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".ccdb-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(entries, f, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def update_database(
+    sources: Iterable[str], output_dir: str | None = None, cxx: str | None = None
+) -> list[str]:
+    """Merges the entries of ``sources`` into ``compile_commands.json`` of
+    each source's directory (or of ``output_dir``); returns the files written."""
+    by_database: dict[str, list[dict[str, Any]]] = {}
+    for source in sources:
+        entry = compile_command(source, cxx)
+        directory = os.path.abspath(output_dir) if output_dir else entry["directory"]
+        by_database.setdefault(os.path.join(directory, DATABASE), []).append(entry)
+    for path, new in by_database.items():
+        entries = _read(path)
+        index = {os.path.abspath(e.get("file", "")): i for i, e in enumerate(entries)}
+        for entry in new:
+            if entry["file"] in index:
+                entries[index[entry["file"]]] = entry
+            else:
+                index[entry["file"]] = len(entries)
+                entries.append(entry)
+        _write(path, entries)
+    return list(by_database)
