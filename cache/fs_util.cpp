@@ -153,7 +153,7 @@ bool hash_fd(int fd, std::string* hex, std::string* err) {
 }
 
 bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
-                       std::string* err) {
+                       std::string* err, bool durable) {
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
@@ -168,7 +168,7 @@ bool write_file_atomic(const std::string& path, std::string_view content, mode_t
     if (n <= 0) ok = false;
     else off += static_cast<size_t>(n);
   }
-  if (ok) ok = ::fsync(fd) == 0;
+  if (ok && durable) ok = ::fsync(fd) == 0;
   if (!ok) *err = "cannot write " + errno_text(tmp);
   ::close(fd);
   if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {

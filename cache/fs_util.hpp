@@ -28,10 +28,11 @@ bool read_fd(int fd, std::string* out, std::string* err);
 // Streams fd into XXH3-128; hex.
 bool hash_fd(int fd, std::string* hex, std::string* err);
 
-// Writes content to a temporary file beside path, fsyncs it and renames it
-// over path, so readers see the old or the new file, never a partial one.
+// Writes content to a temporary file beside path, fsyncs it (when durable)
+// and renames it over path, so readers see the old or the new file, never a
+// partial one.
 bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
-                       std::string* err);
+                       std::string* err, bool durable = true);
 
 // rm -rf without following symlinks (a symlink is unlinked, never entered).
 bool remove_tree(const std::string& path, std::string* err);

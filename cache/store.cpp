@@ -317,8 +317,10 @@ bool Store::make_build_dir(const std::string& key, std::string* dir, std::string
     *err = "cannot create a build directory in " + errno_text(tmp_dir());
     return false;
   }
+  // Written at once (no fsync: after a crash the boot id differs anyway),
+  // so the window in which the directory has no owner is microseconds.
   if (!fs::write_file_atomic(fs::join(tmpl, kBuilderFile), format_identity(self_identity()), 0600,
-                             err)) {
+                             err, false)) {
     std::string ignored;
     fs::remove_tree(tmpl, &ignored);
     return false;
@@ -366,7 +368,8 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
   }
   manifest.so_size = static_cast<std::uint64_t>(sst.st_size);
   manifest.created = fs::now_seconds();
-  ::unlink(fs::join(build_dir, kBuilderFile).c_str());
+  // The builder file stays (it says who built the entry): removing it before
+  // the rename would let a build killed in between look ownerless for an hour.
   if (!fs::write_file_atomic(fs::join(build_dir, kManifestFile), format_manifest(manifest), 0600, err))
     return false;
   if (!fs::make_tree_private(build_dir, err)) return false;
@@ -374,7 +377,12 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
   std::string key_dir = fs::join(entries_dir(), manifest.key);
   std::string target = fs::join(key_dir, variant_name(manifest));
   for (int attempt = 0; attempt < 5; ++attempt) {
-    if (!ensure_dir(key_dir, err)) return false;
+    if (!ensure_dir(key_dir, err)) {
+      // A key directory we cannot trust (a symlink, group-writable, ...):
+      // its entries are refused anyway, so move it aside and start afresh.
+      std::string ignored;
+      if (!remove_entry(key_dir, &ignored) || !ensure_dir(key_dir, err)) return false;
+    }
     if (rename_noreplace(build_dir, target)) {
       ::utimensat(AT_FDCWD, target.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
       hit->entry_dir = target;
