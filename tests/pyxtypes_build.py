@@ -1,0 +1,46 @@
+"""Builds the type-coverage modules of tests/data/types/ once per session.
+
+Shared by test_types.py, test_bad_inputs.py and test_leaks.py: all use one
+cache directory below pytest's base temp (the parent under pytest-xdist, so
+workers share it and the per-key build lock makes one worker build while the
+others wait). Subprocesses load the same entries with ``no_build=True``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parent / "data" / "types"
+TYPES_SOURCE = DATA / "pyxtypes.cxxpyx"
+BOUNDS_SOURCE = DATA / "bounds.cxxpyx"
+
+# Options every build here uses: independent of the caller's environment.
+BASE_OPTIONS = {"build_type": "release"}
+
+
+def shared_cache_dir(tmp_path_factory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = root / "pyxtypes-cache"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def load(source: Path, cache_dir: Path, module: str, **options):
+    """Builds (when not cached) and imports source as `module`."""
+    import cxximport
+
+    if module in sys.modules:
+        return sys.modules[module]
+    return cxximport.load(source, module=module, cache_dir=str(cache_dir), **{**BASE_OPTIONS, **options})
+
+
+def loader_code(cache_dir: Path, module: str = "pyxtypes", source: Path = TYPES_SOURCE) -> str:
+    """Python source that imports the cached module in a subprocess as `m`."""
+    return (
+        "import cxximport\n"
+        f"m = cxximport.load({str(source)!r}, module={module!r}, cache_dir={str(cache_dir)!r},"
+        f" build_type='release', no_build=True)\n"
+    )
