@@ -20,7 +20,6 @@ no longer defines are kept, as for a reloaded ``.py`` module).
 
 from __future__ import annotations
 
-import ast
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -132,6 +131,8 @@ def _raise_from_source(error: BaseException, filename: str | None, lineno: int |
 def _raise_code(filename: str, lineno: int):
     """`raise __error__` compiled as if it were at filename:lineno, its column
     range spanning that whole line (so no caret markers under C++ code)."""
+    import ast  # only on this error path: `import cxximport` stays cheap
+
     with open(filename, "rb") as f:
         lines = f.read().splitlines()
     line = lines[lineno - 1].rstrip() if lineno <= len(lines) else b""

@@ -19,17 +19,25 @@ pyproject.toml applies to the next import without re-installing the hook.
 from __future__ import annotations
 
 import functools
-import logging
 import os
-import shlex
 import shutil
 import sys
-import sysconfig
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-logger = logging.getLogger("cxximport")
+
+class _LazyLogger:
+    """``logging.getLogger("cxximport")``, with logging imported on first use
+    (it costs milliseconds, and ``import cxximport`` runs at every start-up)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger("cxximport"), name)
+
+
+logger = _LazyLogger()
 
 
 class OptionError(ValueError):
@@ -161,6 +169,8 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
         return value
     # The list kinds.
     if isinstance(value, (str, os.PathLike)):
+        import shlex
+
         value = shlex.split(os.fspath(value)) if kind == _FLAGS else [os.fspath(value)]
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, (str, os.PathLike)) for v in value
@@ -322,6 +332,8 @@ def find_ninja() -> str | None:
 @functools.lru_cache(maxsize=1)
 def interpreter_options() -> dict[str, str]:
     """Computed once per process. Imports numpy: the built modules need it anyway."""
+    import sysconfig
+
     import numpy
 
     options = {
