@@ -24,6 +24,7 @@ namespace {
 constexpr const char* kBuilderFile = "builder";
 constexpr const char* kManifestFile = "manifest";
 constexpr std::int64_t kTouchAfterSeconds = 60;
+constexpr off_t kMaxManifestBytes = 16 << 20;
 constexpr std::int64_t kOrphanAgeSeconds = 3600;         // no readable builder file
 constexpr std::int64_t kForeignHostAgeSeconds = 86400;   // builder on another host
 
@@ -93,6 +94,10 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
   }
   r = fs::refusal(mst, false);
   if (!r.empty()) return refuse(mpath, r);
+  if (mst.st_size > kMaxManifestBytes) {
+    *why = mpath + ": too large to be a manifest";
+    return false;
+  }
   std::string text, err;
   if (!fs::read_fd(mfd.fd, &text, &err)) {
     *why = mpath + ": " + err;
@@ -190,6 +195,11 @@ bool rename_noreplace(const std::string& from, const std::string& to) {
 }  // namespace
 
 Store::Store(std::string root) : root_(std::move(root)) {
+  // Absolute, so entry and shared object paths are absolute too.
+  if (!root_.empty() && root_[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd)) root_ = fs::join(cwd, root_);
+  }
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 

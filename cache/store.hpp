@@ -50,6 +50,7 @@ class KeyLock {
 
 class Store {
  public:
+  // A relative root is made absolute against the current directory.
   explicit Store(std::string root);
 
   // $CXXIMPORT_CACHE_DIR, else $XDG_CACHE_HOME/cxximport, else

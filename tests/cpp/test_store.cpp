@@ -580,3 +580,18 @@ TEST(store_build_killed_at_random_points_never_leaves_a_partial_entry) {
             << " between mkdtemp and builder file]\n";
   CHECK(hits_after_kill < 25);
 }
+
+TEST(store_relative_root_gives_absolute_paths) {
+  TempDir tmp;
+  char saved[4096];
+  CHECK(::getcwd(saved, sizeof saved) != nullptr);
+  CHECK(::chdir(tmp.path.c_str()) == 0);
+  Store store("rel/cache");
+  CHECK_EQ(store.root(), tmp.path + "/rel/cache");
+  std::string err;
+  CHECK(store.open(&err));
+  CHECK(::chdir(saved) == 0);
+  Hit h;
+  CHECK(build_and_publish(store, make_manifest(key_n(12), "m"), &h));
+  CHECK_EQ(h.so_path[0], '/');
+}
