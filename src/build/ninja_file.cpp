@@ -48,32 +48,46 @@ std::vector<std::string> compile_argv(const NinjaModule& m, const std::string& s
 }
 
 std::string write_ninja(const NinjaModule& m) {
+  // A batch fragment names absolute paths for ninja's graph, but its commands
+  // run inside the build dir with the same relative names as the module's own
+  // build.ninja: compiler launchers (ccache, sccache) then see the same
+  // command whichever directory the build happens in, and hit. Its depfiles
+  // are not read by ninja (the build dir is used once); the core reads them.
+  const bool batch = !m.dir.empty();
   std::vector<std::string> compile = m.launcher;
   compile.insert(compile.end(), m.compiler.begin(), m.compiler.end());
   std::string out = header(m);
+  if (batch) out += "dir = " + ninja_escape_value(shell_quote(m.dir)) + "\n";
   out += "cxx = " + ninja_escape_value(shell_join(compile)) + "\n";
   out += "link = " + ninja_escape_value(shell_join(m.compiler)) + "\n";
   out += "cxxflags = " + ninja_escape_value(shell_join(m.cxxflags)) + "\n";
   out += "ldflags = " + ninja_escape_value(shell_join(m.ldflags)) + "\n\n";
   const std::string label = ninja_escape_value(m.label);
-  out +=
-      "rule cxx\n"
-      "  command = $cxx $cxxflags -MD -MF $out.d -c $in -o $out\n"
-      "  depfile = $out.d\n"
-      "  description = CXX " + (label.empty() ? "$in" : label) + "\n\n"
-      "rule link\n"
-      "  command = $link -shared -o $out $in $ldflags\n"
-      "  description = LINK " + (label.empty() ? "$out" : label) + "\n\n";
+  const std::string cd = batch ? "cd $dir && " : "";
+  const std::string in = batch ? "$rel_in" : "$in", target = batch ? "$rel_out" : "$out";
+  out += "rule cxx\n  command = " + cd + "$cxx $cxxflags -MD -MF " + target + ".d -c " + in + " -o " + target + "\n";
+  if (!batch) out += "  depfile = $out.d\n";
+  out += "  description = CXX " + (label.empty() ? "$in" : label) + "\n\n";
+  out += "rule link\n  command = " + cd + "$link -shared -o " + target + " " + in + " $ldflags\n";
+  out += "  description = LINK " + (label.empty() ? "$out" : label) + "\n\n";
+  // In a batch, each edge also binds its command's relative names.
+  auto relative = [&](const std::string& rel_in, const std::string& rel_out) {
+    return batch ? "  rel_in = " + ninja_escape_value(rel_in) + "\n  rel_out = " + ninja_escape_value(rel_out) + "\n"
+                 : std::string();
+  };
   std::vector<std::string> sources = {m.main_source};
   sources.insert(sources.end(), m.extra_sources.begin(), m.extra_sources.end());
-  std::string objects;
+  std::string objects, rel_objects;
   for (std::size_t k = 0; k < sources.size(); ++k) {
     const std::string object = ninja_escape_path(in_dir(m, object_name(k)));
     out += "build " + object + ": cxx " + ninja_escape_path(in_dir(m, sources[k])) + "\n";
+    out += relative(shell_quote(sources[k]), object_name(k));
     objects += " " + object;
+    rel_objects += (k ? " " : "") + object_name(k);
   }
   const std::string output = ninja_escape_path(in_dir(m, m.output));
   out += "build " + output + ": link" + objects + "\n";
+  out += relative(rel_objects, shell_quote(m.output));
   out += "default " + output + "\n";
   return out;
 }

@@ -58,6 +58,13 @@ TEST(ninja_batch_fragment_prefixes_every_build_dir_path_escaped) {
   CHECK(contains(text, "build " + d + "/module.o: cxx " + d + "/module.cpp\n"));
   CHECK(contains(text, "build " + d + "/source_1.o: cxx /src/extra$ one.cpp\n"));  // absolute: unchanged
   CHECK(contains(text, "build " + d + "/m.so: link " + d + "/module.o " + d + "/source_1.o\n"));
+  // Commands run in the build dir with relative names (launcher cache hits).
+  CHECK(contains(text, "dir = '/cache dir/v1/tmp/ab$$c:1'\n"));
+  CHECK(contains(text, "command = cd $dir && $cxx $cxxflags -MD -MF $rel_out.d -c $rel_in -o $rel_out\n"));
+  CHECK(contains(text, "  rel_in = module.cpp\n  rel_out = module.o\n"));
+  CHECK(contains(text, "  rel_in = '/src/extra one.cpp'\n  rel_out = source_1.o\n"));
+  CHECK(contains(text, "  rel_in = module.o source_1.o\n  rel_out = m.so\n"));
+  CHECK(!contains(text, "depfile"));
   CHECK(contains(text, "description = CXX pkg.kernels\n"));
   CHECK(contains(text, "description = LINK pkg.kernels\n"));
   CHECK(!contains(text, "Run `ninja` here"));
