@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the system packages that building cxximport needs, when missing:
 # a C++20 compiler (g++), the xxHash headers (libxxhash-dev) and the Python
-# headers. Debian/Ubuntu (apt-get); uses sudo only when not root. Does
+# headers; and ccache, which the test suite uses as a real compiler launcher
+# (CXXIMPORT_COMPILER_LAUNCHER). Debian/Ubuntu (apt-get); uses sudo only when not root. Does
 # nothing when everything is there, so it is safe to run every time.
 set -eu
 
@@ -12,17 +13,25 @@ fi
 if [ ! -e /usr/include/xxhash.h ] && [ ! -e /usr/local/include/xxhash.h ]; then
   need="$need libxxhash-dev"
 fi
+# Optional: without it the launcher tests are skipped.
+optional=""
+if ! command -v ccache >/dev/null 2>&1; then
+  optional=" ccache"
+fi
 python=$(command -v python3 || command -v python || true)
 if [ -n "$python" ] && ! "$python" -c 'import os, sys, sysconfig; sys.exit(not os.path.isfile(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' 2>/dev/null; then
   need="$need python3-dev"
 fi
 
-[ -z "$need" ] && exit 0
+[ -z "$need$optional" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
+  [ -n "$optional" ] && echo "cxximport: optional:$optional (the test suite's compiler-launcher tests use it)" >&2
+  [ -z "$need" ] && exit 0
   echo "cxximport: please install:$need (a C++20 compiler, the xxHash headers, the Python headers)" >&2
   exit 1
 fi
+need="$need$optional"
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   sudo=sudo
