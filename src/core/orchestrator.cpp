@@ -189,6 +189,13 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   build::CompilerIdentity id;
   std::string memo_dir = store.root() + "/v1/compilers";
   if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err)) {
+    // The key includes the compiler's identity, so even a cache-only worker
+    // needs the compiler binary the entries were built with (docs/cluster.md).
+    if (req.no_build)
+      return set_failure(failure, BuildFailure::Kind::NotCached,
+                         "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
+                             ") cannot be looked up: the cache key includes the compiler's identity, and " + err +
+                             " (install the same compiler as the machine that ran `cxximport build`, or set CXX to it)");
     set_failure(failure, BuildFailure::Kind::Input, err);
     return;
   }
