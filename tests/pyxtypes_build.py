@@ -16,11 +16,23 @@ DATA = Path(__file__).resolve().parent / "data" / "types"
 TYPES_SOURCE = DATA / "pyxtypes.cxxpyx"
 BOUNDS_SOURCE = DATA / "bounds.cxxpyx"
 
-# Options every build here uses: independent of the caller's environment.
-BASE_OPTIONS = {"build_type": "release"}
+# tests/sanitize/run.sh sets this to build the modules with ASan and UBSan.
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+
+
+def base_options() -> dict:
+    """Options every build here uses: independent of the caller's environment
+    (except PYXTYPES_SANITIZE=1, which adds the sanitizer flags)."""
+    options: dict = {"build_type": "release"}
+    if os.environ.get("PYXTYPES_SANITIZE") == "1":
+        options["cxxflags"] = list(SANITIZE_FLAGS)
+        options["ldflags"] = list(SANITIZE_FLAGS)
+    return options
 
 
 def shared_cache_dir(tmp_path_factory) -> Path:
+    if os.environ.get("PYXTYPES_CACHE_DIR"):  # tests/sanitize/run.sh
+        return Path(os.environ["PYXTYPES_CACHE_DIR"])
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     path = root / "pyxtypes-cache"
@@ -34,13 +46,21 @@ def load(source: Path, cache_dir: Path, module: str, **options):
 
     if module in sys.modules:
         return sys.modules[module]
-    return cxximport.load(source, module=module, cache_dir=str(cache_dir), **{**BASE_OPTIONS, **options})
+    return cxximport.load(source, module=module, cache_dir=str(cache_dir), **{**base_options(), **options})
+
+
+def build(source: Path, cache_dir: Path) -> str:
+    """Builds without importing; returns the shared object's path."""
+    import cxximport
+
+    return cxximport.build(source, cache_dir=str(cache_dir), **base_options())
 
 
 def loader_code(cache_dir: Path, module: str = "pyxtypes", source: Path = TYPES_SOURCE) -> str:
     """Python source that imports the cached module in a subprocess as `m`."""
+    options = {**base_options(), "no_build": True}
     return (
         "import cxximport\n"
         f"m = cxximport.load({str(source)!r}, module={module!r}, cache_dir={str(cache_dir)!r},"
-        f" build_type='release', no_build=True)\n"
+        f" **{options!r})\n"
     )
