@@ -183,9 +183,6 @@ def _cmd_build(args: argparse.Namespace) -> int:
     for i, r in enumerate(results, 1):
         state = "FAILED  " if "error" in r else "built   " if r.get("built") else "cached  "
         print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']})", flush=True)
-    for i, r in enumerate(results, 1):
-        state = "FAILED  " if "error" in r else "built   " if r.get("built") else "cached  "
-        print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']})", flush=True)
     cached = len(results) - len(failed) - built
     print(
         f"cxximport build: {len(results)} modules: {built} built, {cached} cached, "

@@ -14,6 +14,9 @@
 #include "core/orchestrator.hpp"
 #include "scan/scanner.hpp"
 
+// src/python/cache_admin.cpp
+extern PyMethodDef cxximport_cache_admin_methods[];
+
 namespace {
 
 using namespace cxximport;
@@ -456,7 +459,8 @@ int exec_module(PyObject* m) {
   if (PyModule_AddObjectRef(m, "ScanError", ScanError) < 0 || PyModule_AddObjectRef(m, "BuildError", BuildError) < 0 ||
       PyModule_AddObjectRef(m, "NotCachedError", NotCachedError) < 0 ||
       PyModule_AddObjectRef(m, "CacheError", CacheError) < 0 ||
-      PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0)
+      PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0 ||
+      PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0)
     return -1;
   return 0;
 }
