@@ -151,6 +151,7 @@ def test_strings_are_utf8_str(m):
         assert m.id_string(s) == s and m.id_string_ref(s) == s
         assert m.len_view(s) == len(s.encode())
     assert m.concat("a", "β", "c") == "aβc"
+    assert m.c_length("日本") == 6 and m.c_text(False) == "c text" and m.c_text(True) is None
     assert m.static_text() == "static text"
 
 
@@ -202,7 +203,7 @@ def test_object_is_passed_through(m):
     assert m.call_object(len, [1, 2]) == 2
     assert m.get_attr(3, "real") == 3
     assert m.repr_of({1: 2}) == "{1: 2}"
-    assert m.null_object() is None
+    assert m.null_object() is None and m.none_object() is None
     # A Python exception raised inside becomes that exception.
     raises(ValueError, m.call_object, int, "x", match="invalid literal")
     raises(AttributeError, m.get_attr, 1, "nope")
