@@ -46,6 +46,7 @@ std::string format_manifest(const Manifest& m) {
   out += "so_hash " + m.so_hash + "\n";
   out += "created " + std::to_string(m.created) + "\n";
   for (const HeaderDigest& h : m.headers) out += "header " + h.hash + " " + h.path + "\n";
+  for (const std::string& a : m.absent) out += "absent " + a + "\n";
   out += "end\n";
   return out;
 }
@@ -68,6 +69,11 @@ bool validate_manifest(const Manifest& m, bool allow_unpublished, std::string* e
       return bad("header path must be absolute without newlines: " + h.path);
     if (!is_hex32(h.hash)) return bad("header hash is not 32 lowercase hex digits: " + h.path);
     if (!seen.insert(h.path).second) return bad("header listed twice: " + h.path);
+  }
+  std::set<std::string> absent_seen;
+  for (const std::string& a : m.absent) {
+    if (a.empty() || a[0] != '/' || has_bad_char(a)) return bad("absent path must be absolute without newlines: " + a);
+    if (!absent_seen.insert(a).second) return bad("absent path listed twice: " + a);
   }
   return true;
 }
@@ -102,6 +108,7 @@ bool parse_manifest(const std::string& text, Manifest* m, std::string* err) {
 
   std::set<std::string_view> seen;
   std::set<std::string_view> header_paths;
+  std::set<std::string_view> absent_paths;
   bool ended = false;
   while (next_line(&line)) {
     if (line == "end") {
@@ -123,6 +130,12 @@ bool parse_manifest(const std::string& text, Manifest* m, std::string* err) {
       if (path.empty() || path[0] != '/') return fail("header path is not absolute");
       if (!header_paths.insert(path).second) return fail("header listed twice");
       m->headers.push_back({std::string(path), std::string(hash)});
+      continue;
+    }
+    if (name == "absent") {
+      if (value.empty() || value[0] != '/') return fail("absent path is not absolute");
+      if (!absent_paths.insert(value).second) return fail("absent path listed twice");
+      m->absent.emplace_back(value);
       continue;
     }
     if (!seen.insert(name).second) return fail("duplicate field '" + std::string(name) + "'");

@@ -13,9 +13,13 @@
 //              | "so_hash " HEX32 "\n"         XXH3-128 of the shared object
 //              | "created " INTEGER "\n"       unix seconds of publication
 //              | "header "  HEX32 " " PATH "\n" one per header, hash first
+//              | "absent "  PATH "\n"          an include candidate that must not exist
 //
-// Every field except `header` appears exactly once, in any order; `header`
-// appears any number of times (never twice for one path). HEX32 is 32
+// Every field except `header` and `absent` appears exactly once, in any
+// order; those two appear any number of times (never twice for one path).
+// `absent` paths are where a header the build used would be found first if
+// it appeared (an earlier directory of the include search path): a file
+// appearing there shadows the recorded header, so the entry is a miss. HEX32 is 32
 // lowercase hex digits; PATH is absolute. Parsing is strict: an unknown
 // version, an unknown, missing or duplicated field, bad hex, a bad number,
 // a missing `end` line or anything after it is an error with a reason, which
@@ -48,6 +52,7 @@ struct Manifest {
   std::uint64_t so_size = 0;
   std::string so_hash;         // XXH3-128 hex of the shared object
   std::vector<HeaderDigest> headers;  // user headers read by the compile (depfile), plus `depends`
+  std::vector<std::string> absent;    // include candidates that did not exist (shadowing checks)
   std::int64_t created = 0;    // unix seconds
 };
 

@@ -147,6 +147,13 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
         return false;
       }
     }
+    for (const std::string& a : m.absent) {
+      struct stat ast;
+      if (lstat(a.c_str(), &ast) == 0) {
+        *why = "new header " + a + " shadows one the build used";
+        return false;
+      }
+    }
   }
   std::string so_hex;
   if (!fs::hash_fd(sofd.fd, &so_hex, &err)) {

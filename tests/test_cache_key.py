@@ -140,16 +140,6 @@ def test_rebuilds_when_an_included_header_is_deleted_and_recreated_elsewhere(bui
     assert r["after"]["built"] is True
 
 
-SHADOW_REASON = (
-    "BUG (issue 4, 'adding a header that shadows one on the include path rebuilds'): "
-    "the manifest records only the headers the compiler read with their hashes; "
-    "a new util.h next to the source (searched first: -iquote) shadows "
-    "include_dirs/util.h, but the recorded header is unchanged, so lookup hits and "
-    "the stale module (built from the shadowed header) is loaded"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SHADOW_REASON)
 def test_rebuilds_when_a_new_header_shadows_one_on_the_include_path(builds, tmp_path, python):
     source = builds.write("mod.cxxpyx", WITH_HEADER)
     inc = tmp_path / "inc"

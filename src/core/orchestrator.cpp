@@ -13,6 +13,7 @@
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/stub_gen.hpp"
+#include "core/include_shadow.hpp"
 #include "core/key.hpp"
 #include "scan/scanner.hpp"
 #include "util/hash.hpp"
@@ -340,6 +341,9 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
       m.headers.push_back(hd);
     }
   }
+  std::vector<std::string> used;
+  for (const auto& h : m.headers) used.push_back(h.path);
+  m.absent = shadow_candidates(include_search_dirs(pm->ninja.cxxflags), used);
   cache::Hit hit;
   if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");

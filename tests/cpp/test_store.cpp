@@ -132,6 +132,26 @@ TEST(store_lookup_misses_when_header_is_gone) {
   CHECK(f.why_not().find("gone") != std::string::npos);
 }
 
+TEST(store_lookup_misses_when_a_recorded_absent_header_appears) {
+  TempDir tmp;
+  Store store{tmp / "cache"};
+  std::string err;
+  CHECK(store.open(&err));
+  std::string header = tmp / "h.hpp";
+  write_file(header, "#define X 1\n");
+  Manifest m = make_manifest(key_n(2), "compute", {header});
+  m.absent = {tmp / "shadow.hpp"};
+  Hit hit;
+  CHECK(build_and_publish(store, m, &hit));
+  Hit h;
+  std::string why;
+  CHECK(store.lookup(m.key, &h, &why));
+  CHECK_EQ(h.manifest.absent.size(), std::size_t{1});
+  write_file(tmp / "shadow.hpp", "#define X 2\n");
+  CHECK(!store.lookup(m.key, &h, &why));
+  CHECK(why.find("shadows") != std::string::npos);
+}
+
 TEST(store_two_header_sets_of_one_key_coexist) {
   Fixture f;
   write_file(f.header, "#define X 2\n");
