@@ -110,6 +110,19 @@ def translate_error(
             name=name,
             path=source,
         )
+    if isinstance(exc, core.CacheError) and not str(exc).startswith("cxximport:"):
+        # Same type (callers catch _core.CacheError), naming the module and,
+        # for a lock timeout, the option that sets it.
+        message = f"cxximport: cannot import {name} ({source}): {exc}"
+        if "timed out" in str(exc):
+            message += (
+                "; another process is still building it: wait longer with the "
+                "lock_timeout option (install(lock_timeout=SECONDS), default 600)"
+            )
+        translated = type(exc)(message)
+        translated.__dict__.update(exc.__dict__)
+        translated.name, translated.path = name, source
+        return translated
     return exc
 
 
