@@ -17,7 +17,11 @@ TYPES_SOURCE = DATA / "pyxtypes.cxxpyx"
 BOUNDS_SOURCE = DATA / "bounds.cxxpyx"
 
 # tests/sanitize/run.sh sets this to build the modules with ASan and UBSan.
-SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-fno-sanitize-recover=undefined"]
+SANITIZE_FLAGS = [
+    "-fsanitize=address,undefined",
+    "-fno-omit-frame-pointer",
+    "-fno-sanitize-recover=undefined",
+]
 
 
 def base_options() -> dict:
@@ -46,7 +50,9 @@ def load(source: Path, cache_dir: Path, module: str, **options):
 
     if module in sys.modules:
         return sys.modules[module]
-    return cxximport.load(source, module=module, cache_dir=str(cache_dir), **{**base_options(), **options})
+    return cxximport.load(
+        source, module=module, cache_dir=str(cache_dir), **{**base_options(), **options}
+    )
 
 
 def build(source: Path, cache_dir: Path) -> str:

@@ -10,11 +10,10 @@ child's stderr, and a new child resumes after it), then in this process.
 
 from __future__ import annotations
 
-import pytest
-from conftest import needs_core
-
 import bad_inputs_matrix as bm
+import pytest
 import pyxtypes_build as tb
+from conftest import needs_core
 
 pytestmark = needs_core
 
@@ -45,6 +44,8 @@ def test_matrix_is_large():
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_call(case, m, subprocess_results):
     result = subprocess_results.get(case.id, {"crash": "the child reported nothing for this case"})
-    assert not bm.problems(case, result), "in a child interpreter: " + "\n".join(bm.problems(case, result))
+    assert not bm.problems(case, result), "in a child interpreter: " + "\n".join(
+        bm.problems(case, result)
+    )
     here = bm.run_case(m, case)
     assert not bm.problems(case, here), "\n".join(bm.problems(case, here))

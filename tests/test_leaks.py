@@ -11,9 +11,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import needs_core, run_python
-
 import pyxtypes_build as tb
+from conftest import needs_core, run_python
 
 pytestmark = [
     needs_core,
@@ -76,7 +75,8 @@ for _ in range(n):
 seconds = time.perf_counter() - t
 after = rss_mb()
 refs_after = [sys.getrefcount(x) for x in (a, b, c, o, s)]
-print(json.dumps({"calls": n * 20, "refs_before": refs_before, "refs_after": refs_after, "before_mb": before, "after_mb": after,
+print(json.dumps({"calls": n * 20, "refs_before": refs_before, "refs_after": refs_after,
+                  "before_mb": before, "after_mb": after,
                   "growth_mb": after - before, "seconds": seconds}))
 """
 
@@ -92,8 +92,10 @@ def test_a_million_calls_keep_resident_memory_flat(types_cache):
     proc = run_python(tb.loader_code(types_cache) + f"CALLS = {CALLS}\n" + BODY, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r = proc.result
-    print(f"leak test: {r['calls']} calls in {r['seconds']:.1f} s, resident "
-          f"{r['before_mb']:.1f} MB -> {r['after_mb']:.1f} MB ({r['growth_mb']:+.2f} MB)")
+    print(
+        f"leak test: {r['calls']} calls in {r['seconds']:.1f} s, resident "
+        f"{r['before_mb']:.1f} MB -> {r['after_mb']:.1f} MB ({r['growth_mb']:+.2f} MB)"
+    )
     assert r["calls"] >= CALLS
     assert r["growth_mb"] < LIMIT_MB, r
     # Arguments' reference counts are back where they were (no reference leaked).

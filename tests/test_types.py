@@ -8,7 +8,6 @@ tests/data/types/bounds.cxxpyx (checked indexing).
 from __future__ import annotations
 
 import inspect
-import os
 import sys
 import threading
 import time
@@ -16,9 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import needs_core, run_python
-
 import pyxtypes_build as tb
+from conftest import needs_core, run_python
 
 pytestmark = needs_core
 
@@ -157,9 +155,17 @@ def test_strings_are_utf8_str(m):
 
 def test_bytes_are_refused(m):
     msg = raises(TypeError, m.id_string, b"abc")
-    assert msg == "id_string() argument 's': expected str, got bytes (decode it to str first, e.g. b.decode())"
+    assert (
+        msg == "id_string() argument 's': expected str, got bytes"
+        " (decode it to str first, e.g. b.decode())"
+    )
     raises(TypeError, m.len_view, bytearray(b"x"), match="len_view\\(\\) argument 's'")
-    raises(TypeError, m.id_string_ref, 3, match="id_string_ref\\(\\) argument 's': expected str, got int")
+    raises(
+        TypeError,
+        m.id_string_ref,
+        3,
+        match="id_string_ref\\(\\) argument 's': expected str, got int",
+    )
 
 
 def test_lone_surrogate_is_value_error(m):
@@ -211,12 +217,27 @@ def test_object_is_passed_through(m):
 
 # ---------------------------------------------------------------- views and arrays
 
-DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
-          np.uint64, np.float32, np.float64, np.complex64, np.complex128]
+DTYPES = [
+    np.bool_,
+    np.int8,
+    np.int16,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint16,
+    np.uint32,
+    np.uint64,
+    np.float32,
+    np.float64,
+    np.complex64,
+    np.complex128,
+]
 
 
 def sample(dtype, n=6):
-    return (np.arange(n) % 2 == 1).astype(dtype) if dtype is np.bool_ else np.arange(n).astype(dtype)
+    return (
+        (np.arange(n) % 2 == 1).astype(dtype) if dtype is np.bool_ else np.arange(n).astype(dtype)
+    )
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
@@ -262,8 +283,11 @@ def test_any_ndim_and_layout(m, ndim):
     fa = np.asfortranarray(a)
     assert m.__dict__[f"weighted_f{ndim}"](fa) == weighted_reference(fa)
     expected = np.arange(float(np.prod(shape))).reshape(shape)
-    for layout, z in (("v", np.zeros(shape)[(slice(None, None, -1),) * ndim]),
-                      ("c", np.zeros(shape)), ("f", np.zeros(shape, order="F"))):
+    for layout, z in (
+        ("v", np.zeros(shape)[(slice(None, None, -1),) * ndim]),
+        ("c", np.zeros(shape)),
+        ("f", np.zeros(shape, order="F")),
+    ):
         m.__dict__[f"number_{layout}{ndim}"](z)
         assert (z == expected).all(), layout
 
@@ -324,15 +348,23 @@ def test_returned_array_is_not_copied_and_lives_on(m):
 
 def test_defaults_of_every_type(m):
     assert m.defaults() == "100|0.000001|F|run|None|None|1.000000,-2.000000|255|0.500000"
-    assert (m.defaults(1, 2.0, True, "x", np.ones(3), 4, 1j, 7, 1.5)
-            == "1|2.000000|T|x|3|4|0.000000,1.000000|7|1.500000")
-    assert m.defaults(w=np.ones(2), name="n", small=0) == "100|0.000001|F|n|2|None|1.000000,-2.000000|0|0.500000"
+    assert (
+        m.defaults(1, 2.0, True, "x", np.ones(3), 4, 1j, 7, 1.5)
+        == "1|2.000000|T|x|3|4|0.000000,1.000000|7|1.500000"
+    )
+    assert (
+        m.defaults(w=np.ones(2), name="n", small=0)
+        == "100|0.000001|F|n|2|None|1.000000,-2.000000|0|0.500000"
+    )
     assert m.defaults(k=None, w=None) == m.defaults()
 
 
 def test_keywords_and_binding_errors_match_cpython(m):
     assert m.three(1, 2) == 123 and m.three(1, b=2) == 123 and m.three(c=0, b=2, a=1) == 120
-    assert raises(TypeError, m.three, 1, 2, 3, 4) == "three() takes 3 positional arguments but 4 were given"
+    assert (
+        raises(TypeError, m.three, 1, 2, 3, 4)
+        == "three() takes 3 positional arguments but 4 were given"
+    )
     assert raises(TypeError, m.three, 1, 2, a=1) == "three() got multiple values for argument 'a'"
     assert raises(TypeError, m.three, 1, 2, d=1) == "three() got an unexpected keyword argument 'd'"
     assert raises(TypeError, m.three) == "three() missing required argument 'a' (pos 1)"
@@ -341,7 +373,17 @@ def test_keywords_and_binding_errors_match_cpython(m):
 
 def test_signature_and_help(m):
     sig = inspect.signature(m.defaults)
-    assert list(sig.parameters) == ["max_iter", "tol", "verbose", "name", "w", "k", "z", "small", "f"]
+    assert list(sig.parameters) == [
+        "max_iter",
+        "tol",
+        "verbose",
+        "name",
+        "w",
+        "k",
+        "z",
+        "small",
+        "f",
+    ]
     assert sig.parameters["max_iter"].default == 100
     assert sig.parameters["name"].default == "run"
     assert sig.parameters["w"].default is None
@@ -372,12 +414,25 @@ def test_several_fused_parameters_give_their_product(m):
 
 
 def test_scalar_only_fused_dispatches_on_python_type(m):
-    for value, kind in ((True, "bool"), (3, "int"), (2.5, "float"), (1j, "complex"), ("s", "str"),
-                        (np.float32(1), "float"), (np.int16(2), "int"), (np.bool_(False), "bool")):
+    for value, kind in (
+        (True, "bool"),
+        (3, "int"),
+        (2.5, "float"),
+        (1j, "complex"),
+        ("s", "str"),
+        (np.float32(1), "float"),
+        (np.int16(2), "int"),
+        (np.bool_(False), "bool"),
+    ):
         assert m.kind_of(value) == kind
     # An int no integer instantiation holds goes to the first integer one, whose
     # conversion says so.
-    raises(OverflowError, m.kind_of, 2**70, match="kind_of\\(\\) argument 'x': .* out of range for int64")
+    raises(
+        OverflowError,
+        m.kind_of,
+        2**70,
+        match="kind_of\\(\\) argument 'x': .* out of range for int64",
+    )
 
 
 def test_no_match_lists_accepted_signatures(m):
@@ -386,14 +441,20 @@ def test_no_match_lists_accepted_signatures(m):
     assert "\n  kind_of(x: bool)\n  kind_of(x: int)\n  kind_of(x: float)" in msg
     msg = raises(TypeError, m.gather, np.arange(3, dtype=np.int32), np.arange(2))
     assert "(x: ndarray[int32, 1-D], idx: ndarray[int64, 1-D])" in msg
-    assert "gather(x: ndarray[float64, 1-D, C-contiguous], idx: ndarray[int32, 1-D, C-contiguous])" in msg
+    assert (
+        "gather(x: ndarray[float64, 1-D, C-contiguous], idx: ndarray[int32, 1-D, C-contiguous])"
+        in msg
+    )
 
 
 def test_fused_scalar_error_names_parameter_when_arrays_match(m):
     a = np.ones((2, 2))
     msg = raises(TypeError, m.compute, a, a, "x", 1, 2)
     assert msg == "compute() argument 'a': expected float, got str"
-    assert m.compute(a, a, 1, 2, 3).tolist() == [[7.0, 7.0], [7.0, 7.0]]  # ints for double: loose pass
+    assert m.compute(a, a, 1, 2, 3).tolist() == [
+        [7.0, 7.0],
+        [7.0, 7.0],
+    ]  # ints for double: loose pass
     i = np.ones((2, 2), np.intc)
     assert m.compute(i, i, 1, 2, 3).dtype == np.intc
     raises(OverflowError, m.compute, i, i, 2**40, 1, 1, match="compute\\(\\) argument 'a'")
@@ -402,16 +463,19 @@ def test_fused_scalar_error_names_parameter_when_arrays_match(m):
 # ---------------------------------------------------------------- exceptions
 
 
-@pytest.mark.parametrize("kind,exc,text", [
-    ("invalid_argument", ValueError, "bad argument"),
-    ("domain_error", ValueError, "bad domain"),
-    ("out_of_range", IndexError, "bad index"),
-    ("overflow_error", OverflowError, "too big"),
-    ("bad_alloc", MemoryError, ""),
-    ("runtime_error", RuntimeError, "went wrong"),
-    ("logic_error", RuntimeError, "logic"),
-    ("int", RuntimeError, "unknown C++ exception"),
-])
+@pytest.mark.parametrize(
+    "kind,exc,text",
+    [
+        ("invalid_argument", ValueError, "bad argument"),
+        ("domain_error", ValueError, "bad domain"),
+        ("out_of_range", IndexError, "bad index"),
+        ("overflow_error", OverflowError, "too big"),
+        ("bad_alloc", MemoryError, ""),
+        ("runtime_error", RuntimeError, "went wrong"),
+        ("logic_error", RuntimeError, "logic"),
+        ("int", RuntimeError, "unknown C++ exception"),
+    ],
+)
 def test_cxx_exceptions_become_python_exceptions(m, kind, exc, text):
     with pytest.raises(exc) as info:
         m.raise_(kind)
@@ -428,7 +492,10 @@ def test_at_is_always_checked(m):
     for i, j in ((2, 0), (0, 3), (-1, 0), (0, -1)):
         msg = raises(IndexError, m.at2, v, i, j)
         assert msg == f"index ({i}, {j}) is out of bounds for array 'v' with shape (2, 3)"
-    assert raises(IndexError, m.array_at, 5) == "index (5, 0) is out of bounds for array 'array' with shape (2, 3)"
+    assert (
+        raises(IndexError, m.array_at, 5)
+        == "index (5, 0) is out of bounds for array 'array' with shape (2, 3)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -439,18 +506,41 @@ def bounds(types_cache):
 def check_bounds_module(b):
     v = np.arange(6.0).reshape(2, 3)
     assert b.get2(v, 1, 2) == 5.0
-    assert raises(IndexError, b.get2, v, 2, 0) == "index (2, 0) is out of bounds for array 'v' with shape (2, 3)"
-    assert raises(IndexError, b.get2, v[::-1], -1, 0) == "index (-1, 0) is out of bounds for array 'v' with shape (2, 3)"
+    assert (
+        raises(IndexError, b.get2, v, 2, 0)
+        == "index (2, 0) is out of bounds for array 'v' with shape (2, 3)"
+    )
+    assert (
+        raises(IndexError, b.get2, v[::-1], -1, 0)
+        == "index (-1, 0) is out of bounds for array 'v' with shape (2, 3)"
+    )
     g = np.zeros((1, 2, 3))
-    assert raises(IndexError, b.cget3, g, 0, 2, 0) == "index (0, 2, 0) is out of bounds for array 'grid' with shape (1, 2, 3)"
-    assert raises(IndexError, b.fset1, np.zeros(2), 2) == "index (2,) is out of bounds for array 'out' with shape (2,)"
+    assert (
+        raises(IndexError, b.cget3, g, 0, 2, 0)
+        == "index (0, 2, 0) is out of bounds for array 'grid' with shape (1, 2, 3)"
+    )
+    assert (
+        raises(IndexError, b.fset1, np.zeros(2), 2)
+        == "index (2,) is out of bounds for array 'out' with shape (2,)"
+    )
     assert b.new_array(3, 2) == 1.0
-    raises(IndexError, b.new_array, 3, 3, match=r"index \(3, 1\) is out of bounds for array 'array' with shape \(3, 2\)")
+    raises(
+        IndexError,
+        b.new_array,
+        3,
+        3,
+        match=r"index \(3, 1\) is out of bounds for array 'array' with shape \(3, 2\)",
+    )
     assert b.parallel_sum(np.ones(1000), 0) == 1000.0
     msg = raises(IndexError, b.parallel_sum, np.ones(1000), 5)
-    assert msg.startswith("index (10") and msg.endswith("is out of bounds for array 'v' with shape (1000,)")
+    assert msg.startswith("index (10") and msg.endswith(
+        "is out of bounds for array 'v' with shape (1000,)"
+    )
     assert b.parallel_sum(np.ones(10), 0) == 10.0  # the deferred error does not linger
-    assert raises(IndexError, b.nogil_get, np.ones(3), 3) == "index (3,) is out of bounds for array 'v' with shape (3,)"
+    assert (
+        raises(IndexError, b.nogil_get, np.ones(3), 3)
+        == "index (3,) is out of bounds for array 'v' with shape (3,)"
+    )
 
 
 def test_boundscheck_directive_checks_call_operator(bounds):
