@@ -250,9 +250,17 @@ def _kill(proc: subprocess.Popen) -> None:
 
 
 def _check_cache_after_kill(cache_dir: Path) -> list[dict]:
+    """Every entry has a readable manifest and the shared object it records."""
     entries = _core().cache_list(str(cache_dir))
     bad = [e for e in entries if e["problem"]]
     assert not bad, bad
+    for e in entries:
+        fields = dict(
+            line.split(" ", 1)
+            for line in (Path(e["entry_dir"]) / "manifest").read_text().splitlines()[1:-1]
+        )
+        so = Path(e["entry_dir"]) / fields["so_name"]
+        assert so.stat().st_size == int(fields["so_size"]), e
     return entries
 
 
