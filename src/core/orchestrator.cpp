@@ -10,6 +10,7 @@
 #include "build/depfile.hpp"
 #include "build/ninja_file.hpp"
 #include "build/toolchain.hpp"
+#include "build/undefined_symbols.hpp"
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/stub_gen.hpp"
@@ -129,6 +130,7 @@ std::string default_cache_dir() { return cache::Store::default_root(); }
 void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, LockWait wait,
                     PreparedModule* pm) {
   pm->req = req;
+  pm->runner = &runner;
   pm->started = Clock::now();
   pm->state = PreparedModule::State::Failed;
   BuildFailure* failure = &pm->failure;
@@ -309,6 +311,25 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
     abandon(pm, BuildFailure::Kind::Compile, "building " + req.module + " from " + req.source + " failed", true);
     pm->failure.log = outcome.log;
     pm->failure.command = outcome.command;
+    pm->failure.log_path = log_path;
+    return;
+  }
+
+  // A symbol left undefined would only fail at import, after publishing.
+  std::vector<std::string> undefined;
+  if (pm->runner) build::check_undefined_symbols(*pm->runner, pm->build_dir + "/" + pm->ninja.output, &undefined);
+  if (!undefined.empty()) {
+    std::string explain = "error: the module uses functions that are declared but never defined:";
+    for (const auto& u : undefined) explain += "\n  " + u;
+    explain +=
+        "\n(define them, or name their files with `// cxximport: sources = ...` or their libraries with "
+        "`// cxximport: libraries = ...`)\n";
+    store.count("build_failed");
+    const std::string log_path = store.failed_log_path(key);
+    const std::string log = outcome.log + "\n" + explain;
+    write_file(pm->build_dir + "/build.log", log, &err);
+    abandon(pm, BuildFailure::Kind::Compile, "building " + req.module + " from " + req.source + " failed", true);
+    pm->failure.log = log;
     pm->failure.log_path = log_path;
     return;
   }

@@ -44,6 +44,7 @@ struct PreparedModule {
   std::string build_dir;
   build::NinjaModule ninja;  // relative paths (its build.ninja)
   std::vector<std::string> system_dirs;
+  build::ProcessRunner* runner = nullptr;  // the one prepare_module was given
   std::chrono::steady_clock::time_point started;
 };
 
