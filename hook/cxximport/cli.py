@@ -44,19 +44,31 @@ def _human_size(n: float) -> str:
 
 
 def _parse_size(text: str) -> int:
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*", text.lower())
+    """Bytes, as cache/units.hpp: k/M/G/T are powers of 1000 (as ccache),
+    Ki/Mi/Gi/Ti powers of 1024, an optional B, fractions allowed."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i?))?b?\s*", text.lower())
     if not m:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 500M or 2G)")
-    scale = 1024 ** " kmgt".index(m.group(2) or " ")
-    return int(float(m.group(1)) * scale)
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 500M, 2G or 1.5Gi)")
+    base = 1024 if m.group(3) else 1000
+    size = int(float(m.group(1)) * base ** " kmgt".index(m.group(2) or " "))
+    if size <= 0:
+        # The core reads 0 as "no limit": refuse it rather than prune nothing.
+        raise argparse.ArgumentTypeError(
+            f"the size must be positive, not {text!r} (`cxximport cache clean` removes everything)"
+        )
+    return size
 
 
-def _parse_age(text: str) -> float:
+def _parse_age(text: str) -> int:
+    """Whole seconds (the core takes an integer)."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
     if not m:
         raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 12h or 30d)")
     unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
-    return float(m.group(1)) * unit
+    seconds = round(float(m.group(1)) * unit)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"the age must be at least 1 s, not {text!r}")
+    return seconds
 
 
 def _when(timestamp: Any) -> str:
