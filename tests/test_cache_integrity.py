@@ -107,3 +107,47 @@ def test_a_damaged_entry_is_rebuilt_and_never_loaded(damage, tmp_path, cache_dir
     again = python(IMPORT.format(src=str(src)))
     assert again.returncode == 0, again.stderr
     assert again.result["built"] is False and again.result["so"] == proc.result["so"]
+
+
+def _prune_after_lookup(monkeypatch, cache_dir: Path, name: str) -> list[dict]:
+    """Makes the loader's next build() remove the entry it just found, as a
+    `cxximport cache clean` between lookup and load would; returns the calls."""
+    from cxximport import _core, _loader
+
+    real_build, calls = _loader.build, []
+
+    def build(source, module, options=None):
+        result = real_build(source, module, options)
+        calls.append(result)
+        if len(calls) == 1:
+            _core.cache_clean(str(cache_dir), module=name)
+            assert not os.path.exists(result["so_path"])
+        return result
+
+    monkeypatch.setattr(_loader, "build", build)
+    return calls
+
+
+def test_an_entry_removed_between_lookup_and_load_is_built_again(
+    isolated_import, write_source, cache_dir, monkeypatch
+):
+    write_source("vanishing.cxxpyx", SOURCE)
+    calls = _prune_after_lookup(monkeypatch, cache_dir, "vanishing")
+    mod = isolated_import.import_module("vanishing")
+    assert mod.value() == 42
+    assert [c["built"] for c in calls] == [True, True]
+    assert mod.__file__ == calls[1]["so_path"] and os.path.exists(mod.__file__)
+
+
+def test_a_reload_whose_entry_vanished_is_built_again(
+    isolated_import, write_source, cache_dir, monkeypatch
+):
+    import importlib
+
+    source = write_source("revanishing.cxxpyx", SOURCE)
+    mod = isolated_import.import_module("revanishing")
+    source.write_text(SOURCE.replace("42", "43"))
+    calls = _prune_after_lookup(monkeypatch, cache_dir, "revanishing")
+    importlib.reload(mod)
+    assert mod.value() == 43
+    assert [c["built"] for c in calls] == [True, True]

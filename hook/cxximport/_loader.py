@@ -190,6 +190,12 @@ def _load_extension(name: str, so_path: str) -> ModuleType:
     return module
 
 
+def _vanished(exc: BaseException, so_path: str) -> bool:
+    """Whether loading so_path failed because the file is gone."""
+    failed_on = getattr(exc, "path", None) or getattr(exc, "filename", None)
+    return failed_on in (None, so_path) and not os.path.exists(so_path)
+
+
 class CxxLoader(importlib.abc.Loader):
     """Loads one ``.cxxpyx`` source as the extension module ``name``."""
 
@@ -206,14 +212,29 @@ class CxxLoader(importlib.abc.Loader):
     def build(self) -> dict[str, Any]:
         return build(self.path, self.name, self.options)
 
-    def create_module(self, spec):
+    def _build_and_load(self, load):
+        """Builds (or finds) the module and calls load(so_path). If the entry
+        vanished between the lookup and the load (``cxximport cache prune`` or
+        ``clean`` ran in between), builds once more and loads again."""
         result = self.build()
-        so_path = result["so_path"]
+        try:
+            return result, load(result["so_path"])
+        except (ImportError, OSError) as exc:
+            if not _vanished(exc, result["so_path"]):
+                raise
+        result = self.build()
+        return result, load(result["so_path"])
+
+    def _create_extension(self, so_path: str) -> ModuleType:
         self._ext_loader = importlib.machinery.ExtensionFileLoader(self.name, so_path)
         ext_spec = importlib.util.spec_from_file_location(
             self.name, so_path, loader=self._ext_loader
         )
-        module = self._ext_loader.create_module(ext_spec)
+        return self._ext_loader.create_module(ext_spec)
+
+    def create_module(self, spec):
+        result, module = self._build_and_load(self._create_extension)
+        so_path = result["so_path"]
         module.__file__ = so_path
         module.__cxxpyx__ = self.path
         spec.loader_state = result
@@ -230,9 +251,8 @@ class CxxLoader(importlib.abc.Loader):
         self._reload_into(module)
 
     def _reload_into(self, module: ModuleType) -> None:
-        result = self.build()
+        result, fresh = self._build_and_load(lambda so: _load_extension(self.name, so))
         so_path = result["so_path"]
-        fresh = _load_extension(self.name, so_path)
         # A single-phase-init extension registers itself in sys.modules while
         # loading; the module being reloaded must stay the one registered.
         if sys.modules.get(self.name) is fresh:
