@@ -164,7 +164,7 @@ def _wait_for(predicate, timeout: float = 60.0, interval: float = 0.005) -> bool
 def test_sixteen_processes_importing_at_once_build_once(tmp_path, cache_dir, tools):
     source = _source(tmp_path, "racer", 16)
     go = str(tmp_path / "go")
-    env = {"SLOW_CXX_DELAY": "2"}
+    env = {"SLOW_CXX_DELAY": "3"}
     procs = [_spawn(source, {"ninja": tools["ninja"]}, env, go=go) for _ in range(16)]
     ready = lambda: len(list(tmp_path.glob("go.ready.*"))) == 16  # noqa: E731
     assert _wait_for(ready, timeout=60), "the 16 children did not start"
@@ -189,7 +189,7 @@ def test_sixteen_processes_importing_at_once_build_once(tmp_path, cache_dir, too
     builder = builders[0]["pid"]
     waiting = re.compile(rf"waiting for another process \(pid {builder}\) building racer")
     waiters = [r for r in results if waiting.search(r["stderr"])]
-    # The build takes 2 s more than the others need to reach the lock: every
+    # The build takes 3 s more than the others need to reach the lock: every
     # other process waits for more than a second and says so.
     assert len(waiters) == 15, [r["stderr"] for r in results if not waiting.search(r["stderr"])]
     assert _core().cache_list(str(cache_dir))[0]["problem"] == ""
@@ -200,7 +200,7 @@ def test_a_lock_timeout_is_a_clear_error_naming_the_builder(tmp_path, cache_dir,
     markers = tmp_path / "markers"
     markers.mkdir()
     builder = _spawn(
-        source, {"ninja": tools["ninja"]}, {"SLOW_CXX_DELAY": "1.5", "MARKERS": str(markers)}
+        source, {"ninja": tools["ninja"]}, {"SLOW_CXX_DELAY": "2.5", "MARKERS": str(markers)}
     )
     try:
         assert _wait_for(lambda: (markers / "compile-start").exists(), timeout=60)
