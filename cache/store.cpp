@@ -454,7 +454,13 @@ bool Store::remove_entry(const std::string& entry_dir, std::string* err) {
     return false;
   }
   // rename(2) may replace an empty directory: the entry disappears at once.
-  if (::rename(entry_dir.c_str(), trash.c_str()) != 0) {
+  // Anything else (a symlink planted in place of an entry) cannot replace a
+  // directory, so it moves inside the trash directory instead; either way
+  // nothing is followed.
+  struct stat est;
+  std::string dest = trash;
+  if (::lstat(entry_dir.c_str(), &est) == 0 && !S_ISDIR(est.st_mode)) dest = fs::join(trash, "entry");
+  if (::rename(entry_dir.c_str(), dest.c_str()) != 0) {
     int e = errno;
     ::rmdir(trash.c_str());
     if (e == ENOENT) return true;

@@ -164,23 +164,11 @@ PLANTS = {
 }
 
 
-# Store::remove_entry renames the entry onto an empty mkdtemp directory, which
-# fails (EISDIR) for a symlink; so publish can neither replace a planted
-# variant link ("the entry kept changing under us") nor a planted key link
-# ("... is a symlink"), and the import fails instead of rebuilding.
-_PLANTED_DIR_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a symlink planted as an entry directory is not removed on "
-    "publish (cache/store.cpp Store::remove_entry cannot rename a symlink onto "
-    "a directory): the import fails with CacheError instead of rebuilding",
-)
-
-
 @pytest.mark.parametrize(
     "what",
     [
-        pytest.param("variant directory", marks=_PLANTED_DIR_BUG),
-        pytest.param("key directory", marks=_PLANTED_DIR_BUG),
+        "variant directory",
+        "key directory",
         "shared object",
     ],
 )
@@ -269,11 +257,6 @@ def test_an_unusable_cache_location_falls_back_to_a_private_cache(
     assert again["fallback"]["built"] is False and again["fallback"]["so"] == str(loaded)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the fallback warning is emitted at every import of the process "
-    "(once per module), not once (issue 4: 'a single warning')",
-)
 def test_the_fallback_warning_is_given_once_per_process(src, tmp_path, monkeypatch, python):
     monkeypatch.setenv("CXXIMPORT_CACHE_DIR", str(_unusable_root("cannot be created", tmp_path)))
     _module(src, "first", 1)
@@ -283,12 +266,6 @@ def test_the_fallback_warning_is_given_once_per_process(src, tmp_path, monkeypat
     assert len(_warnings(stderr)) == 1, stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the fallback warning repeats its reason: '<root> cannot be created: "
-    "...; cxximport: <root> cannot be created: ...; using the private cache ...' "
-    "(src/core/orchestrator.cpp joins err and a warning that already contains err)",
-)
 def test_the_fallback_warning_states_its_reason_once(src, tmp_path, monkeypatch, python):
     root = _unusable_root("cannot be created", tmp_path)
     monkeypatch.setenv("CXXIMPORT_CACHE_DIR", str(root))
@@ -344,12 +321,6 @@ def test_no_build_loads_cached_modules_and_refuses_to_compile_the_others(
     assert after["build"] == before["build"] == 1 and after["entries"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: CXXIMPORT_NO_BUILD=1 still needs the compiler: the key includes the "
-    "compiler's identity, computed by running it, so on a deployment without the "
-    "compiler a cached module fails with 'compiler ... is not an executable file'",
-)
 def test_no_build_loads_a_cached_module_when_the_compiler_is_gone(
     src, cache_dir, counting_cxx, python
 ):

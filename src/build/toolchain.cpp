@@ -47,8 +47,9 @@ bool resolve_program(const std::string& name, std::string* path, std::string* er
 
 namespace {
 
-// Memo format: "size mtime_ns\n" then "version <hex-escaped?>"... kept simple:
-// line 1: "<size> <mtime_ns>", line 2..: sections separated by a line "\x1e".
+// Memo format: line 1 "<size> <mtime_ns>" of the binary, then the version
+// text, a line "\x1e", and the system include directories one per line.
+// An empty stamp accepts any (the compiler is gone: see remembered_identity).
 bool read_memo(const std::string& file, const std::string& stamp, CompilerIdentity* id) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return false;
@@ -57,7 +58,7 @@ bool read_memo(const std::string& file, const std::string& stamp, CompilerIdenti
   std::string text = ss.str();
   const std::string sep = "\n\x1e\n";
   std::size_t a = text.find('\n');
-  if (a == std::string::npos || text.substr(0, a) != stamp) return false;
+  if (a == std::string::npos || (!stamp.empty() && text.substr(0, a) != stamp)) return false;
   std::size_t b = text.find(sep, a + 1);
   if (b == std::string::npos) return false;
   id->version = text.substr(a + 1, b - a - 1);
@@ -136,7 +137,19 @@ bool compiler_identity(const std::string& cxx, const std::string& memo_dir, Proc
     return false;
   id->system_dirs = parse_search_dirs(search.output);
   write_memo(memo_dir, file, stamp, *id);
+  // Which binary `cxx` named, for machines that have the cache but not the compiler.
+  std::string name_file = memo_dir + "/name-" + hash_bytes(cxx).substr(0, 24);
+  std::string tmp = name_file + ".tmp." + std::to_string(getpid());
+  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << id->path;
+  chmod(tmp.c_str(), 0600);
+  if (rename(tmp.c_str(), name_file.c_str()) != 0) unlink(tmp.c_str());
   return true;
+}
+
+bool remembered_identity(const std::string& cxx, const std::string& memo_dir, CompilerIdentity* id) {
+  std::ifstream in(memo_dir + "/name-" + hash_bytes(cxx).substr(0, 24), std::ios::binary);
+  if (!in || !std::getline(in, id->path) || id->path.empty()) return false;
+  return read_memo(memo_dir + "/" + hash_bytes(id->path).substr(0, 24), "", id);
 }
 
 Flags module_flags(const FlagInput& in) {

@@ -25,6 +25,10 @@ bool resolve_program(const std::string& name, std::string* path, std::string* er
 bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner,
                        CompilerIdentity* id, std::string* err);
 
+// The identity compiler_identity last saw for `cxx`, without running or even
+// finding it: for cache-only (CXXIMPORT_NO_BUILD) machines with no compiler.
+bool remembered_identity(const std::string& cxx, const std::string& memo_dir, CompilerIdentity* id);
+
 struct FlagInput {
   std::string build_type = "release";    // or "debug"
   std::string templates_dir, python_include, numpy_include, source_dir;

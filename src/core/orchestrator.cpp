@@ -1,6 +1,8 @@
 #include "core/orchestrator.hpp"
 
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -181,7 +183,11 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
       set_failure(failure, BuildFailure::Kind::Cache, err + "; and no private fallback cache: " + err2);
       return;
     }
-    reporter.event("warning", err + "; " + warning);
+    // Once per process and root: every import would otherwise repeat it.
+    static std::mutex warned_mu;
+    static std::set<std::string> warned;
+    std::lock_guard<std::mutex> lock(warned_mu);
+    if (warned.insert(store.root()).second) reporter.event("warning", warning);
   }
 
   std::string cxx = req.cxx;
@@ -191,9 +197,10 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   }
   build::CompilerIdentity id;
   std::string memo_dir = store.root() + "/v1/compilers";
-  if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err)) {
-    // The key includes the compiler's identity, so even a cache-only worker
-    // needs the compiler binary the entries were built with (docs/cluster.md).
+  // A cache-only worker may have no compiler: the identity recorded when the
+  // entries were built (in the same cache) stands in for it.
+  if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err) &&
+      !(req.no_build && build::remembered_identity(cxx, memo_dir, &id))) {
     if (req.no_build)
       return set_failure(failure, BuildFailure::Kind::NotCached,
                          "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
@@ -250,7 +257,10 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     store.count("hit");
     return set_done(pm, hit, false);
   }
-  if (req.verbose && !why.empty()) reporter.event("output", "cache miss for " + req.module + ": " + why);
+  if (why.find("refused") != std::string::npos)
+    reporter.event("warning", "an entry for " + req.module + " in the cache was refused and will be rebuilt: " + why);
+  else if (req.verbose && !why.empty())
+    reporter.event("output", "cache miss for " + req.module + ": " + why);
   if (req.no_build) {
     set_failure(failure, BuildFailure::Kind::NotCached,
                 "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
