@@ -129,7 +129,7 @@ def run(ctx: Context) -> Result:
             if raw in present:
                 r = ns("cxximport", probe) / ns(raw, probe)
                 res.targets.append(Target(f"call {probe}: cxximport / raw C API",
-                                          f"{r:.2f}× ({ns('cxximport', probe):.1f} vs "
+                                          f"{r:.3f}× ({ns('cxximport', probe):.1f} vs "
                                           f"{ns(raw, probe):.1f} ns)", "≤ 1.2×", r <= 1.2))
             others = [x for x in ("Cython (pyximport)", "nanobind", "pybind11") if x in present]
             slower = [x for x in others if ns(x, probe) <= ns("cxximport", probe)]

@@ -76,8 +76,8 @@ def competitors(ctx: Context, notes: list[str]) -> list[tuple[str, Callable[...,
 
 def run(ctx: Context) -> Result:
     res = Result(NAME, TITLE)
-    runs = 6 if ctx.quick else 30
-    rounds = 2 if ctx.quick else 3
+    runs = 6 if ctx.quick else 60
+    rounds = 2 if ctx.quick else 6
     rng = np.random.default_rng(0)
     arrays = {}
     for dname, dt in DTYPES.items():

@@ -84,7 +84,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
         def num(c: str) -> bool:
             try:
                 float(c.split()[0].rstrip("×"))
-                return True
+                return len(c.split()) <= 4
             except (ValueError, IndexError):
                 return c in ("", "—")
         return all(num(c[i]) for c in cells)
@@ -230,11 +230,10 @@ def bar_chart(name: str, labels: Sequence[str], mins: Sequence[float],
     colors = ["#d9480f" if highlight(lab) else "#4c6ef5" for lab in labels]
     ax.barh(ys, mins, color=colors, height=0.65)
     if medians is not None:
-        ax.scatter(medians, ys, marker="|", color="black", s=120, zorder=3, label="median")
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        ax.scatter(medians, ys, marker="|", color="black", s=120, zorder=3)
     top = max([*mins, *(medians or [])]) or 1
     for y, v in zip(ys, mins):
-        ax.text(v + top * 0.01, y, f"{v:.3g}", va="center", fontsize=8)
+        ax.text(v + top * 0.01, y - 0.3, f"{v:.3g}", va="center", fontsize=7)
     ax.set_yticks(ys)
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_xlabel(f"{unit} (bar: min, tick: median; lower is better)", fontsize=8)
