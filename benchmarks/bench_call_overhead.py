@@ -18,9 +18,17 @@ import timeit
 from typing import Any
 
 import numpy as np
-
-from common import (COMPETITORS, EXT_SUFFIX, Context, Result, Skip, Target, bar_chart,
-                    load_extension, table)
+from common import (
+    COMPETITORS,
+    EXT_SUFFIX,
+    Context,
+    Result,
+    Skip,
+    Target,
+    bar_chart,
+    load_extension,
+    table,
+)
 
 NAME = "call_overhead"
 TITLE = "4. Call overhead (ns per call)"

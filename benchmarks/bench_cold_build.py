@@ -20,8 +20,18 @@ import subprocess
 import sysconfig
 import time
 
-from common import (COMPETITORS, EXAMPLES, Context, Result, Target, bar_chart, fmt,
-                    run_python, stats, table)
+from common import (
+    COMPETITORS,
+    EXAMPLES,
+    Context,
+    Result,
+    Target,
+    bar_chart,
+    fmt,
+    run_python,
+    stats,
+    table,
+)
 
 NAME = "cold_build"
 TITLE = "2. Cold build of the final module (fused int/double/long long + OpenMP), empty caches"
@@ -55,7 +65,8 @@ def compute(array_1, array_2, a, b, c):
 times = []
 for dt in {dtypes}:
     a = np.ones((30, 20), dtype=dt)
-    t0 = time.perf_counter(); compute(a, a, dt(4), dt(3), dt(9)); times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter(); compute(a, a, dt(4), dt(3), dt(9))
+    times.append(time.perf_counter() - t0)
 print(sum(times))
 """
 
@@ -82,9 +93,8 @@ def ninja_breakdown(cache: str) -> list[tuple[str, float]]:
 
 def header_cost(runs: int) -> list[list[str]]:
     """Seconds for the C++ compiler to get through the headers alone (-O3, empty TU)."""
-    import numpy
-
     import cxximport
+    import numpy
 
     templates = os.path.join(os.path.dirname(cxximport.__file__), "templates")
     base = ["c++", "-std=c++20", "-O3", "-DNDEBUG", "-fPIC", "-I" + templates,

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from common import Context, Result, Skip, Target, bar_chart, fmt, stats, table, time_calls
 
 NAME = "kernel"
@@ -117,7 +116,8 @@ def run(ctx: Context) -> Result:
         ratios = []
         for dname in DTYPES:
             if (label, dname) in samples and (floor_label, dname) in samples:
-                ratios.append(f"{min(samples[(label, dname)]) / min(samples[(floor_label, dname)]):.2f}×")
+                ours, floor = samples[(label, dname)], samples[(floor_label, dname)]
+                ratios.append(f"{min(ours) / min(floor):.2f}×")
             else:
                 ratios.append("—")
         rows.append([label, i_min, i_med, ratios[0], d_min, d_med, ratios[1]])

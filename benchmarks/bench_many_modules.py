@@ -52,7 +52,7 @@ def timed(cmds: list[list[str]]) -> float:
     t0 = time.perf_counter()
     procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for c in cmds]
-    for p, c in zip(procs, cmds):
+    for p, c in zip(procs, cmds, strict=True):
         out, err = p.communicate()
         if p.returncode != 0:
             raise RuntimeError(f"{' '.join(c)} failed:\n{out[-1500:]}\n{err[-1500:]}")

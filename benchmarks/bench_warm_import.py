@@ -16,8 +16,18 @@ import os
 import subprocess
 import sys
 
-from common import (COMPETITORS, EXAMPLES, Context, Result, Target, bar_chart, fmt,
-                    run_python, stats, table)
+from common import (
+    COMPETITORS,
+    EXAMPLES,
+    Context,
+    Result,
+    Target,
+    bar_chart,
+    fmt,
+    run_python,
+    stats,
+    table,
+)
 
 NAME = "warm_import"
 TITLE = "3. Warm import in a new process (cache hit)"
@@ -69,7 +79,7 @@ def run(ctx: Context) -> Result:
             f"l = m.ExtensionFileLoader('compute_prange', {built[0]!r}); "
             "l.exec_module(u.module_from_spec(u.spec_from_loader('compute_prange', l)))"),
             {}, None))
-    for label, code, env, cwd in cases:  # and the OS's file cache
+    for _label, code, env, cwd in cases:  # and the OS's file cache
         run_python(code, env, cwd=cwd)
 
     samples: dict[str, list[float]] = {c[0]: [] for c in cases}

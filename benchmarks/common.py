@@ -232,7 +232,7 @@ def bar_chart(name: str, labels: Sequence[str], mins: Sequence[float],
     if medians is not None:
         ax.scatter(medians, ys, marker="|", color="black", s=120, zorder=3)
     top = max([*mins, *(medians or [])]) or 1
-    for y, v in zip(ys, mins):
+    for y, v in zip(ys, mins, strict=True):
         ax.text(v + top * 0.01, y - 0.3, f"{v:.3g}", va="center", fontsize=7)
     ax.set_yticks(ys)
     ax.set_yticklabels(labels, fontsize=8)
