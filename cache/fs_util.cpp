@@ -135,23 +135,6 @@ bool read_fd(int fd, std::string* out, std::string* err) {
   }
 }
 
-bool hash_fd(int fd, std::string* hex, std::string* err) {
-  Hasher h;
-  char buf[1 << 16];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *err = std::strerror(errno);
-      return false;
-    }
-    if (n == 0) break;
-    h.raw(buf, static_cast<size_t>(n));
-  }
-  *hex = h.hex();
-  return true;
-}
-
 bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
                        std::string* err, bool durable) {
   std::string tmp = path + ".tmp.XXXXXX";

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <sys/stat.h>
 
+#include "util/hash.hpp"
+
 namespace cxximport::cache::fs {
 
 std::string join(std::string_view a, std::string_view b);
@@ -25,8 +27,8 @@ bool check_private(const std::string& path, bool want_dir, std::string* err);
 
 // Reads all of fd (from its current offset).
 bool read_fd(int fd, std::string* out, std::string* err);
-// Streams fd into XXH3-128; hex.
-bool hash_fd(int fd, std::string* hex, std::string* err);
+// Streams fd into XXH3-128 (hex): cxximport::hash_fd in util/hash.hpp.
+using cxximport::hash_fd;
 
 // Writes content to a temporary file beside path, fsyncs it (when durable)
 // and renames it over path, so readers see the old or the new file, never a

@@ -16,6 +16,31 @@ DATA = Path(__file__).resolve().parent / "data" / "types"
 TYPES_SOURCE = DATA / "pyxtypes.cxxpyx"
 BOUNDS_SOURCE = DATA / "bounds.cxxpyx"
 
+# The integer parameters of pyxtypes.cxxpyx (by the suffix of their function
+# names) and the range each accepts.
+INT_RANGES = {
+    "int8": (-(2**7), 2**7 - 1),
+    "int16": (-(2**15), 2**15 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "uint8": (0, 2**8 - 1),
+    "uint16": (0, 2**16 - 1),
+    "uint32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
+    "schar": (-(2**7), 2**7 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "longlong": (-(2**63), 2**63 - 1),
+    "uchar": (0, 2**8 - 1),
+    "ushort": (0, 2**16 - 1),
+    "uint": (0, 2**32 - 1),
+    "ulong": (0, 2**64 - 1),
+    "ulonglong": (0, 2**64 - 1),
+    "ssize": (-(2**63), 2**63 - 1),
+    "size": (0, 2**64 - 1),
+}
+
 # tests/sanitize/run.sh sets this to build the modules with ASan and UBSan.
 SANITIZE_FLAGS = [
     "-fsanitize=address,undefined",

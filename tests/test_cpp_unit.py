@@ -20,13 +20,29 @@ def unittest_binary(tmp_path_factory):
     build = tmp_path_factory.mktemp("cpp-unittests")
     generator = ["-G", "Ninja"] if shutil.which("ninja") else []
     subprocess.run(
-        [cmake, "-S", str(ROOT), "-B", str(build), *generator, "-DCXXIMPORT_BUILD_TESTS=ON",
-         "-DCXXIMPORT_BUILD_PYTHON=OFF", "-DCMAKE_BUILD_TYPE=Debug"],
-        check=True, capture_output=True, text=True)
+        [
+            cmake,
+            "-S",
+            str(ROOT),
+            "-B",
+            str(build),
+            *generator,
+            "-DCXXIMPORT_BUILD_TESTS=ON",
+            "-DCXXIMPORT_BUILD_PYTHON=OFF",
+            "-DCMAKE_BUILD_TYPE=Debug",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     jobs = str(os.cpu_count() or 2)
-    result = subprocess.run([cmake, "--build", str(build), "-j", jobs], capture_output=True, text=True)
+    result = subprocess.run(
+        [cmake, "--build", str(build), "-j", jobs], capture_output=True, text=True
+    )
     if result.returncode != 0:
-        pytest.fail("building the C++ unit tests failed:\n" + result.stdout[-4000:] + result.stderr[-4000:])
+        pytest.fail(
+            "building the C++ unit tests failed:\n" + result.stdout[-4000:] + result.stderr[-4000:]
+        )
     return build / "cxximport_unittests"
 
 

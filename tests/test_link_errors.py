@@ -1,9 +1,8 @@
 """A module that compiles and links but leaves a symbol undefined is a
 CompileError at build time, never a published entry that fails on load."""
 
-import pytest
-
 import cxximport
+import pytest
 from cxximport import _core
 
 UNDEFINED = """\
@@ -12,7 +11,9 @@ PYX_EXPORT int f(int x) { return helper(x); }
 """
 
 
-def test_declared_but_undefined_function_is_a_compile_error_and_nothing_is_published(tmp_path, cache_dir):
+def test_declared_but_undefined_function_is_a_compile_error_and_nothing_is_published(
+    tmp_path, cache_dir
+):
     src = tmp_path / "undef.cxxpyx"
     src.write_text(UNDEFINED)
     with pytest.raises(cxximport.CompileError) as info:

@@ -7,9 +7,8 @@ import re
 import shutil
 import subprocess
 
-import pytest
-
 import cxximport
+import pytest
 
 KERNEL = """\
 // cxximport: cxxflags = -fopt-info-vec-optimized
@@ -21,7 +20,7 @@ PYX_EXPORT pyx::array<T, 2> compute(pyx::cview<const T, 2> array_1,
     auto result = pyx::empty<T>(array_1.shape());
     for (Py_ssize_t x = 0; x < array_1.shape(0); ++x)
         for (Py_ssize_t y = 0; y < array_1.shape(1); ++y)
-            result(x, y) = std::min(std::max(array_1(x, y), T(2)), T(10)) * a + array_2(x, y) * b + c;
+            result(x, y) = std::clamp(array_1(x, y), T(2), T(10)) * a + array_2(x, y) * b + c;
     return result;
 }
 """
@@ -38,7 +37,7 @@ def test_inner_loop_over_contiguous_views_is_vectorised(tmp_path, cache_dir):
     src = tmp_path / "veckernel.cxxpyx"
     src.write_text(KERNEL)
     so_path = cxximport.build(str(src))
-    log = (os.path.dirname(so_path) + "/build.log")
+    log = os.path.dirname(so_path) + "/build.log"
     text = open(log).read()
     inner = re.findall(r"veckernel\.cxxpyx:9:\d+: optimized: loop vectorized", text)
     assert inner, "the inner loop (line 9) was not vectorised:\n" + text[-3000:]

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import _options
+from ._files import write_atomic
 
 
 def _package_dir() -> str:
@@ -45,13 +46,8 @@ def _core() -> Any:
 
 
 def _write(path: str, text: str) -> None:
-    """Writes ``text`` to ``path`` atomically (a build never sees half a file)."""
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    """Always writes (even unchanged), so CMake sees the output newer than its inputs."""
+    write_atomic(path, text)
 
 
 def generate(source: str, module: str, output: str, pyi: str | None = None) -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import tempfile
 from collections.abc import Iterable
 from typing import Any
 
 from . import _aot, _options
+from ._files import write_atomic
 
 DATABASE = "compile_commands.json"
 
@@ -51,16 +51,7 @@ def _read(path: str) -> list[dict[str, Any]]:
 
 
 def _write(path: str, entries: list[dict[str, Any]]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".ccdb-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(entries, f, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, json.dumps(entries, indent=2) + "\n")
 
 
 def update_database(

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -33,6 +32,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from . import _loader, _options
+from ._files import write_if_changed
 
 PREFIX = "_cxx_magic_"
 CELL_LABEL = "cell"
@@ -52,24 +52,6 @@ def module_name(code: str, options: dict[str, Any]) -> str:
     digest.update(code.encode("utf-8"))
     digest.update(b"\0" + repr(sorted(options.items())).encode("utf-8"))
     return PREFIX + digest.hexdigest()[:16]
-
-
-def _write_if_changed(path: str, text: str) -> None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".cell-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _options_from(args: Any) -> dict[str, Any]:
@@ -119,7 +101,7 @@ def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = F
     if cached is not None and not force:
         return cached
     path = os.path.join(magic_dir(merged.get("cache_dir")), name + ".cxxpyx")
-    _write_if_changed(path, code if code.endswith("\n") else code + "\n")
+    write_if_changed(path, code if code.endswith("\n") else code + "\n")
     try:
         result = _loader.build(path, name, merged)
     except _loader.CompileError as error:

@@ -10,9 +10,9 @@ same stub every build produces.
 from __future__ import annotations
 
 import os
-import tempfile
 
 from . import _options
+from ._files import write_if_changed
 from ._finder import module_name_for
 
 
@@ -35,20 +35,5 @@ def write_stub(source: str, output: str | None = None, module: str | None = None
     """Writes the stub (atomically; unchanged files are not touched, so
     watching tools do not re-run) and returns its path."""
     path = os.path.abspath(output) if output else stub_path(source)
-    text = stub_text(source, module)
-    try:
-        with open(path, encoding="utf-8") as f:
-            if f.read() == text:
-                return path
-    except OSError:
-        pass
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".stub-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_if_changed(path, stub_text(source, module))
     return path

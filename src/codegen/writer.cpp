@@ -1,9 +1,9 @@
 #include "codegen/writer.hpp"
 
+#include "util/file.hpp"
+
 #include <cstdio>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 namespace cxximport::codegen {
 
@@ -74,15 +74,9 @@ bool render_template(std::string_view tmpl, const std::map<std::string, std::str
 bool load_template(const std::string& templates_dir, const std::string& name, std::string* out,
                    std::string* err) {
   std::string path = templates_dir + "/codegen/" + name;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = "cannot read code template " + path + " (is cxximport installed completely?)";
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
+  if (read_file(path, out, err)) return true;
+  *err += " (is cxximport installed completely?)";
+  return false;
 }
 
 }  // namespace cxximport::codegen

@@ -1,13 +1,13 @@
 #include "core/batch.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <sched.h>
 #include <unistd.h>
 
 #include "build/ninja_file.hpp"
 #include "build/ninja_output.hpp"
 #include "core/orchestrator.hpp"
+#include "util/file.hpp"
 
 namespace cxximport::core {
 
@@ -15,13 +15,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using State = PreparedModule::State;
-
-bool write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  return static_cast<bool>(out);
-}
 
 // Runs the one ninja process; passes its status lines on as they come.
 struct BatchRun {
@@ -98,13 +91,9 @@ std::vector<BatchOutcome> build_many(const std::vector<BuildRequest>& requests, 
       for (const auto& o : owners) fragment.label += o.label == fragment.label ? "#" + std::to_string(n) : "";
       fragments.push_back(batch_dir + "/module" + std::to_string(n) + ".ninja");
       owners.push_back({pm.build_dir, fragment.label});
-      ok = write_text(fragments.back(), build::write_ninja(fragment));
-      if (!ok) err = "cannot write " + fragments.back();
+      ok = write_file(fragments.back(), build::write_ninja(fragment), &err);
     }
-    if (ok && !write_text(batch_dir + "/build.ninja", build::write_batch_ninja(fragments))) {
-      ok = false;
-      err = "cannot write " + batch_dir + "/build.ninja";
-    }
+    if (ok) ok = write_file(batch_dir + "/build.ninja", build::write_batch_ninja(fragments), &err);
 
     BatchRun run;
     if (ok) {

@@ -13,6 +13,7 @@
 #include "core/batch.hpp"
 #include "core/orchestrator.hpp"
 #include "scan/scanner.hpp"
+#include "util/file.hpp"
 
 // src/python/cache_admin.cpp
 extern PyMethodDef cxximport_cache_admin_methods[];
@@ -170,6 +171,23 @@ void set_attr_str(PyObject* o, const char* name, const std::string& v) {
   PyErr_Clear();
 }
 
+// Runs fn with the GIL released; a C++ exception escaping the core (a bug)
+// is returned as text instead of crossing into the interpreter.
+template <class F>
+std::string without_gil(F&& fn) {
+  std::string internal;
+  Py_BEGIN_ALLOW_THREADS
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    internal = e.what();
+  } catch (...) {
+    internal = "unknown error";
+  }
+  Py_END_ALLOW_THREADS
+  return internal;
+}
+
 PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) {
   PyObject* type = PyExc_ImportError;
   switch (f.kind) {
@@ -222,16 +240,7 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
   core::BuildResult result;
   core::BuildFailure failure;
   bool ok = false;
-  std::string internal;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    ok = core::build_module(req, runner, reporter, &result, &failure);
-  } catch (const std::exception& e) {
-    internal = e.what();
-  } catch (...) {
-    internal = "unknown error";
-  }
-  Py_END_ALLOW_THREADS
+  std::string internal = without_gil([&] { ok = core::build_module(req, runner, reporter, &result, &failure); });
   if (reporter.restore()) return nullptr;
   if (!internal.empty()) {
     PyErr_Format(PyExc_RuntimeError, "cxximport internal error while building %s: %s", module, internal.c_str());
@@ -305,16 +314,8 @@ PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
   PyReporter reporter(progress);
   build::RealProcessRunner runner;
   std::vector<core::BatchOutcome> outcomes;
-  std::string internal;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    outcomes = core::build_many(reqs, static_cast<int>(jobs), runner, reporter);
-  } catch (const std::exception& e) {
-    internal = e.what();
-  } catch (...) {
-    internal = "unknown error";
-  }
-  Py_END_ALLOW_THREADS
+  std::string internal =
+      without_gil([&] { outcomes = core::build_many(reqs, static_cast<int>(jobs), runner, reporter); });
   if (reporter.restore()) return nullptr;
   if (!internal.empty()) {
     PyErr_Format(PyExc_RuntimeError, "cxximport internal error in build_many: %s", internal.c_str());
@@ -337,16 +338,11 @@ PyObject* py_default_jobs(PyObject*, PyObject*) { return PyLong_FromLong(core::d
 
 // Reads and scans a source; on failure sets ScanError/ImportError.
 bool scan_file(const char* source, std::string* text, scan::ScanResult* out) {
-  FILE* f = fopen(source, "rb");
-  if (!f) {
-    PyErr_Format(PyExc_ImportError, "cannot read %s", source);
+  std::string err;
+  if (!read_file(source, text, &err)) {
+    PyErr_SetString(PyExc_ImportError, err.c_str());
     return false;
   }
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text->append(buf, n);
-  fclose(f);
-  std::string err;
   if (!scan::scan_source(*text, source, out, &err)) {
     core::BuildFailure fl;
     fl.kind = core::BuildFailure::Kind::Scan;

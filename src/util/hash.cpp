@@ -49,28 +49,33 @@ std::string hash_bytes(std::string_view data) {
   return h.hex();
 }
 
-bool hash_file(const std::string& path, std::string* hex, std::string* err) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *err = path + ": " + std::strerror(errno);
-    return false;
-  }
+bool hash_fd(int fd, std::string* hex, std::string* err) {
   Hasher h;
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      *err = path + ": " + std::strerror(errno);
-      ::close(fd);
+      *err = std::strerror(errno);
       return false;
     }
     if (n == 0) break;
     h.raw(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   *hex = h.hex();
   return true;
+}
+
+bool hash_file(const std::string& path, std::string* hex, std::string* err) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = path + ": " + std::strerror(errno);
+    return false;
+  }
+  bool ok = hash_fd(fd, hex, err);
+  ::close(fd);
+  if (!ok) *err = path + ": " + *err;
+  return ok;
 }
 
 }  // namespace cxximport

@@ -29,6 +29,8 @@ class Hasher {
 
 // XXH3-128 of a byte string, hex.
 std::string hash_bytes(std::string_view data);
+// XXH3-128 of an open file's remaining content, hex; false on a read error.
+bool hash_fd(int fd, std::string* hex, std::string* err);
 // XXH3-128 of a file's content, hex; false when it cannot be read.
 bool hash_file(const std::string& path, std::string* hex, std::string* err);
 
