@@ -20,7 +20,6 @@ no longer defines are kept, as for a reloaded ``.py`` module).
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
@@ -196,7 +195,7 @@ def _vanished(exc: BaseException, so_path: str) -> bool:
     return failed_on in (None, so_path) and not os.path.exists(so_path)
 
 
-class CxxLoader(importlib.abc.Loader):
+class CxxLoader:  # the importlib.abc.Loader protocol, without importing importlib.abc
     """Loads one ``.cxxpyx`` source as the extension module ``name``."""
 
     def __init__(self, name: str, path: str, options: Mapping[str, Any] | None = None):

@@ -334,19 +334,33 @@ def find_ninja() -> str | None:
     return shutil.which("ninja")
 
 
+def python_include() -> str:
+    """The directory of Python.h. sysconfig knows, but importing it costs about
+    a millisecond at every warm start; the posix scheme's path is tried first
+    and sysconfig only when Python.h is not there."""
+    v = sys.version_info
+    guess = os.path.join(sys.base_prefix, "include", f"python{v.major}.{v.minor}{sys.abiflags}")
+    if os.path.isfile(os.path.join(guess, "Python.h")):
+        return guess
+    import sysconfig
+
+    return sysconfig.get_paths()["include"]
+
+
 @functools.lru_cache(maxsize=1)
 def interpreter_options() -> dict[str, str]:
     """Computed once per process. Imports numpy: the built modules need it anyway."""
-    import sysconfig
+    import importlib.machinery
 
     import numpy
 
     options = {
         "templates_dir": templates_dir(),
-        "python_include": sysconfig.get_paths()["include"],
+        "python_include": python_include(),
         "numpy_include": numpy.get_include(),
         "numpy_version": numpy.__version__,
-        "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX") or ".so",
+        # EXT_SUFFIX, the interpreter's ABI tag, without importing sysconfig.
+        "ext_suffix": importlib.machinery.EXTENSION_SUFFIXES[0],
     }
     ninja = find_ninja()
     if ninja:

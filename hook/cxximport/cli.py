@@ -380,9 +380,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     except ImportError:
         doc.report(False, "NumPy headers", "numpy is not installed", "pip install numpy")
 
-    import sysconfig
-
-    include = sysconfig.get_paths()["include"]
+    include = _options.python_include()
     doc.report(
         os.path.isfile(os.path.join(include, "Python.h")),
         "Python headers",

@@ -4,8 +4,11 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cache/manifest.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 
 namespace cxximport::core {
@@ -34,7 +37,7 @@ std::string compute_key(const KeyInput& in) {
   return h.hex();
 }
 
-bool tree_hash(const std::string& dir, std::string* hex, std::string* err) {
+bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string* hex, std::string* err) {
   static std::mutex mu;
   static std::map<std::string, std::string> memo;
   std::lock_guard<std::mutex> lock(mu);
@@ -42,7 +45,11 @@ bool tree_hash(const std::string& dir, std::string* hex, std::string* err) {
     *hex = it->second;
     return true;
   }
+  // Names, sizes and mtimes: cheap to gather, and they change whenever a
+  // file does. Reading and hashing every runtime header is only needed when
+  // they changed since the memo was written.
   std::vector<std::string> files;
+  Hasher stamp;
   std::error_code ec;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
        !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
@@ -52,6 +59,24 @@ bool tree_hash(const std::string& dir, std::string* hex, std::string* err) {
     return false;
   }
   std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    struct stat st;
+    if (stat(f.c_str(), &st) != 0) {
+      *err = "cannot read " + f;
+      return false;
+    }
+    stamp.field("path", f).field("size", static_cast<std::int64_t>(st.st_size))
+        .field("mtime", static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
+  }
+  const std::string stamp_hex = stamp.hex();
+  const std::string memo_file = memo_dir.empty() ? "" : memo_dir + "/runtime-" + hash_bytes(dir).substr(0, 24);
+  std::string text;
+  std::string ignored;
+  if (!memo_file.empty() && read_file(memo_file, &text, &ignored) && text.size() == 65 &&
+      text.compare(0, 32, stamp_hex) == 0 && text[32] == ' ') {
+    *hex = memo[dir] = text.substr(33);
+    return true;
+  }
   Hasher h;
   for (const auto& f : files) {
     std::string fh;
@@ -59,6 +84,15 @@ bool tree_hash(const std::string& dir, std::string* hex, std::string* err) {
     h.field("path", f.substr(dir.size())).field("hash", fh);
   }
   *hex = memo[dir] = h.hex();
+  if (!memo_file.empty()) {
+    // Best effort, atomically: a memo is an optimisation.
+    ::mkdir(memo_dir.c_str(), 0700);
+    std::string tmp = memo_file + ".tmp." + std::to_string(::getpid());
+    if (write_file(tmp, stamp_hex + " " + *hex, &ignored) && ::chmod(tmp.c_str(), 0600) == 0 &&
+        ::rename(tmp.c_str(), memo_file.c_str()) == 0)
+      return true;
+    ::unlink(tmp.c_str());
+  }
   return true;
 }
 

@@ -23,7 +23,8 @@ struct KeyInput {
 
 std::string compute_key(const KeyInput& in);
 
-// XXH3 of every file under dir (sorted), memoised for the process's life.
-bool tree_hash(const std::string& dir, std::string* hex, std::string* err);
+// XXH3 of every file under dir (sorted), memoised for the process's life
+// and, by the files' names, sizes and mtimes, in memo_dir (when not empty).
+bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string* hex, std::string* err);
 
 }  // namespace cxximport::core

@@ -19,6 +19,7 @@
 #include "core/include_shadow.hpp"
 #include "core/key.hpp"
 #include "scan/scanner.hpp"
+#include "util/file.hpp"
 #include "util/hash.hpp"
 
 #ifndef CXXIMPORT_VERSION
@@ -30,29 +31,6 @@ namespace cxximport::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool read_file(const std::string& path, std::string* out, std::string* err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *err = "cannot read " + path;
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-bool write_file(const std::string& path, const std::string& text, std::string* err) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) {
-    *err = "cannot write " + path;
-    return false;
-  }
-  return true;
-}
 
 std::string dirname_of(const std::string& path) {
   auto pos = path.rfind('/');
@@ -231,7 +209,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
 
   KeyInput kin;
   kin.version = CXXIMPORT_VERSION;
-  if (!tree_hash(req.templates_dir, &kin.runtime_hash, &err)) {
+  if (!tree_hash(req.templates_dir, memo_dir, &kin.runtime_hash, &err)) {
     set_failure(failure, BuildFailure::Kind::Input, err);
     return;
   }

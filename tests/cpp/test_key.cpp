@@ -65,3 +65,30 @@ TEST(hasher_tags_separate_equal_concatenations) {
   CHECK(a.hex() != b.hex());
   CHECK_EQ(a.hex().size(), std::size_t{32});
 }
+
+#include <fstream>
+#include <sys/stat.h>
+
+TEST(tree_hash_follows_content_and_writes_its_memo) {
+  char tmpl[] = "/tmp/cxxtree.XXXXXX";
+  std::string root = mkdtemp(tmpl);
+  auto make = [&](const std::string& name, const std::string& text) {
+    std::string d = root + "/" + name;
+    mkdir(d.c_str(), 0700);
+    mkdir((d + "/pyx").c_str(), 0700);
+    std::ofstream(d + "/pyx/a.hpp") << text;
+    std::ofstream(d + "/b.in") << "template";
+    return d;
+  };
+  std::string a = make("a", "one"), b = make("b", "one"), c = make("c", "two");
+  std::string memo = root + "/memo", ha, hb, hc, err;
+  CHECK(core::tree_hash(a, memo, &ha, &err));
+  CHECK(core::tree_hash(b, memo, &hb, &err));
+  CHECK(core::tree_hash(c, "", &hc, &err));
+  CHECK_EQ(ha, hb);  // same files, another place
+  CHECK(ha != hc);
+  struct stat st;
+  CHECK(stat((memo + "/runtime-" + hash_bytes(a).substr(0, 24)).c_str(), &st) == 0);
+  CHECK_EQ(st.st_mode & 0777, 0600u);
+  std::system(("rm -rf " + root).c_str());
+}
