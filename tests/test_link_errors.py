@@ -1,6 +1,8 @@
 """A module that compiles and links but leaves a symbol undefined is a
 CompileError at build time, never a published entry that fails on load."""
 
+from pathlib import Path
+
 import cxximport
 import pytest
 from cxximport import _core
@@ -30,3 +32,12 @@ def test_defining_the_function_in_a_sources_file_links(tmp_path, cache_dir):
     src.write_text("// cxximport: sources = helper.cpp\n" + UNDEFINED)
     so_path = cxximport.build(str(src))
     assert so_path.endswith(".so")
+
+
+def test_a_published_entry_keeps_no_objects_or_depfiles(tmp_path, cache_dir):
+    src = tmp_path / "small.cxxpyx"
+    src.write_text("PYX_EXPORT int one() { return 1; }\n")
+    entry = Path(cxximport.build(str(src))).parent
+    names = sorted(p.name for p in entry.iterdir())
+    assert not [n for n in names if n.endswith((".o", ".o.d"))], names
+    assert {"manifest", "module.cpp", "build.ninja", "build.log", "small.pyi"} <= set(names)

@@ -353,6 +353,12 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   std::vector<std::string> used;
   for (const auto& h : m.headers) used.push_back(h.path);
   m.absent = shadow_candidates(include_search_dirs(pm->ninja.cxxflags), used);
+  // Objects and depfiles are spent once linked and read: an entry keeps only
+  // what loading, `cxximport show` and debugging need (about halves its size).
+  for (const auto& dep_file : build::object_depfiles(pm->ninja)) {
+    ::unlink((build_dir + "/" + dep_file).c_str());
+    ::unlink((build_dir + "/" + dep_file.substr(0, dep_file.size() - 2)).c_str());
+  }
   cache::Hit hit;
   if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");
