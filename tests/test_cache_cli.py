@@ -211,7 +211,7 @@ def test_prune_rejects_bad_limits_with_a_message(cli, cache_dir, args, message):
     ],
 )
 def test_sizes_are_read_as_documented(text, expected):
-    from cxximport.cli import _parse_size
+    from cxximport._cache_cli import _parse_size
 
     assert _parse_size(text) == expected
 
@@ -221,6 +221,6 @@ def test_sizes_are_read_as_documented(text, expected):
     [("90", 90), ("90s", 90), ("15m", 900), ("12h", 43200), ("1.5d", 129600), ("2w", 1209600)],
 )
 def test_ages_are_whole_seconds(text, expected):
-    from cxximport.cli import _parse_age
+    from cxximport._cache_cli import _parse_age
 
     assert _parse_age(text) == expected and isinstance(_parse_age(text), int)

@@ -1,7 +1,7 @@
 """``cxximport`` / ``python -m cxximport``: a thin shell over the package.
 
-Subcommands: demo, build, show, doctor, generate, flags, stubgen, ide,
-cache (list, info, clean, prune).
+Subcommands: demo, build, show, doctor (doctor.py), generate, flags, stubgen, ide,
+cache (list, info, clean, prune: _cache_cli.py).
 Each one is a ``_cmd_*`` function registered in ``_make_parser``; new ones
 (stubgen, ide, ...) are added the same way.
 """
@@ -10,89 +10,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shlex
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from . import _options
+from ._cache_cli import (
+    _cmd_cache_clean,
+    _cmd_cache_info,
+    _cmd_cache_list,
+    _cmd_cache_prune,
+    _parse_age,
+    _parse_size,
+)
 from ._finder import SUFFIX, find_source, module_name_for
-from ._loader import CompileError, NotCachedError, translate_error
+from ._loader import CompileError, NotCachedError, _core, translate_error
 from ._loader import build as build_source
+from .doctor import _cmd_doctor
 
 # --------------------------------------------------------------------------
 # Small helpers.
-
-
-def _core():
-    from . import _core as core
-
-    return core
-
-
-def _human_size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
-
-
-def _parse_size(text: str) -> int:
-    """Bytes, as cache/units.hpp: k/M/G/T are powers of 1000 (as ccache),
-    Ki/Mi/Gi/Ti powers of 1024, an optional B, fractions allowed."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i?))?b?\s*", text.lower())
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 500M, 2G or 1.5Gi)")
-    base = 1024 if m.group(3) else 1000
-    size = int(float(m.group(1)) * base ** " kmgt".index(m.group(2) or " "))
-    if size <= 0:
-        # The core reads 0 as "no limit": refuse it rather than prune nothing.
-        raise argparse.ArgumentTypeError(
-            f"the size must be positive, not {text!r} (`cxximport cache clean` removes everything)"
-        )
-    return size
-
-
-def _parse_age(text: str) -> int:
-    """Whole seconds (the core takes an integer)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text.lower())
-    if not m:
-        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 12h or 30d)")
-    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
-    seconds = round(float(m.group(1)) * unit)
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"the age must be at least 1 s, not {text!r}")
-    return seconds
-
-
-def _when(timestamp: Any) -> str:
-    try:
-        return time.strftime("%Y-%m-%d %H:%M", time.localtime(float(timestamp)))
-    except (TypeError, ValueError, OverflowError):
-        return "-"
-
-
-def format_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()
-) -> str:
-    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    out = []
-    for n, row in enumerate(cells):
-        parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        out.append("  ".join(parts).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def _build_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,14 +42,6 @@ def _build_options(args: argparse.Namespace) -> dict[str, Any]:
         if value not in (None, False):
             given[name] = value
     return _options.check(given, "command line")
-
-
-def _cache_dir(args: argparse.Namespace) -> str:
-    return (
-        _options.check({"cache_dir": args.cache_dir}, "--cache-dir")["cache_dir"]
-        if (args.cache_dir)
-        else _options.default_cache_dir()
-    )
 
 
 # --------------------------------------------------------------------------
@@ -258,285 +189,6 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"so:      {result['so_path']}")
     _print_file("generated module", os.path.join(entry, "module.cpp"))
     _print_file("build log", os.path.join(entry, "build.log"))
-    return 0
-
-
-# --------------------------------------------------------------------------
-# doctor
-
-
-class _Doctor:
-    def __init__(self) -> None:
-        self.failed = 0
-
-    def report(self, ok: bool, what: str, detail: str, fix: str = "") -> None:
-        print(f"{'OK  ' if ok else 'FAIL'}  {what}: {detail}")
-        if not ok:
-            self.failed += 1
-            if fix:
-                print(f"      fix: {fix}")
-
-
-def _run(cmd: Sequence[str], stdin: str = "", cwd: str | None = None) -> tuple[int, str]:
-    try:
-        p = subprocess.run(
-            list(cmd), input=stdin, capture_output=True, text=True, cwd=cwd, timeout=120
-        )
-    except (OSError, subprocess.SubprocessError) as e:
-        return 127, str(e)
-    return p.returncode, (p.stdout + p.stderr).strip()
-
-
-_CXX20_PROBE = """
-#include <concepts>
-#include <span>
-template <class T> concept number = std::integral<T> || std::floating_point<T>;
-template <number T> constexpr T twice(T x) { return x + x; }
-static_assert(twice(21) == 42);
-"""
-
-_OPENMP_PROBE = """
-#include <omp.h>
-int main() {
-    int n = 0;
-    #pragma omp parallel for reduction(+ : n)
-    for (int i = 0; i < 100; ++i) n += 1;
-    return n == 100 && omp_get_max_threads() >= 1 ? 0 : 1;
-}
-"""
-
-
-def _check_compiler(doc: _Doctor, cxx: list[str]) -> bool:
-    if not cxx or shutil.which(cxx[0]) is None:
-        doc.report(
-            False,
-            "C++ compiler",
-            f"{' '.join(cxx) or '(none)'} not found",
-            "apt-get install g++ (or set CXX to a C++20 compiler)",
-        )
-        return False
-    rc, out = _run([*cxx, "--version"])
-    version = out.splitlines()[0] if out else "unknown version"
-    rc, out = _run([*cxx, "-std=c++20", "-x", "c++", "-fsyntax-only", "-"], _CXX20_PROBE)
-    doc.report(
-        rc == 0,
-        "C++ compiler",
-        f"{' '.join(cxx)} ({version})"
-        + (" compiles C++20" if rc == 0 else f" does not compile C++20:\n{out}"),
-        "install g++ >= 10 or clang++ >= 12, or set CXX",
-    )
-    return rc == 0
-
-
-def _check_openmp(doc: _Doctor, cxx: list[str]) -> None:
-    with tempfile.TemporaryDirectory(prefix="cxximport-doctor-") as tmp:
-        exe = os.path.join(tmp, "omp")
-        rc, out = _run([*cxx, "-fopenmp", "-x", "c++", "-", "-o", exe], _OPENMP_PROBE)
-        if rc == 0:
-            rc, out = _run([exe])
-    doc.report(
-        rc == 0,
-        "OpenMP",
-        "-fopenmp compiles, links and runs" if rc == 0 else out,
-        "apt-get install libgomp1 (g++) or libomp-dev (clang++)",
-    )
-
-
-def _cmd_doctor(args: argparse.Namespace) -> int:
-    doc = _Doctor()
-    env = _options.environment_options()
-    cxx = shlex.split(env.get("cxx", "c++"))
-    launcher = env.get("launcher")
-    if _check_compiler(doc, cxx):
-        _check_openmp(doc, cxx)
-    else:
-        print("SKIP  OpenMP: needs a working C++ compiler")
-    if launcher:
-        found = shutil.which(shlex.split(launcher)[0]) is not None
-        doc.report(
-            found,
-            "compiler launcher",
-            launcher,
-            f"install {launcher} or unset CXXIMPORT_COMPILER_LAUNCHER",
-        )
-
-    ninja = _options.find_ninja()
-    if ninja:
-        rc, out = _run([ninja, "--version"])
-        doc.report(rc == 0, "ninja", f"{ninja} {out}", "pip install --force-reinstall ninja")
-    else:
-        doc.report(False, "ninja", "not found", "pip install ninja")
-
-    try:
-        import numpy
-
-        header = os.path.join(numpy.get_include(), "numpy", "arrayobject.h")
-        doc.report(
-            os.path.isfile(header),
-            "NumPy headers",
-            f"{numpy.get_include()} (NumPy {numpy.__version__})",
-            "pip install --force-reinstall numpy",
-        )
-    except ImportError:
-        doc.report(False, "NumPy headers", "numpy is not installed", "pip install numpy")
-
-    include = _options.python_include()
-    doc.report(
-        os.path.isfile(os.path.join(include, "Python.h")),
-        "Python headers",
-        include,
-        f"apt-get install python{sys.version_info[0]}.{sys.version_info[1]}-dev",
-    )
-
-    _check_cache_dir(doc, _cache_dir(args))
-    _check_project(doc, os.getcwd())
-
-    try:
-        core = _core()
-        doc.report(True, "core extension", os.path.basename(core.__file__))
-    except ImportError as e:
-        doc.report(
-            False,
-            "core extension",
-            f"cxximport._core cannot be imported: {e}",
-            "reinstall the package: pip install .",
-        )
-
-    print("all checks passed" if not doc.failed else f"{doc.failed} check(s) failed")
-    return 1 if doc.failed else 0
-
-
-def _check_project(doc: _Doctor, directory: str) -> None:
-    """[tool.cxximport] of the pyproject.toml a source in ``directory`` would use."""
-    probe = os.path.join(directory, "__doctor__" + SUFFIX)
-    path = _options.find_pyproject(probe)
-    if path is None:
-        print("SKIP  project configuration: no pyproject.toml here or above")
-        return
-    try:
-        options = _options.pyproject_options(probe)
-    except _options.OptionError as e:
-        doc.report(
-            False,
-            "project configuration",
-            str(e),
-            f"correct [tool.cxximport] in {path} (docs/configuration.md lists the keys)",
-        )
-        return
-    keys = ", ".join(sorted(options)) or "no [tool.cxximport] settings"
-    doc.report(True, "project configuration", f"{path} ({keys})")
-
-
-def _check_cache_dir(doc: _Doctor, path: str) -> None:
-    what = "cache directory"
-    if not os.path.exists(path):
-        parent = path
-        while not os.path.exists(parent):
-            parent = os.path.dirname(parent)
-        ok = os.access(parent, os.W_OK | os.X_OK)
-        doc.report(
-            ok,
-            what,
-            f"{path} (will be created 0700)",
-            f"make {parent} writable or set CXXIMPORT_CACHE_DIR",
-        )
-        return
-    st = os.stat(path)
-    problems = []
-    if not os.path.isdir(path):
-        problems.append("not a directory")
-    if hasattr(os, "getuid") and st.st_uid != os.getuid():
-        problems.append("owned by another user")
-    if st.st_mode & 0o022:
-        problems.append(f"writable by group or others (mode {st.st_mode & 0o777:o})")
-    if not os.access(path, os.W_OK | os.X_OK):
-        problems.append("not writable")
-    doc.report(
-        not problems,
-        what,
-        f"{path} (private, writable)" if not problems else f"{path}: " + ", ".join(problems),
-        f"chmod 700 {path} (or set CXXIMPORT_CACHE_DIR to a private directory)",
-    )
-
-
-# --------------------------------------------------------------------------
-# cache
-
-
-def _cache_call(name: str, *args: Any, **kwargs: Any) -> Any:
-    fn = getattr(_core(), name, None)
-    if fn is None:
-        raise SystemExit(f"cxximport cache: this build of cxximport._core has no {name}() yet")
-    return fn(*args, **kwargs)
-
-
-def _cmd_cache_list(args: argparse.Namespace) -> int:
-    entries = sorted(
-        _cache_call("cache_list", _cache_dir(args)),
-        key=lambda e: (e.get("module", ""), -float(e.get("last_used") or 0)),
-    )
-    if not entries:
-        print(f"no entries in {_cache_dir(args)}")
-        return 0
-    rows = [
-        (
-            e.get("module", "?"),
-            _human_size(e.get("size", 0)),
-            _when(e.get("created")),
-            _when(e.get("last_used")),
-            str(e.get("key", ""))[:12],
-            e.get("source", ""),
-        )
-        for e in entries
-    ]
-    print(
-        format_table(("MODULE", "SIZE", "CREATED", "LAST USED", "KEY", "SOURCE"), rows, right=(1,))
-    )
-    return 0
-
-
-def _cmd_cache_info(args: argparse.Namespace) -> int:
-    info = _cache_call("cache_info", _cache_dir(args))
-    rows = [
-        ("location", info.get("location", _cache_dir(args))),
-        ("entries", info.get("entries", 0)),
-        ("size", _human_size(info.get("size", 0))),
-        ("builds in progress", _human_size(info.get("tmp_size", 0))),
-        ("failed build logs", info.get("failed_logs", 0)),
-        ("hits", info.get("hit", 0)),
-        ("misses", info.get("miss", 0)),
-        ("builds", info.get("build", 0)),
-        ("failed builds", info.get("build_failed", 0)),
-    ]
-    width = max(len(k) for k, _ in rows)
-    for key, value in rows:
-        print(f"{key.ljust(width)}  {value}")
-    return 0
-
-
-def _print_removed(result: Any) -> None:
-    result = result if isinstance(result, dict) else {"removed": result or 0}
-    line = f"removed {result.get('removed', 0)} entries"
-    if "freed" in result:
-        line += f", freed {_human_size(result['freed'])}"
-    if "kept" in result:
-        line += f"; kept {result['kept']} entries, {_human_size(result.get('kept_size', 0))}"
-    print(line)
-
-
-def _cmd_cache_clean(args: argparse.Namespace) -> int:
-    _print_removed(_cache_call("cache_clean", _cache_dir(args), module=args.module))
-    return 0
-
-
-def _cmd_cache_prune(args: argparse.Namespace) -> int:
-    if args.max_size is None and args.older_than is None:
-        raise SystemExit("cxximport cache prune: give --max-size and/or --older-than")
-    _print_removed(
-        _cache_call(
-            "cache_prune", _cache_dir(args), max_size=args.max_size, older_than=args.older_than
-        )
-    )
     return 0
 
 
