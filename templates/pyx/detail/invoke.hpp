@@ -22,9 +22,10 @@ struct signature {
   int nrequired;  // parameters before the first default
 };
 
-// Fills slots[0..nparams) with borrowed references (NULL: use the default).
-PYX_NOINLINE inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                 PyObject** slots) {
+// Fills slots[0..nparams) with borrowed references (NULL: use the default):
+// keywords, defaults and every error message. Out of line: one copy per module.
+PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py_ssize_t nargs,
+                                   PyObject* kwnames, PyObject** slots) {
   if (nargs > s.nparams) {
     PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", s.name,
                  s.nparams, s.nparams == 1 ? "" : "s", nargs);
@@ -58,6 +59,16 @@ PYX_NOINLINE inline bool bind(const signature& s, PyObject* const* args, Py_ssiz
     }
   }
   return true;
+}
+
+// The common call, every argument positional: copied inline, no call.
+inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                 PyObject** slots) {
+  if (!kwnames && nargs == s.nparams) [[likely]] {
+    for (int k = 0; k < s.nparams; ++k) slots[k] = args[k];
+    return true;
+  }
+  return bind_slow(s, args, nargs, kwnames, slots);
 }
 
 template <class F>
