@@ -152,6 +152,24 @@ bool remembered_identity(const std::string& cxx, const std::string& memo_dir, Co
   return read_memo(memo_dir + "/" + hash_bytes(id->path).substr(0, 24), "", id);
 }
 
+std::string cpu_identity() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, out;
+  while (std::getline(in, line) && !line.empty()) {
+    for (const char* field : {"vendor_id", "cpu family", "model", "model name", "flags", "Features", "CPU part"}) {
+      std::size_t n = std::string(field).size();
+      if (line.compare(0, n, field) == 0 && line.size() > n && (line[n] == ' ' || line[n] == '\t')) out += line + "\n";
+    }
+  }
+  return out;
+}
+
+bool host_specific(const scan::Directives& d) {
+  bool tuned = d.native;
+  for (const auto& f : d.cxxflags) tuned |= f.size() > 7 && f.compare(f.size() - 7, 7, "=native") == 0;
+  return tuned;
+}
+
 Flags module_flags(const FlagInput& in) {
   Flags f;
   const auto& d = in.directives;
@@ -166,6 +184,7 @@ Flags module_flags(const FlagInput& in) {
   f.cxxflags.insert(f.cxxflags.end(), {"-fPIC", "-fvisibility=hidden", "-fno-plt"});
   if (debug || d.boundscheck) f.cxxflags.push_back("-DPYX_BOUNDSCHECK=1");
   if (d.openmp) f.cxxflags.push_back("-fopenmp");
+  if (d.native) f.cxxflags.push_back("-march=native");
   // The runtime first, so a user header can never shadow pyx/.
   f.cxxflags.insert(f.cxxflags.end(), {"-I" + in.templates_dir, "-isystem", in.python_include, "-isystem",
                                        in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});

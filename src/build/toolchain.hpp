@@ -29,6 +29,15 @@ bool compiler_identity(const std::string& cxx, const std::string& memo_dir, Proc
 // finding it: for cache-only (CXXIMPORT_NO_BUILD) machines with no compiler.
 bool remembered_identity(const std::string& cxx, const std::string& memo_dir, CompilerIdentity* id);
 
+// What -march=native resolves to on this machine, for the key: the first
+// processor's vendor, family, model and feature flags from /proc/cpuinfo
+// (empty where that file does not exist).
+std::string cpu_identity();
+
+// True when the module is tuned for the build machine: the `native` option,
+// or -march=native, -mtune=native, -mcpu=native among the flags.
+bool host_specific(const scan::Directives& d);
+
 struct FlagInput {
   std::string build_type = "release";    // or "debug"
   std::string templates_dir, python_include, numpy_include, source_dir;

@@ -32,6 +32,7 @@ std::string compute_key(const KeyInput& in) {
   h.field("numpy_include", in.numpy_include);
   h.field("python_include", in.python_include);
   h.field("build_type", in.build_type);
+  h.field("cpu", in.cpu);
   h.field("extra_files", static_cast<std::int64_t>(in.extra_files.size()));
   for (const auto& [path, hash] : in.extra_files) h.field("extra_path", path).field("extra_hash", hash);
   return h.hex();

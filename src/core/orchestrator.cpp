@@ -53,6 +53,7 @@ scan::Directives merge(const scan::Directives& opt, const scan::Directives& file
   scan::Directives d = opt;
   d.openmp |= file.openmp;
   d.boundscheck |= file.boundscheck;
+  d.native |= file.native;
   if (!file.std.empty()) d.std = file.std;
   if (!file.optimize.empty()) d.optimize = file.optimize;
   auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) { a.insert(a.end(), b.begin(), b.end()); };
@@ -224,6 +225,8 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   kin.numpy_version = req.numpy_version;
   kin.numpy_include = req.numpy_include;
   kin.python_include = req.python_include;
+  // Host-specific code is only valid on this CPU: the key must say which CPU.
+  kin.cpu = build::host_specific(dirs) ? build::cpu_identity() : std::string();
   kin.build_type = req.build_type;
   kin.extra_files = extra_files;
   const std::string key = compute_key(kin);

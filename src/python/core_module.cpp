@@ -97,7 +97,8 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
             opt_number(opts, "jobs", &jobs) && opt_number(opts, "lock_timeout", &timeout) &&
             opt_bool(opts, "no_build", &r->no_build) && opt_bool(opts, "force", &r->force) &&
             opt_bool(opts, "verbose", &r->verbose) && opt_bool(opts, "openmp", &r->options.openmp) &&
-            opt_bool(opts, "boundscheck", &r->options.boundscheck) && opt_str(opts, "std", &r->options.std) &&
+            opt_bool(opts, "boundscheck", &r->options.boundscheck) &&
+            opt_bool(opts, "native", &r->options.native) && opt_str(opts, "std", &r->options.std) &&
             opt_str(opts, "optimize", &r->options.optimize) && opt_list(opts, "cxxflags", &r->options.cxxflags) &&
             opt_list(opts, "ldflags", &r->options.ldflags) && opt_list(opts, "libraries", &r->options.libraries) &&
             opt_list(opts, "include_dirs", &r->options.include_dirs) &&
@@ -397,8 +398,8 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
   }
   const auto& dv = r.directives;
   PyObject* directives = Py_BuildValue(
-      "{s:O,s:O,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
-      dv.boundscheck ? Py_True : Py_False, "std", dv.std.c_str(), "optimize", dv.optimize.c_str(), "cxxflags",
+      "{s:O,s:O,s:O,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
+      dv.boundscheck ? Py_True : Py_False, "native", dv.native ? Py_True : Py_False, "std", dv.std.c_str(), "optimize", dv.optimize.c_str(), "cxxflags",
       str_list(dv.cxxflags), "ldflags", str_list(dv.ldflags), "libraries", str_list(dv.libraries), "include_dirs",
       str_list(dv.include_dirs), "library_dirs", str_list(dv.library_dirs), "sources", str_list(dv.sources),
       "depends", str_list(dv.depends));

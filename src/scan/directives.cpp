@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "cxximport:";
 constexpr const char* kKnownKeys =
-    "openmp, boundscheck, std, optimize, cxxflags, ldflags, libraries, include_dirs, "
+    "openmp, boundscheck, native, std, optimize, cxxflags, ldflags, libraries, include_dirs, "
     "library_dirs, sources, depends";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
@@ -80,8 +80,8 @@ class DirectiveParser {
     std::string k(key);
 
     if (key.empty()) return fail(c.line, col, std::string("empty cxximport directive; known keys: ") + kKnownKeys);
-    if (key == "openmp" || key == "boundscheck") {
-      bool* field = key == "openmp" ? &out_->openmp : &out_->boundscheck;
+    if (key == "openmp" || key == "boundscheck" || key == "native") {
+      bool* field = key == "openmp" ? &out_->openmp : key == "native" ? &out_->native : &out_->boundscheck;
       if (has_value && value.empty()) return fail(c.line, col, "missing value for '" + k + "'");
       if (!parse_bool(value, field))
         return fail(c.line, col, "'" + k + "' expects true/false/yes/no/1/0, got '" +

@@ -111,7 +111,7 @@ TEST(scan_directives_block_may_mix_blank_lines_and_comments) {
 TEST(scan_directives_unknown_key_names_line_and_known_keys) {
   std::string err = parse_err("// hello\n// cxximport: opnemp\n");
   CHECK(contains(err, "d.cxxpyx:2:15: unknown cxximport directive 'opnemp'"));
-  CHECK(contains(err, "openmp, boundscheck, std, optimize, cxxflags, ldflags, libraries, "
+  CHECK(contains(err, "openmp, boundscheck, native, std, optimize, cxxflags, ldflags, libraries, "
                       "include_dirs, library_dirs, sources, depends"));
 }
 
@@ -142,4 +142,10 @@ TEST(scan_directives_split_words_handles_quotes_and_escapes) {
   CHECK(w == (V{"a", "b c", "d \"e\"", "f g", "", "h"}));
   V bad;
   CHECK(!split_words("'open", &bad));
+}
+
+TEST(scan_directives_native_is_a_boolean_key) {
+  CHECK(parse_ok("// cxximport: native\n").native);
+  CHECK(!parse_ok("// cxximport: native = no\n").native);
+  CHECK(!parse_ok("int x;").native);
 }

@@ -43,6 +43,7 @@ TEST(key_changes_with_every_field) {
       [](auto& k) { k.numpy_version = "2.1"; },  [](auto& k) { k.numpy_include = "/np2"; },
       [](auto& k) { k.python_include = "/py2"; }, [](auto& k) { k.build_type = "debug"; },
       [](auto& k) { k.extra_files.push_back({"/s/h.h", "abc"}); },
+      [](auto& k) { k.cpu = "model name : another CPU"; },
   };
   for (auto& edit : edits) {
     auto k = base();
@@ -91,4 +92,35 @@ TEST(tree_hash_follows_content_and_writes_its_memo) {
   CHECK(stat((memo + "/runtime-" + hash_bytes(a).substr(0, 24)).c_str(), &st) == 0);
   CHECK_EQ(st.st_mode & 0777, 0600u);
   std::system(("rm -rf " + root).c_str());
+}
+
+#include "build/toolchain.hpp"
+
+TEST(native_adds_march_native_and_cpu_identity_is_read) {
+  build::FlagInput in;
+  in.templates_dir = "/t";
+  in.python_include = "/p";
+  in.numpy_include = "/n";
+  in.source_dir = "/s";
+  in.directives.native = true;
+  auto f = build::module_flags(in);
+  bool found = false;
+  for (const auto& a : f.cxxflags) found |= a == "-march=native";
+  CHECK(found);
+  in.directives.native = false;
+  for (const auto& a : build::module_flags(in).cxxflags) CHECK(a != "-march=native");
+  struct stat st;
+  if (stat("/proc/cpuinfo", &st) == 0) CHECK(!build::cpu_identity().empty());
+}
+
+TEST(host_specific_flags_are_recognised) {
+  scan::Directives d;
+  CHECK(!build::host_specific(d));
+  d.cxxflags = {"-O2", "-march=x86-64-v3"};
+  CHECK(!build::host_specific(d));
+  d.cxxflags = {"-mtune=native"};
+  CHECK(build::host_specific(d));
+  d.cxxflags = {};
+  d.native = true;
+  CHECK(build::host_specific(d));
 }
