@@ -198,3 +198,23 @@ def test_progress_without_a_number_uses_its_own_clock():
     progress._started = time.monotonic() - 2
     progress("building", "")
     assert "... 2." in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text, may",
+    [
+        ('[project]\nname = "cxximport"\ndependencies = ["cxximport"]\n', False),
+        ("[tool.ruff]\nline-length = 100\n", False),
+        ("[tool.cxximport]\nopenmp = true\n", True),
+        ('[ tool . "cxximport" ]\nopenmp = true\n', True),
+        ("tool.cxximport.openmp = true\n", True),
+        ("[tool]\ncxximport = { openmp = true }\n", True),
+        ("[tool]\ncxximport.openmp = true\n", True),
+        ("[tool.cxximport.extra]\n", True),
+    ],
+)
+def test_pyproject_is_parsed_only_when_it_may_hold_the_table(text, may):
+    # A file that mentions cxximport only as a dependency is not parsed
+    # (tomllib costs milliseconds at every warm start); any spelling of the
+    # table is.
+    assert _options._may_have_table(text.encode()) is may

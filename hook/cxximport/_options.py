@@ -256,6 +256,28 @@ def _load_toml(path: str) -> dict[str, Any] | None:
             raise OptionError(f"cxximport: {path}: invalid TOML: {e}") from None
 
 
+@functools.lru_cache(maxsize=1)
+def _table_patterns():
+    """tool.cxximport (headers [tool.cxximport...] and dotted keys, quotes and
+    blanks allowed); a [tool] table; cxximport as a key (inside [tool])."""
+    import re
+
+    q = rb"""["']?"""
+    return (
+        re.compile(q + rb"tool" + q + rb"\s*\.\s*" + q + rb"cxximport\b"),
+        re.compile(rb"^\s*\[\s*" + q + rb"tool" + q + rb"\s*\]", re.M),
+        re.compile(rb"^\s*" + q + rb"cxximport" + q + rb"\s*[.=]", re.M),
+    )
+
+
+def _may_have_table(data: bytes) -> bool:
+    """False only when data surely has no [tool.cxximport] table."""
+    if b"cxximport" not in data:
+        return False
+    dotted, tool_table, key = _table_patterns()
+    return bool(dotted.search(data) or (tool_table.search(data) and key.search(data)))
+
+
 def find_pyproject(source: str) -> str | None:
     """The nearest pyproject.toml in the source's directory or above it."""
     directory = os.path.dirname(os.path.abspath(source))
@@ -283,6 +305,16 @@ def pyproject_options(source: str) -> dict[str, Any]:
     cached = _pyproject_cache.get(path)
     if cached and cached[:2] == (st.st_mtime_ns, st.st_size):
         return dict(cached[2])
+    # Most projects have no [tool.cxximport] (tomllib costs ~2 ms at each warm
+    # start): parse only a file that may spell the table in some TOML way.
+    try:
+        with open(path, "rb") as f:
+            mentions = _may_have_table(f.read())
+    except OSError:
+        return {}
+    if not mentions:
+        _pyproject_cache[path] = (st.st_mtime_ns, st.st_size, {})
+        return {}
     data = _load_toml(path) or {}
     table = data.get("tool", {}).get("cxximport", {})
     if not isinstance(table, dict):
@@ -321,9 +353,21 @@ def find_ninja() -> str | None:
     it next to the interpreter's scripts; looking there first avoids importing
     the package (which costs milliseconds at every first build of a process)."""
     exe = "ninja" + (".exe" if os.name == "nt" else "")
-    beside = os.path.join(os.path.dirname(sys.executable), exe)
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
-        return beside
+    # Where the package installs its binary (the scripts directory of this
+    # environment or of the one a --system-site-packages venv is based on;
+    # older releases: ninja/data/bin), found without importing the package,
+    # which pulls in subprocess and sysconfig (~4 ms per process).
+    import importlib.util
+
+    candidates = [os.path.dirname(sys.executable)]
+    candidates += [os.path.join(p, "bin") for p in (sys.prefix, sys.base_prefix)]
+    spec = importlib.util.find_spec("ninja")
+    if spec and spec.submodule_search_locations:
+        candidates += [os.path.join(p, "data", "bin") for p in spec.submodule_search_locations]
+    for directory in candidates:
+        candidate = os.path.join(directory, exe)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     try:
         import ninja  # the PyPI package, a dependency of ours
     except ImportError:

@@ -90,6 +90,16 @@ struct caster<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bo
     return PyIndex_Check(o) && !PyFloat_Check(o);
   }
   bool load(PyObject* o, const arg_ctx& c) {
+    // The common case inline: a Python int that fits. Everything else (NumPy
+    // integers, __index__, range errors and their messages) goes out of line.
+    if (PyLong_CheckExact(o)) {
+      int overflow = 0;
+      long v = PyLong_AsLongAndOverflow(o, &overflow);
+      if (!overflow && v >= lo && (v < 0 || static_cast<unsigned long long>(v) <= hi)) [[likely]] {
+        value = static_cast<T>(v);
+        return true;
+      }
+    }
     if constexpr (std::is_signed_v<T>) {
       long long v = 0;
       if (!load_integer(o, c, dtype_v<T>.name, lo, hi, &v, nullptr)) return false;
