@@ -50,4 +50,3 @@ print(dotk2.dot(np.arange(4.0), np.ones(4)))
     )
     assert out.stdout.strip().endswith("6.0"), out
     assert _core.cache_info(str(cache_dir))["build"] == 1  # the subprocess hit the same entry
-
