@@ -6,11 +6,11 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from . import _options
 from ._loader import _core
+from ._table import format_table
 
 
 def _human_size(n: float) -> str:
@@ -54,23 +54,6 @@ def _when(timestamp: Any) -> str:
         return time.strftime("%Y-%m-%d %H:%M", time.localtime(float(timestamp)))
     except (TypeError, ValueError, OverflowError):
         return "-"
-
-
-def format_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[int] = ()
-) -> str:
-    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    out = []
-    for n, row in enumerate(cells):
-        parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        out.append("  ".join(parts).rstrip())
-        if n == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
 
 
 def _cache_dir(args: argparse.Namespace) -> str:

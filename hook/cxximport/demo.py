@@ -194,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         best, median = time_calls(lambda m=module: m.compute(array_1, array_2, A, B, C), repeat)
         rows.append((step.name, step.changed, best, median))
 
-    from .cli import format_table
+    from ._table import format_table
 
     headers = ("step", "what it changed", "best ms", "median ms", "vs NumPy")
     table = [
