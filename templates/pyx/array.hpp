@@ -64,9 +64,7 @@ class array {
   T& operator()(I... i) const {
     if constexpr (PYX_CHECKED_INDEXING) return at(i...);
     const index_t idx[N] = {static_cast<index_t>(i)...};
-    index_t off = idx[0];
-    for (int k = 1; k < N; ++k) off = off * shape_[k] + idx[k];
-    return data_[off];
+    return data_[detail::c_offset(idx, shape_)];
   }
 
   template <std::integral... I>
@@ -75,9 +73,7 @@ class array {
     const index_t idx[N] = {static_cast<index_t>(i)...};
     if (!detail::in_bounds(idx, shape_)) [[unlikely]]
       return detail::out_of_bounds<T>(name_, idx, shape_);
-    index_t off = idx[0];
-    for (int k = 1; k < N; ++k) off = off * shape_[k] + idx[k];
-    return data_[off];
+    return data_[detail::c_offset(idx, shape_)];
   }
 
   const std::array<index_t, N>& shape() const { return shape_; }

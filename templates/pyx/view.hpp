@@ -13,6 +13,16 @@
 
 namespace pyx {
 
+namespace detail {
+// Row-major (C) element offset of idx in an array of the given shape.
+template <std::size_t N>
+inline index_t c_offset(const index_t (&idx)[N], const std::array<index_t, N>& shape) {
+  index_t off = idx[0];
+  for (std::size_t k = 1; k < N; ++k) off = off * shape[k] + idx[k];
+  return off;
+}
+}  // namespace detail
+
 enum class layout { strided, c, f };
 
 template <class T, int N, layout L>
@@ -87,9 +97,7 @@ class basic_view {
   T* element(I... i) const {
     const index_t idx[N] = {i...};
     if constexpr (L == layout::c) {
-      index_t off = idx[0];
-      for (int k = 1; k < N; ++k) off = off * shape_[k] + idx[k];
-      return data_ + off;
+      return data_ + detail::c_offset(idx, shape_);
     } else if constexpr (L == layout::f) {
       index_t off = idx[N - 1];
       for (int k = N - 2; k >= 0; --k) off = off * shape_[k] + idx[k];
