@@ -81,8 +81,19 @@ def test_a_broken_stream_never_breaks_the_build():
     progress("wait", "waiting for another process")
 
 
+def use_a_slow_compiler(tmp_path, monkeypatch) -> None:
+    """A build quicker than Progress.DELAY rightly shows nothing, and a small
+    module compiles that fast on a quick machine: a compiler that waits a
+    second before compiling makes the build long enough on any machine."""
+    slow_cxx = tmp_path / "slow-g++"
+    slow_cxx.write_text('#!/bin/sh\ncase " $* " in *" -c "*) sleep 1 ;; esac\nexec g++ "$@"\n')
+    slow_cxx.chmod(0o755)
+    monkeypatch.setenv("CXX", str(slow_cxx))
+
+
 @needs_core
-def test_a_real_build_logs_its_progress(cache_dir, tmp_path, caplog):
+def test_a_real_build_logs_its_progress(cache_dir, tmp_path, caplog, monkeypatch):
+    use_a_slow_compiler(tmp_path, monkeypatch)
     caplog.set_level(logging.INFO, logger="cxximport")
     source = tmp_path / "logged.cxxpyx"
     source.write_text(SOURCE)
@@ -120,7 +131,8 @@ def _run_on_a_pty(code: str, cwd) -> str:
 
 
 @needs_core
-def test_on_a_real_terminal_the_line_is_shown_and_erased(cache_dir, tmp_path):
+def test_on_a_real_terminal_the_line_is_shown_and_erased(cache_dir, tmp_path, monkeypatch):
+    use_a_slow_compiler(tmp_path, monkeypatch)
     (tmp_path / "tty_mod.cxxpyx").write_text(SOURCE)
     out = _run_on_a_pty(
         """
