@@ -273,8 +273,9 @@ class Context:
     # -- the hand-written floor ---------------------------------------------
 
     def floor(self) -> Any:
-        """floor.c built with the C compiler: -O3 -fopenmp, like cxximport's
-        release flags (no -march=native on either side)."""
+        """floor.c built with the C compiler: -O3 -fopenmp and the -march of
+        cxximport's default build of the final step (arch = auto), like its
+        release flags."""
         if self._floor is None:
             import numpy
 
@@ -282,7 +283,11 @@ class Context:
             out_dir = os.path.dirname(out_dir)
             so = os.path.join(out_dir, "floor" + EXT_SUFFIX)
             cc = os.environ.get("CC", "cc")
-            cmd = [cc, "-O3", "-DNDEBUG", "-fPIC", "-shared", "-fopenmp",
+            ninja_file = os.path.join(os.path.dirname(self.cxximport("compute_prange").__file__),
+                                      "build.ninja")
+            with open(ninja_file) as f:
+                march = [w for w in f.read().split() if w.startswith("-march=")][:1]
+            cmd = [cc, "-O3", "-DNDEBUG", "-fPIC", "-shared", "-fopenmp", *march,
                    "-I" + sysconfig.get_paths()["include"], "-I" + numpy.get_include(),
                    os.path.join(COMPETITORS, "floor.c"), "-o", so]
             p = subprocess.run(cmd, capture_output=True, text=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 
 import cxximport
 import pytest
@@ -94,3 +95,13 @@ def test_bad_magic_options_are_usage_errors(ip):
 
     with pytest.raises(UsageError, match="'optimize'"):
         ip.run_cell_magic("cxx", "-O 9", "PYX_EXPORT int h() { return 1; }\n")
+    with pytest.raises(UsageError, match="'arch'"):
+        ip.run_cell_magic("cxx", "--arch=-mavx2", "PYX_EXPORT int h() { return 1; }\n")
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="an x86-64 -march value")
+def test_arch_option_sets_the_march_flag(ip, cache_dir):
+    ip.run_cell_magic("cxx", "--arch x86-64", "PYX_EXPORT int k() { return 7; }\n")
+    assert ip.user_ns["k"]() == 7
+    (ninja,) = (cache_dir / "v1" / "entries").rglob("build.ninja")
+    assert [w for w in ninja.read_text().split() if w.startswith("-march=")] == ["-march=x86-64"]

@@ -77,7 +77,8 @@ def module_flags(source: str) -> dict[str, Any]:
     file = _core().scan(source)["directives"]
 
     # Options first, then the file's directives (as the core's merge()):
-    # booleans OR, the file's std/optimize win, lists concatenate.
+    # booleans OR, the file's std/optimize win, lists concatenate. `arch` is
+    # left out: a wheel must run on any CPU of its platform tag.
     def merged(name: str) -> list[str]:
         return list(project.get(name, [])) + list(file.get(name) or [])
 

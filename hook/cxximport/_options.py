@@ -3,7 +3,7 @@
 Precedence, highest first (docs/configuration.md is the user-facing copy):
 
 1. the source file's own ``// cxximport:`` directives (applied by the core:
-   booleans are OR-ed in, ``std`` and ``optimize`` win, lists come last);
+   booleans are OR-ed in, ``arch``, ``std`` and ``optimize`` win, lists come last);
 2. arguments of ``install(...)``, ``build(...)``, ``load(...)`` and the CLI;
 3. environment variables (``CXXIMPORT_*``, ``CXX``);
 4. ``[tool.cxximport]`` in the nearest ``pyproject.toml`` above the source;
@@ -73,7 +73,7 @@ SCHEMA: dict[str, str] = {
     "lock_timeout": _FLOAT,
     "openmp": _BOOL,
     "boundscheck": _BOOL,
-    "native": _BOOL,
+    "arch": _STR,
     "std": _STR,
     "optimize": _STR,
     "cxxflags": _FLAGS,
@@ -96,7 +96,7 @@ PYPROJECT_KEYS = frozenset(
         "jobs",
         "openmp",
         "boundscheck",
-        "native",
+        "arch",
         "std",
         "optimize",
         "build_type",
@@ -114,6 +114,15 @@ _CHOICES = {
     "optimize": ("0", "1", "2", "3", "s", "fast"),
 }
 
+# As the core's valid_arch(): one -march value, never a second flag.
+_ARCH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+")
+_ARCH_EXPECTED = "auto, native, portable, or an -march value such as x86-64-v2"
+
+
+def _is_arch(value: str) -> bool:
+    return len(value) <= 64 and not value.startswith("-") and _ARCH_CHARS.issuperset(value)
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -127,6 +136,7 @@ ENVIRONMENT = {
     "CXXIMPORT_COMPILER_LAUNCHER": "launcher",
     "CXXIMPORT_BUILD_TYPE": "build_type",
     "CXXIMPORT_NO_BUILD": "no_build",
+    "CXXIMPORT_ARCH": "arch",
 }
 
 
@@ -168,6 +178,8 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
         choices = _CHOICES.get(name)
         if choices and value not in choices:
             raise _fail(origin, name, "one of " + ", ".join(map(repr, choices)), value)
+        if name == "arch" and not _is_arch(value):
+            raise _fail(origin, name, _ARCH_EXPECTED, value)
         return value
     # The list kinds.
     if isinstance(value, (str, os.PathLike)):

@@ -14,6 +14,7 @@ re-running an unchanged cell is a cache hit. Compile errors are raised as
 from the cell's first line after ``%%cxx``.
 
 Options: ``--openmp``, ``--boundscheck``, ``-O LEVEL`` (0-3, s, fast),
+``--arch ARCH`` (auto, native, portable, or an -march value),
 ``--debug`` (``-O0 -g`` with bounds checks), ``--verbose`` (the compiler
 command and output), ``--force`` (rebuild even when cached). The rest comes
 from the usual places (``cxximport.install(...)`` options, environment
@@ -62,6 +63,8 @@ def _options_from(args: Any) -> dict[str, Any]:
         given["boundscheck"] = True
     if args.optimize is not None:
         given["optimize"] = args.optimize
+    if args.arch is not None:
+        given["arch"] = args.arch
     if args.debug:
         given["build_type"] = "debug"
     if args.verbose:
@@ -128,6 +131,7 @@ class CxxMagics(Magics):
     @argument("--openmp", action="store_true", help="compile and link with OpenMP")
     @argument("--boundscheck", action="store_true", help="v(i, j) checks its indices")
     @argument("-O", dest="optimize", metavar="LEVEL", help="optimisation level: 0-3, s, fast")
+    @argument("--arch", metavar="ARCH", help="CPU: auto, native, portable, or an -march value")
     @argument("--debug", action="store_true", help="debug build: -O0 -g, bounds checks on")
     @argument("--verbose", action="store_true", help="print the compiler command and output")
     @argument("--force", action="store_true", help="rebuild even when cached")

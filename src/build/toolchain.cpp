@@ -1,10 +1,12 @@
 #include "build/toolchain.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -47,9 +49,11 @@ bool resolve_program(const std::string& name, std::string* path, std::string* er
 
 namespace {
 
-// Memo format: line 1 "<size> <mtime_ns>" of the binary, then the version
-// text, a line "\x1e", and the system include directories one per line.
-// An empty stamp accepts any (the compiler is gone: see remembered_identity).
+// Memo format: line 1 "<size> <mtime_ns>" of the binary, line 2 "levels=0|1",
+// then the version text, a line "\x1e", and the system include directories
+// one per line. A memo without the levels line (an older format) is not read,
+// so it is probed again. An empty stamp accepts any (the compiler is gone:
+// see remembered_identity).
 bool read_memo(const std::string& file, const std::string& stamp, CompilerIdentity* id) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return false;
@@ -59,6 +63,12 @@ bool read_memo(const std::string& file, const std::string& stamp, CompilerIdenti
   const std::string sep = "\n\x1e\n";
   std::size_t a = text.find('\n');
   if (a == std::string::npos || (!stamp.empty() && text.substr(0, a) != stamp)) return false;
+  const std::string levels = "levels=";
+  if (text.compare(a + 1, levels.size(), levels) != 0 || text.size() < a + levels.size() + 3) return false;
+  char flag = text[a + 1 + levels.size()];
+  if ((flag != '0' && flag != '1') || text[a + 2 + levels.size()] != '\n') return false;
+  id->x86_levels = flag == '1';
+  a += levels.size() + 2;
   std::size_t b = text.find(sep, a + 1);
   if (b == std::string::npos) return false;
   id->version = text.substr(a + 1, b - a - 1);
@@ -78,7 +88,7 @@ void write_memo(const std::string& memo_dir, const std::string& file, const std:
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return;  // a memo is an optimisation: failing to write it is fine
-    out << stamp << "\n" << id.version << "\n\x1e\n";
+    out << stamp << "\nlevels=" << (id.x86_levels ? '1' : '0') << "\n" << id.version << "\n\x1e\n";
     for (const auto& d : id.system_dirs) out << d << "\n";
   }
   chmod(tmp.c_str(), 0600);
@@ -133,8 +143,15 @@ bool compiler_identity(const std::string& cxx, const std::string& memo_dir, Proc
     return false;
   }
   id->version = version.output;
-  if (!runner.run({id->path, "-x", "c++", "-E", "-v", "/dev/null", "-o", "/dev/null"}, "", nullptr, &search, err))
-    return false;
+  // The search path run also asks whether the compiler knows the psABI level
+  // names (for arch = auto); only a compiler that refuses them runs twice.
+  std::vector<std::string> probe = {id->path, "-x", "c++", "-E", "-v", "-march=x86-64-v2", "/dev/null", "-o", "/dev/null"};
+  if (!runner.run(probe, "", nullptr, &search, err)) return false;
+  id->x86_levels = search.exit_code == 0;
+  if (!id->x86_levels) {
+    probe.erase(probe.begin() + 5);
+    if (!runner.run(probe, "", nullptr, &search, err)) return false;
+  }
   id->system_dirs = parse_search_dirs(search.output);
   write_memo(memo_dir, file, stamp, *id);
   // Which binary `cxx` named, for machines that have the cache but not the compiler.
@@ -164,8 +181,42 @@ std::string cpu_identity() {
   return out;
 }
 
+int x86_level(const std::string& cpuinfo_flags) {
+  std::set<std::string> have;
+  std::istringstream words(cpuinfo_flags);
+  for (std::string w; words >> w;) have.insert(w);
+  auto all = [&](std::initializer_list<const char*> names) {
+    for (const char* n : names)
+      if (!have.count(n)) return false;
+    return true;
+  };
+  // The psABI's lists, in /proc/cpuinfo's names (abm is LZCNT).
+  if (!all({"lm", "cmov", "cx8", "fpu", "fxsr", "mmx", "sse", "sse2"})) return 0;
+  if (!all({"cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"})) return 1;
+  if (!all({"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"})) return 2;
+  if (!all({"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"})) return 3;
+  return 4;
+}
+
+int host_x86_level() {
+  static const int level = [] {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line) && !line.empty())
+      if (line.compare(0, 5, "flags") == 0 && line.size() > 5 && (line[5] == ' ' || line[5] == '\t'))
+        return x86_level(line.substr(line.find(':') == std::string::npos ? 5 : line.find(':') + 1));
+    return 0;
+  }();
+  return level;
+}
+
+std::string auto_march(const CompilerIdentity& id, int host_level) {
+  if (!id.x86_levels || host_level < 2) return "";
+  return "x86-64-v" + std::to_string(std::min(host_level, 3));
+}
+
 bool host_specific(const scan::Directives& d) {
-  bool tuned = d.native;
+  bool tuned = d.arch == "native";
   for (const auto& f : d.cxxflags) tuned |= f.size() > 7 && f.compare(f.size() - 7, 7, "=native") == 0;
   return tuned;
 }
@@ -184,7 +235,11 @@ Flags module_flags(const FlagInput& in) {
   f.cxxflags.insert(f.cxxflags.end(), {"-fPIC", "-fvisibility=hidden", "-fno-plt"});
   if (debug || d.boundscheck) f.cxxflags.push_back("-DPYX_BOUNDSCHECK=1");
   if (d.openmp) f.cxxflags.push_back("-fopenmp");
-  if (d.native) f.cxxflags.push_back("-march=native");
+  if (d.arch.empty() || d.arch == "auto") {
+    if (!in.auto_march.empty()) f.cxxflags.push_back("-march=" + in.auto_march);
+  } else if (d.arch != "portable") {
+    f.cxxflags.push_back("-march=" + d.arch);
+  }
   // The runtime first, so a user header can never shadow pyx/.
   f.cxxflags.insert(f.cxxflags.end(), {"-I" + in.templates_dir, "-isystem", in.python_include, "-isystem",
                                        in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});

@@ -15,6 +15,7 @@ struct CompilerIdentity {
   std::string path;                      // resolved absolute path
   std::string version;                   // `--version` output
   std::vector<std::string> system_dirs;  // built-in include search path (headers there are covered by the identity)
+  bool x86_levels = false;               // accepts -march=x86-64-v2..v4 (GCC 11+, Clang 12+, x86 targets)
 };
 
 // Finds `cxx` (a name or path) on PATH.
@@ -34,13 +35,27 @@ bool remembered_identity(const std::string& cxx, const std::string& memo_dir, Co
 // (empty where that file does not exist).
 std::string cpu_identity();
 
-// True when the module is tuned for the build machine: the `native` option,
-// or -march=native, -mtune=native, -mcpu=native among the flags.
+// The x86-64 psABI level (1-4) a /proc/cpuinfo "flags" line provides, or 0
+// when it lacks even the baseline (not an x86-64 CPU).
+int x86_level(const std::string& cpuinfo_flags);
+
+// x86_level() of this machine's first processor, read once per process.
+int host_x86_level();
+
+// What `arch = auto` compiles for: the host's psABI level, capped at v3, when
+// the compiler knows the level names; empty (the compiler's default) else.
+// v3 rather than v4: AVX2 is what nearly every machine of a cluster shares,
+// and the wider AVX-512 registers rarely pay in memory-bound loops.
+std::string auto_march(const CompilerIdentity& id, int host_level);
+
+// True when the module is tuned for the build machine's exact CPU:
+// `arch = native`, or -march=native, -mtune=native, -mcpu=native among the flags.
 bool host_specific(const scan::Directives& d);
 
 struct FlagInput {
   std::string build_type = "release";    // or "debug"
   std::string templates_dir, python_include, numpy_include, source_dir;
+  std::string auto_march;                // what `arch = auto` means here (see auto_march())
   scan::Directives directives;           // merged: options first, then the file's own
 };
 

@@ -48,12 +48,12 @@ bool under(const std::string& path, const std::string& dir) {
 }
 
 // Options first, then the file's own directives: lists concatenate, flags OR,
-// the file's std/optimize win.
+// the file's arch/std/optimize win.
 scan::Directives merge(const scan::Directives& opt, const scan::Directives& file) {
   scan::Directives d = opt;
   d.openmp |= file.openmp;
   d.boundscheck |= file.boundscheck;
-  d.native |= file.native;
+  if (!file.arch.empty()) d.arch = file.arch;
   if (!file.std.empty()) d.std = file.std;
   if (!file.optimize.empty()) d.optimize = file.optimize;
   auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) { a.insert(a.end(), b.begin(), b.end()); };
@@ -197,6 +197,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   fin.numpy_include = req.numpy_include;
   fin.source_dir = source_dir;
   fin.directives = dirs;
+  fin.auto_march = build::auto_march(id, build::host_x86_level());
   build::Flags flags = build::module_flags(fin);
 
   const std::string short_name = req.module.substr(req.module.rfind('.') + 1);

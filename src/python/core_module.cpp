@@ -12,6 +12,7 @@
 #include "codegen/stub_gen.hpp"
 #include "core/batch.hpp"
 #include "core/orchestrator.hpp"
+#include "scan/directives.hpp"
 #include "scan/scanner.hpp"
 #include "util/file.hpp"
 
@@ -98,7 +99,7 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
             opt_bool(opts, "no_build", &r->no_build) && opt_bool(opts, "force", &r->force) &&
             opt_bool(opts, "verbose", &r->verbose) && opt_bool(opts, "openmp", &r->options.openmp) &&
             opt_bool(opts, "boundscheck", &r->options.boundscheck) &&
-            opt_bool(opts, "native", &r->options.native) && opt_str(opts, "std", &r->options.std) &&
+            opt_str(opts, "arch", &r->options.arch) && opt_str(opts, "std", &r->options.std) &&
             opt_str(opts, "optimize", &r->options.optimize) && opt_list(opts, "cxxflags", &r->options.cxxflags) &&
             opt_list(opts, "ldflags", &r->options.ldflags) && opt_list(opts, "libraries", &r->options.libraries) &&
             opt_list(opts, "include_dirs", &r->options.include_dirs) &&
@@ -110,6 +111,11 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
   if (r->build_type != "release" && r->build_type != "debug") {
     PyErr_Format(PyExc_ValueError, "build option 'build_type' must be 'release' or 'debug', not '%s'",
                  r->build_type.c_str());
+    return false;
+  }
+  if (!r->options.arch.empty() && !scan::valid_arch(r->options.arch)) {
+    PyErr_Format(PyExc_ValueError, "build option 'arch' must be %s, not '%s'", scan::kArchChoices,
+                 r->options.arch.c_str());
     return false;
   }
   for (const char* required : {"templates_dir", "python_include", "numpy_include", "ext_suffix"}) {
@@ -398,8 +404,8 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
   }
   const auto& dv = r.directives;
   PyObject* directives = Py_BuildValue(
-      "{s:O,s:O,s:O,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
-      dv.boundscheck ? Py_True : Py_False, "native", dv.native ? Py_True : Py_False, "std", dv.std.c_str(), "optimize", dv.optimize.c_str(), "cxxflags",
+      "{s:O,s:O,s:s,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
+      dv.boundscheck ? Py_True : Py_False, "arch", dv.arch.c_str(), "std", dv.std.c_str(), "optimize", dv.optimize.c_str(), "cxxflags",
       str_list(dv.cxxflags), "ldflags", str_list(dv.ldflags), "libraries", str_list(dv.libraries), "include_dirs",
       str_list(dv.include_dirs), "library_dirs", str_list(dv.library_dirs), "sources", str_list(dv.sources),
       "depends", str_list(dv.depends));

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "cxximport:";
 constexpr const char* kKnownKeys =
-    "openmp, boundscheck, native, std, optimize, cxxflags, ldflags, libraries, include_dirs, "
+    "openmp, boundscheck, arch, std, optimize, cxxflags, ldflags, libraries, include_dirs, "
     "library_dirs, sources, depends";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
@@ -47,6 +47,19 @@ bool valid_std(std::string_view v) {
   return (year[1] >= '0' && year[1] <= '9') || (year[1] >= 'a' && year[1] <= 'z');
 }
 
+}  // namespace
+
+bool valid_arch(std::string_view v) {
+  if (v.empty() || v.size() > 64 || v[0] == '-') return false;
+  for (char ch : v)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+          ch == '_' || ch == '.' || ch == '+'))
+      return false;
+  return true;
+}
+
+namespace {
+
 std::vector<std::string>* list_field(Directives* d, std::string_view key) {
   if (key == "cxxflags") return &d->cxxflags;
   if (key == "ldflags") return &d->ldflags;
@@ -80,8 +93,8 @@ class DirectiveParser {
     std::string k(key);
 
     if (key.empty()) return fail(c.line, col, std::string("empty cxximport directive; known keys: ") + kKnownKeys);
-    if (key == "openmp" || key == "boundscheck" || key == "native") {
-      bool* field = key == "openmp" ? &out_->openmp : key == "native" ? &out_->native : &out_->boundscheck;
+    if (key == "openmp" || key == "boundscheck") {
+      bool* field = key == "openmp" ? &out_->openmp : &out_->boundscheck;
       if (has_value && value.empty()) return fail(c.line, col, "missing value for '" + k + "'");
       if (!parse_bool(value, field))
         return fail(c.line, col, "'" + k + "' expects true/false/yes/no/1/0, got '" +
@@ -94,6 +107,13 @@ class DirectiveParser {
         return fail(c.line, col, "'std' expects c++NN or gnu++NN (e.g. c++20, gnu++23, c++2b), got '" +
                                      std::string(value) + "'");
       out_->std = std::string(value);
+      return true;
+    }
+    if (key == "arch") {
+      if (value.empty()) return fail(c.line, col, "missing value for 'arch' (" + std::string(kArchChoices) + ")");
+      if (!valid_arch(value))
+        return fail(c.line, col, "'arch' expects " + std::string(kArchChoices) + ", got '" + std::string(value) + "'");
+      out_->arch = std::string(value);
       return true;
     }
     if (key == "optimize") {

@@ -24,4 +24,11 @@ bool parse_directives(const Lexed& lexed, const std::string& filename, Directive
 // next character outside single quotes. Returns false on an unclosed quote.
 bool split_words(std::string_view value, std::vector<std::string>* words);
 
+// `arch`: "auto" (the default), "native", "portable", or a value for -march
+// (x86-64-v2, skylake, armv8.2-a...). Letters, digits and -_.+ only, so it
+// can never smuggle in another flag.
+inline constexpr const char* kArchChoices =
+    "auto, native, portable, or an -march value such as x86-64-v2";
+bool valid_arch(std::string_view value);
+
 }  // namespace cxximport::scan

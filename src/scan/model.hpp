@@ -42,7 +42,7 @@ struct Export {
 struct Directives {
   bool openmp = false;
   bool boundscheck = false;
-  bool native = false;             // -march=native; the key then covers the CPU
+  std::string arch;                // "auto" when empty, "native", "portable", or an -march value
   std::string std;                 // "c++20" when empty
   std::string optimize;            // "0".."3", "s", "fast"; empty = default
   std::vector<std::string> cxxflags, ldflags, libraries, include_dirs, library_dirs, sources, depends;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pyx/core.hpp"
+#include "pyx/detail/cpu_check.hpp"
 #include "pyx/dtype.hpp"
 #include "pyx/object.hpp"
 #include "pyx/view.hpp"

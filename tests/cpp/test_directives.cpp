@@ -111,7 +111,7 @@ TEST(scan_directives_block_may_mix_blank_lines_and_comments) {
 TEST(scan_directives_unknown_key_names_line_and_known_keys) {
   std::string err = parse_err("// hello\n// cxximport: opnemp\n");
   CHECK(contains(err, "d.cxxpyx:2:15: unknown cxximport directive 'opnemp'"));
-  CHECK(contains(err, "openmp, boundscheck, native, std, optimize, cxxflags, ldflags, libraries, "
+  CHECK(contains(err, "openmp, boundscheck, arch, std, optimize, cxxflags, ldflags, libraries, "
                       "include_dirs, library_dirs, sources, depends"));
 }
 
@@ -144,8 +144,16 @@ TEST(scan_directives_split_words_handles_quotes_and_escapes) {
   CHECK(!split_words("'open", &bad));
 }
 
-TEST(scan_directives_native_is_a_boolean_key) {
-  CHECK(parse_ok("// cxximport: native\n").native);
-  CHECK(!parse_ok("// cxximport: native = no\n").native);
-  CHECK(!parse_ok("int x;").native);
+TEST(scan_directives_arch_takes_one_march_value) {
+  CHECK_EQ(parse_ok("// cxximport: arch = native\n").arch, "native");
+  CHECK_EQ(parse_ok("// cxximport: arch = x86-64-v2\n").arch, "x86-64-v2");
+  CHECK_EQ(parse_ok("// cxximport: arch = armv8.2-a+sve\n").arch, "armv8.2-a+sve");
+  CHECK_EQ(parse_ok("int x;").arch, "");
+  CHECK(contains(parse_err("// cxximport: arch\n"), "d.cxxpyx:1:15: missing value for 'arch' (auto, native"));
+  // One value, never a second flag smuggled in.
+  CHECK(contains(parse_err("// cxximport: arch = native -fno-math\n"),
+                 "d.cxxpyx:1:15: 'arch' expects auto, native, portable, or an -march value such as x86-64-v2, "
+                 "got 'native -fno-math'"));
+  CHECK(contains(parse_err("// cxximport: arch = -mavx2\n"), "got '-mavx2'"));
+  CHECK(contains(parse_err("// cxximport: native\n"), "unknown cxximport directive 'native'"));
 }
