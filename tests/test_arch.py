@@ -11,6 +11,7 @@ import platform
 from pathlib import Path
 
 import cxximport
+import numpy as np
 import pytest
 from conftest import needs_core
 from cxximport import CompileError, OptionError, _core
@@ -71,6 +72,22 @@ def test_auto_is_the_default_and_compiles_for_the_hosts_level(tmp_path, cache_di
     assert _march(portable) == []
     if level:
         assert _key_dir(portable) != _key_dir(default)  # another compile command, another key
+
+
+def test_a_compiler_without_the_level_names_gets_no_march(tmp_path, cache_dir, monkeypatch):
+    # As GCC < 11 answers -march=x86-64-v2.
+    old = tmp_path / "old-g++"
+    old.write_text(
+        '#!/bin/sh\ncase " $* " in *" -march=x86-64-"*) echo "bad value" >&2; exit 1 ;; esac\n'
+        'exec g++ "$@"\n'
+    )
+    old.chmod(0o755)
+    monkeypatch.setenv("CXX", str(old))
+    src = tmp_path / "dotold.cxxpyx"
+    src.write_text(KERNEL.format(directive=""))
+    so_path = cxximport.build(src)
+    assert _march(so_path) == []
+    assert cxximport.load(src).dot(np.array([1.0, 2.0]), np.array([3.0, 4.0])) == 11.0
 
 
 def test_native_directive_adds_march_native_and_a_files_arch_wins(tmp_path, cache_dir):

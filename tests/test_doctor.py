@@ -62,3 +62,27 @@ def test_good_project_configuration_is_listed(cache_dir, tmp_path: Path):
     p = run_cli("doctor", cwd=tmp_path)
     assert "OK    project configuration" in p.stdout and "(jobs, openmp)" in p.stdout
     assert os.fspath(tmp_path) in p.stdout
+
+
+def test_cpu_line_says_what_arch_auto_compiles_for(cache_dir, tmp_path):
+    from cxximport import _core
+
+    level = _core.host_x86_level()
+    p = run_cli("doctor", cwd=tmp_path)
+    if level >= 2:
+        target = f"x86-64-v{min(level, 3)}"
+        assert f"OK    CPU: x86-64-v{level}; arch = auto compiles with -march={target}" in p.stdout
+    else:
+        assert "OK    CPU: arch = auto uses the compiler's default" in p.stdout
+    # A compiler that refuses the level names: still OK, and it says what that costs.
+    old = tmp_path / "old-g++"
+    old.write_text(
+        '#!/bin/sh\ncase " $* " in *" -march=x86-64-"*) echo "bad value" >&2; exit 1 ;; esac\n'
+        'exec g++ "$@"\n'
+    )
+    old.chmod(0o755)
+    p = run_cli("doctor", env={"CXX": str(old)}, cwd=tmp_path)
+    if level >= 2:
+        assert f"does not know -march=x86-64-v{min(level, 3)}" in p.stdout, p.stdout
+        assert "GCC 11+ or Clang 12+" in p.stdout
+    assert p.returncode == 0, p.stdout

@@ -96,6 +96,30 @@ def _check_openmp(doc: _Doctor, cxx: list[str]) -> None:
     )
 
 
+def _check_cpu(doc: _Doctor, cxx: list[str]) -> None:
+    """What `arch = auto` compiles for here (docs/language.md, "CPU")."""
+    try:
+        level = _core().host_x86_level()
+    except ImportError:
+        return  # reported by the core extension check
+    if level < 2:
+        detail = "arch = auto uses the compiler's default (not an x86-64 CPU, or below x86-64-v2)"
+        doc.report(True, "CPU", detail)
+        return
+    target = f"x86-64-v{min(level, 3)}"
+    rc, _ = _run([*cxx, f"-march={target}", "-x", "c++", "-fsyntax-only", "-"], "")
+    if rc == 0:
+        doc.report(True, "CPU", f"x86-64-v{level}; arch = auto compiles with -march={target}")
+    else:
+        doc.report(
+            True,
+            "CPU",
+            f"x86-64-v{level}, but {' '.join(cxx)} does not know -march={target}: "
+            "arch = auto uses the compiler's default and vector loops run slower "
+            "(GCC 11+ or Clang 12+ know the level names)",
+        )
+
+
 def _cmd_doctor(args: argparse.Namespace) -> int:
     doc = _Doctor()
     env = _options.environment_options()
@@ -103,6 +127,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     launcher = env.get("launcher")
     if _check_compiler(doc, cxx):
         _check_openmp(doc, cxx)
+        _check_cpu(doc, cxx)
     else:
         print("SKIP  OpenMP: needs a working C++ compiler")
     if launcher:

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "build/process.hpp"
+#include "build/toolchain.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/stub_gen.hpp"
 #include "core/batch.hpp"
@@ -343,6 +344,8 @@ PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
 
 PyObject* py_default_jobs(PyObject*, PyObject*) { return PyLong_FromLong(core::default_jobs()); }
 
+PyObject* py_host_x86_level(PyObject*, PyObject*) { return PyLong_FromLong(build::host_x86_level()); }
+
 // Reads and scans a source; on failure sets ScanError/ImportError.
 bool scan_file(const char* source, std::string* text, scan::ScanResult* out) {
   std::string err;
@@ -442,6 +445,8 @@ PyMethodDef methods[] = {
      "options]) tuples, options['jobs'] the parallelism (0: default_jobs()). Each result is build()'s dict or an "
      "'error' dict. See docs/building.md."},
     {"default_jobs", py_default_jobs, METH_NOARGS, "Parallel jobs from the CPU count and memory."},
+    {"host_x86_level", py_host_x86_level, METH_NOARGS,
+     "This CPU's x86-64 psABI level (1-4; 0 when it is not x86-64), as arch = auto reads it."},
     {"scan", py_scan, METH_O, "scan(source) -> dict\n\nThe exports and directives of a .cxxpyx file."},
     {"generate", py_generate, METH_VARARGS,
      "generate(source, module, templates_dir) -> dict\n\nThe generated module.cpp and .pyi texts."},
