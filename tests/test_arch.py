@@ -175,3 +175,27 @@ else:
     )
     assert out.returncode == 0, out.stderr  # no SIGILL, no crash
     assert f"foreign was compiled for CPUs with {name}, which this CPU lacks" in out.stdout, out
+
+
+def test_cache_only_workers_must_share_the_prebuilds_arch(tmp_path, cache_dir, python):
+    """docs/cluster.md: a prebuild for x86-64-v2 serves workers that ask for
+    x86-64-v2; a worker left at auto on a v3 machine has another key."""
+    if _expected_auto_level() != "x86-64-v3":
+        pytest.skip("needs a CPU where auto is x86-64-v3")
+    (tmp_path / "dotw.cxxpyx").write_text(KERNEL.format(directive=""))
+    cxximport.build(tmp_path / "dotw.cxxpyx", arch="x86-64-v2")
+    worker = f"""
+import sys, numpy as np, cxximport
+sys.path.insert(0, {str(tmp_path)!r})
+cxximport.install()
+try:
+    import dotw
+except cxximport.NotCachedError as e:
+    print("NotCachedError:", e)
+else:
+    print(dotw.dot(np.ones(3), np.ones(3)))
+"""
+    auto = python(worker, env={"CXXIMPORT_NO_BUILD": "1"})
+    assert "NotCachedError" in auto.stdout and "`arch`" in auto.stdout, auto
+    shared = python(worker, env={"CXXIMPORT_NO_BUILD": "1", "CXXIMPORT_ARCH": "x86-64-v2"})
+    assert shared.stdout.strip() == "3.0", shared

@@ -105,7 +105,9 @@ def translate_error(
         return NotCachedError(
             f"cxximport: {name} ({source}) is not in the cache and building is disabled "
             f"(CXXIMPORT_NO_BUILD=1 or no_build=True); build it ahead of time with "
-            f"`cxximport build {source}` using the same options and cache directory",
+            f"`cxximport build {source}` using the same options and cache directory, "
+            f"on a machine of the same CPU level or with an `arch` both share "
+            f"(docs/cluster.md)",
             name=name,
             path=source,
         )
