@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -145,13 +146,15 @@ bool compiler_identity(const std::string& cxx, const std::string& memo_dir, Proc
   id->version = version.output;
   // The search path run also asks whether the compiler knows the psABI level
   // names (for arch = auto); only a compiler that refuses them runs twice.
-  std::vector<std::string> probe = {id->path, "-x", "c++", "-E", "-v", "-march=x86-64-v2", "/dev/null", "-o", "/dev/null"};
-  if (!runner.run(probe, "", nullptr, &search, err)) return false;
+  auto search_run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {id->path, "-x", "c++", "-E", "-v"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    argv.insert(argv.end(), {"/dev/null", "-o", "/dev/null"});
+    return runner.run(argv, "", nullptr, &search, err);
+  };
+  if (!search_run({"-march=x86-64-v2"})) return false;
   id->x86_levels = search.exit_code == 0;
-  if (!id->x86_levels) {
-    probe.erase(probe.begin() + 5);
-    if (!runner.run(probe, "", nullptr, &search, err)) return false;
-  }
+  if (!id->x86_levels && !search_run({})) return false;
   id->system_dirs = parse_search_dirs(search.output);
   write_memo(memo_dir, file, stamp, *id);
   // Which binary `cxx` named, for machines that have the cache but not the compiler.
@@ -169,15 +172,32 @@ bool remembered_identity(const std::string& cxx, const std::string& memo_dir, Co
   return read_memo(memo_dir + "/" + hash_bytes(id->path).substr(0, 24), "", id);
 }
 
-std::string cpu_identity() {
+namespace {
+
+// The lines of the first processor's block of /proc/cpuinfo whose field is
+// one of `fields`, in file order (none where the file does not exist).
+std::vector<std::string> cpuinfo_lines(std::initializer_list<std::string_view> fields) {
   std::ifstream in("/proc/cpuinfo");
-  std::string line, out;
+  std::vector<std::string> out;
+  std::string line;
   while (std::getline(in, line) && !line.empty()) {
-    for (const char* field : {"vendor_id", "cpu family", "model", "model name", "flags", "Features", "CPU part"}) {
-      std::size_t n = std::string(field).size();
-      if (line.compare(0, n, field) == 0 && line.size() > n && (line[n] == ' ' || line[n] == '\t')) out += line + "\n";
+    for (std::string_view field : fields) {
+      std::size_t n = field.size();
+      if (line.compare(0, n, field) == 0 && line.size() > n && (line[n] == ' ' || line[n] == '\t')) {
+        out.push_back(line);
+        break;
+      }
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::string cpu_identity() {
+  std::string out;
+  for (const auto& line : cpuinfo_lines({"vendor_id", "cpu family", "model", "model name", "flags", "Features", "CPU part"}))
+    out += line + "\n";
   return out;
 }
 
@@ -200,12 +220,10 @@ int x86_level(const std::string& cpuinfo_flags) {
 
 int host_x86_level() {
   static const int level = [] {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line) && !line.empty())
-      if (line.compare(0, 5, "flags") == 0 && line.size() > 5 && (line[5] == ' ' || line[5] == '\t'))
-        return x86_level(line.substr(line.find(':') == std::string::npos ? 5 : line.find(':') + 1));
-    return 0;
+    std::vector<std::string> flags = cpuinfo_lines({"flags"});
+    if (flags.empty()) return 0;
+    std::size_t colon = flags[0].find(':');
+    return x86_level(colon == std::string::npos ? std::string() : flags[0].substr(colon + 1));
   }();
   return level;
 }
