@@ -58,10 +58,13 @@ function(cxximport_add_module target source)
   set(cpp "${out_dir}/${leaf}_module.cpp")
   set(pyi "${out_dir}/${leaf}.pyi")
   file(GLOB templates "${cxximport_TEMPLATES_DIR}/codegen/*")
+  # Reproducible wheels: the docstring, the stub and __FILE__ name the source
+  # relative to the project, never by a path of the machine that built it.
+  file(RELATIVE_PATH shown "${CMAKE_SOURCE_DIR}" "${source}")
   add_custom_command(
     OUTPUT "${cpp}" "${pyi}"
     COMMAND "${Python_EXECUTABLE}" -m cxximport generate "${source}"
-            --module "${arg_MODULE_NAME}" -o "${cpp}" --pyi "${pyi}"
+            --module "${arg_MODULE_NAME}" -o "${cpp}" --pyi "${pyi}" --display-path "${shown}"
     DEPENDS "${source}" ${CXXIMPORT_DEPENDS} ${templates}
     COMMENT "cxximport: generating ${arg_MODULE_NAME} from ${source}"
     VERBATIM)
@@ -75,7 +78,10 @@ function(cxximport_add_module target source)
   # The runtime first, so a user header can never shadow pyx/.
   target_include_directories(${target} PRIVATE "${cxximport_TEMPLATES_DIR}" ${CXXIMPORT_INCLUDE_DIRS})
   target_include_directories(${target} SYSTEM PRIVATE "${cxximport_NUMPY_INCLUDE_DIR}")
-  target_compile_options(${target} PRIVATE ${CXXIMPORT_CXXFLAGS})
+  target_compile_options(${target} PRIVATE ${CXXIMPORT_CXXFLAGS}
+    "-ffile-prefix-map=${CMAKE_SOURCE_DIR}/=" "-ffile-prefix-map=${CMAKE_BINARY_DIR}/="
+    "-ffile-prefix-map=${cxximport_TEMPLATES_DIR}/=cxximport/"
+    "-ffile-prefix-map=${cxximport_NUMPY_INCLUDE_DIR}/=numpy/")
   target_link_libraries(${target} PRIVATE ${CXXIMPORT_LDFLAGS})
   if(CXXIMPORT_OPENMP)
     find_package(OpenMP REQUIRED COMPONENTS CXX)

@@ -2,9 +2,9 @@
 cxximport_add_module(), is built into a wheel, installed into a fresh virtual
 environment that cannot import cxximport, and imported there.
 
-Needs the cxximport under test installed (its CMake package and the
-``generate``/``flags`` commands come from the installed package), plus
-scikit-build-core, cmake and ninja: the wheel is built without isolation.
+The wheel is built with the command docs/aot.md gives (pip's build isolation
+included), with a wheel of the cxximport under test on --find-links, since
+cxximport is not on the package index.
 """
 
 from __future__ import annotations
@@ -39,34 +39,68 @@ def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     return p
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # A copy, so the build never writes into the repository.
-    project = tmp_path_factory.mktemp("aot") / "aot_package"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("build", "*.egg-info"))
-    out = project.parent / "dist"
+def _cxximport_wheel(directory: Path) -> Path:
+    """A wheel of the cxximport under test, for --find-links: cxximport is not
+    on the package index, so an isolated build finds it there (docs/aot.md)."""
     _run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-build-isolation",
-            "--no-deps",
-            "--no-cache-dir",
-            str(project),
-            "-w",
-            str(out),
-        ]  # fmt: skip
-    )
+        [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+         "--no-cache-dir", str(REPO), "-w", str(directory)]
+    )  # fmt: skip
+    (found,) = directory.glob("cxximport-*.whl")
+    return found
+
+
+def _aot_wheel(project_parent: Path, wheels: Path) -> Path:
+    """The documented command, build isolation included: pip makes a fresh
+    build environment with scikit-build-core, numpy, ninja and cxximport."""
+    project = project_parent / "aot_package"
+    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+    out = project_parent / "dist"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CXXIMPORT_")}
+    env["SOURCE_DATE_EPOCH"] = "1700000000"
+    _run(
+        [sys.executable, "-m", "pip", "wheel", str(project), "-w", str(out),
+         "--find-links", str(wheels), "--no-cache-dir"],
+        env=env,
+    )  # fmt: skip
     (found,) = out.glob("aotdemo-*.whl")
     return found
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("wheels")
+    _cxximport_wheel(directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory, wheels: Path) -> Path:
+    # A copy, so the build never writes into the repository.
+    return _aot_wheel(tmp_path_factory.mktemp("aot"), wheels)
+
+
+def test_wheel_built_twice_in_other_directories_is_identical(
+    wheel: Path, wheels: Path, tmp_path: Path
+):
+    """Reproducible wheels: no absolute build path reaches the module, its
+    stub or its docstrings (-ffile-prefix-map); with SOURCE_DATE_EPOCH set,
+    the two wheels' members are byte-identical."""
+    again = _aot_wheel(tmp_path / "elsewhere" / "deeper", wheels)
+    first, second = zipfile.ZipFile(wheel), zipfile.ZipFile(again)
+    assert first.namelist() == second.namelist()
+    for name in first.namelist():
+        assert first.read(name) == second.read(name), f"{name} differs between builds"
+    for name in first.namelist():
+        data = first.read(name)
+        assert str(wheel.parent.parent).encode() not in data, f"{name} holds the build path"
 
 
 def test_wheel_holds_the_compiled_module_and_its_stub_but_not_the_source(wheel: Path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("aotdemo/kernels.") and n.endswith(".so") for n in names), names
     assert "aotdemo/kernels.pyi" in names
+    assert "aotdemo/py.typed" in names
     assert "aotdemo/__init__.py" in names
     assert not any(n.endswith(".cxxpyx") for n in names), names
 
@@ -208,3 +242,16 @@ def test_cmake_script_keeps_every_flag_literally(tmp_path):
     p = _run(["cmake", "-P", str(script)])
     out = [line.removeprefix("-- ") for line in p.stdout.splitlines()]
     assert out == [*(f"<{f}>" for f in flags), "openmp=ON"]
+
+
+@pytest.mark.skipif(shutil.which("auditwheel") is None, reason="auditwheel is not installed")
+def test_cxximport_wheel_repairs_to_a_manylinux_tag(wheels: Path, tmp_path: Path):
+    """The README's release steps: auditwheel finds nothing to graft (the C++
+    core links only the C/C++ runtime) and retags the wheel as manylinux."""
+    (built,) = wheels.glob("cxximport-*.whl")
+    shown = _run(["auditwheel", "show", str(built)]).stdout
+    assert "manylinux_" in shown, shown
+    _run(["auditwheel", "repair", str(built), "-w", str(tmp_path)])
+    (repaired,) = tmp_path.glob("cxximport-*manylinux*.whl")
+    names = zipfile.ZipFile(repaired).namelist()
+    assert not any(n.startswith("cxximport.libs/") for n in names), names

@@ -50,11 +50,14 @@ def _write(path: str, text: str) -> None:
     write_atomic(path, text)
 
 
-def generate(source: str, module: str, output: str, pyi: str | None = None) -> None:
+def generate(
+    source: str, module: str, output: str, pyi: str | None = None, display_path: str | None = None
+) -> None:
     """Writes the generated module source of ``source`` (imported as
-    ``module``) to ``output``, and its stub to ``pyi`` when given."""
+    ``module``) to ``output``, and its stub to ``pyi`` when given; the module
+    docstring and the stub name the source as ``display_path`` when given."""
     source = os.path.abspath(source)
-    texts = _core().generate(source, module, _options.templates_dir())
+    texts = _core().generate(source, module, _options.templates_dir(), display_path)
     _write(output, texts["module_cpp"])
     if pyi:
         _write(pyi, texts["pyi"])

@@ -202,7 +202,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     module = args.module or module_name_for(os.path.abspath(args.source))
     output = args.output or os.path.splitext(os.path.basename(args.source))[0] + "_module.cpp"
     try:
-        _aot.generate(args.source, module, output, args.pyi)
+        _aot.generate(args.source, module, output, args.pyi, args.display_path)
     except (OSError, ValueError, RuntimeError) as e:  # ScanError is a ValueError
         print(f"cxximport generate: {e}", file=sys.stderr)
         return 1
@@ -386,6 +386,12 @@ def _make_parser() -> argparse.ArgumentParser:
     p.add_argument("--module", metavar="NAME", help="full module name (default: from the path)")
     p.add_argument("-o", "--output", metavar="OUT.cpp", help="default: NAME_module.cpp")
     p.add_argument("--pyi", metavar="OUT.pyi", help="also write the stub here")
+    p.add_argument(
+        "--display-path",
+        metavar="PATH",
+        help="how the module docstring and the stub name the source (default: its "
+        "absolute path; cxximport_add_module passes the project-relative path)",
+    )
     p.set_defaults(run=_cmd_generate)
 
     p = sub.add_parser(

@@ -143,13 +143,14 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
   if (user.empty() || user.back() != '\n') user += '\n';
 
   // Lines before the wrappers: count them by rendering the head first.
+  const std::string& shown = in.display_path.empty() ? in.source_path : in.display_path;
   std::map<std::string, std::string> values = {
       {"VERSION", in.version},
-      {"SOURCE_COMMENT", in.source_path},
+      {"SOURCE_COMMENT", shown},
       {"SOURCE_LITERAL", cpp_string_literal(in.source_path)},
       {"USER_SOURCE", user},
       {"MODULE_NAME_LITERAL", cpp_string_literal(in.module_name)},
-      {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + in.source_path)},
+      {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + shown)},
       {"INIT_NAME", short_name},
   };
   // Comments must not carry newlines from the path.

@@ -16,6 +16,9 @@ struct ModuleInput {
   std::string source_text;    // the exact bytes that were hashed
   std::string version;        // cxximport version
   std::string templates_dir;  // installed templates/
+  // How the module's docstring names the source; empty: source_path. Wheels
+  // pass a project-relative path so no build machine path is shipped.
+  std::string display_path = {};
 };
 
 // Lines [first, last] of module.cpp that belong to one export's wrapper, so a

@@ -416,19 +416,19 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
 }
 
 PyObject* py_generate(PyObject*, PyObject* args) {
-  const char *source, *module, *templates;
-  if (!PyArg_ParseTuple(args, "sss:generate", &source, &module, &templates)) return nullptr;
+  const char *source, *module, *templates, *display = nullptr;
+  if (!PyArg_ParseTuple(args, "sss|z:generate", &source, &module, &templates, &display)) return nullptr;
   std::string text;
   scan::ScanResult r;
   if (!scan_file(source, &text, &r)) return nullptr;
-  codegen::ModuleInput in{module, source, text, CXXIMPORT_VERSION, templates};
+  codegen::ModuleInput in{module, source, text, CXXIMPORT_VERSION, templates, display ? display : ""};
   codegen::GeneratedModule gen;
   std::string err;
   if (!codegen::generate_module(r, in, &gen, &err)) {
     PyErr_SetString(PyExc_RuntimeError, err.c_str());
     return nullptr;
   }
-  std::string pyi = codegen::generate_stub(r, module, source);
+  std::string pyi = codegen::generate_stub(r, module, display ? display : source);
   return Py_BuildValue("{s:s,s:s}", "module_cpp", gen.module_cpp.c_str(), "pyi", pyi.c_str());
 }
 
@@ -449,7 +449,8 @@ PyMethodDef methods[] = {
      "This CPU's x86-64 psABI level (1-4; 0 when it is not x86-64), as arch = auto reads it."},
     {"scan", py_scan, METH_O, "scan(source) -> dict\n\nThe exports and directives of a .cxxpyx file."},
     {"generate", py_generate, METH_VARARGS,
-     "generate(source, module, templates_dir) -> dict\n\nThe generated module.cpp and .pyi texts."},
+     "generate(source, module, templates_dir, display_path=None) -> dict\n\nThe generated module.cpp and "
+     ".pyi texts; display_path (default: source) is how the docstring and stub name the source."},
     {"default_cache_dir", py_default_cache_dir, METH_NOARGS, "The cache root chosen by the environment."},
     {nullptr, nullptr, 0, nullptr}};
 
