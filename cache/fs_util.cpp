@@ -98,12 +98,50 @@ std::string refusal(const struct stat& st, bool want_dir) {
   if (S_ISLNK(st.st_mode)) return "is a symlink";
   if (want_dir && !S_ISDIR(st.st_mode)) return "is not a directory";
   if (!want_dir && !S_ISREG(st.st_mode)) return "is not a regular file";
-  if (st.st_uid != ::geteuid())
+  // root can change anything anyway: trusting its files costs nothing, and
+  // lets a cache that root built (a container image) serve other users.
+  if (st.st_uid != ::geteuid() && st.st_uid != 0)
     return "is owned by uid " + std::to_string(st.st_uid) + ", not by the current user (uid " +
-           std::to_string(::geteuid()) + ")";
+           std::to_string(::geteuid()) + ") or root";
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return "is writable by group or others (mode " + octal_mode(st.st_mode) + ")";
   return "";
+}
+
+bool secure_ancestors(const std::string& dir, std::string* resolved, std::string* err) {
+  // Resolved once: from here on the path has no symlink in it, so what is
+  // checked below is what every later open goes through.
+  char* real = ::realpath(dir.c_str(), nullptr);
+  if (!real) {
+    *err = "cannot resolve " + errno_text(dir);
+    return false;
+  }
+  std::string d = real;
+  std::free(real);
+  *resolved = d;
+  for (;;) {
+    struct stat st;
+    if (::lstat(d.c_str(), &st) != 0) {
+      *err = errno_text(d);
+      return false;
+    }
+    if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+      *err = "its parent directory " + d + " is owned by uid " + std::to_string(st.st_uid) +
+             ", neither the current user (uid " + std::to_string(::geteuid()) +
+             ") nor root: that user could replace the cache";
+      return false;
+    }
+    // Writable by others is fine only with the sticky bit (/tmp): then only
+    // the owner of a child (us or root, checked one step down) may rename it.
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+      *err = "its parent directory " + d + " is writable by group or others (mode " + octal_mode(st.st_mode) +
+             ", not sticky): they could replace the cache";
+      return false;
+    }
+    if (d == "/") return true;
+    std::size_t slash = d.find_last_of('/');
+    d = slash == 0 ? "/" : d.substr(0, slash);
+  }
 }
 
 bool check_private(const std::string& path, bool want_dir, std::string* err) {

@@ -171,6 +171,8 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
 
   hit->entry_dir = entry_dir;
   hit->so_path = so_path;
+  hit->so_dev = static_cast<std::uint64_t>(sst.st_dev);
+  hit->so_ino = static_cast<std::uint64_t>(sst.st_ino);
   hit->manifest = std::move(m);
   return true;
 }
@@ -235,19 +237,51 @@ std::string Store::default_root() {
 }
 
 bool Store::open(std::string* err) {
+  read_only_ = false;
   if (root_.empty()) {
     *err = "no cache directory (set CXXIMPORT_CACHE_DIR)";
     return false;
   }
   std::string why;
+  // The ancestors first, before anything is created under them.
+  std::string parent = root_.substr(0, root_.find_last_of('/'));
+  if (parent.empty()) parent = "/";
+  std::string existing = parent;
   struct stat st;
+  while (existing != "/" && ::lstat(existing.c_str(), &st) != 0 && errno == ENOENT)
+    existing = existing.substr(0, std::max<std::size_t>(existing.find_last_of('/'), 1));
+  std::string resolved;
+  if (!fs::secure_ancestors(existing, &resolved, &why)) {
+    *err = "cache directory " + root_ + " refused: " + why;
+    return false;
+  }
   if (::lstat(root_.c_str(), &st) != 0 && !fs::mkdirs_private(root_, &why)) {
     *err = "cache directory " + root_ + " cannot be created: " + why;
     return false;
   }
+  // The directories between `existing` and the root were just made by us,
+  // private: resolving the parent now only removes symlinks checked above.
+  if (!fs::secure_ancestors(parent, &resolved, &why)) {
+    *err = "cache directory " + root_ + " refused: " + why;
+    return false;
+  }
+  root_ = fs::join(resolved, root_.substr(root_.find_last_of('/') + 1));
   if (!fs::check_private(root_, true, &why)) {
     *err = "cache directory refused: " + why;
     return false;
+  }
+  // Read-only (a read-only mount, or a tree someone else built and lets us
+  // read): serve its entries, which needs no lock and no write.
+  if (::access(root_.c_str(), W_OK | X_OK) != 0 ||
+      (::access(entries_dir().c_str(), F_OK) == 0 && ::access(entries_dir().c_str(), W_OK | X_OK) != 0)) {
+    for (const char* sub : {"/v1", "/v1/entries"}) {
+      if (!fs::check_private(root_ + sub, true, &why)) {
+        *err = "cache directory " + root_ + " is read-only and holds no usable cache: " + why;
+        return false;
+      }
+    }
+    read_only_ = true;
+    return true;
   }
   for (const char* sub : {"/v1", "/v1/entries", "/v1/tmp", "/v1/locks", "/v1/failed"}) {
     if (!ensure_dir(root_ + sub, &why)) {
@@ -404,6 +438,9 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
       ::utimensat(AT_FDCWD, target.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
       hit->entry_dir = target;
       hit->so_path = fs::join(target, manifest.so_name);
+      // rename keeps the inode: this is the file hashed above.
+      hit->so_dev = static_cast<std::uint64_t>(sst.st_dev);
+      hit->so_ino = static_cast<std::uint64_t>(sst.st_ino);
       hit->manifest = std::move(manifest);
       return true;
     }
@@ -539,10 +576,10 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
       std::string path = fs::join(base, name), ignored;
       struct stat st;
       if (::lstat(path.c_str(), &st) != 0 || !fs::refusal(st, true).empty() ||
-          (st.st_mode & 077) != 0)
+          st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
         continue;
       Store s(path);
-      if (s.open(&ignored)) {
+      if (s.open(&ignored) && !s.read_only()) {
         *out = std::move(s);
         *warning = "cxximport: " + why + "; using the private cache " + path + " instead";
         return true;
@@ -556,7 +593,7 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
   }
   Store s(tmpl);
   std::string open_err;
-  if (!s.open(&open_err)) {
+  if (!s.open(&open_err) || s.read_only()) {
     *err = why + "; and no private cache either: " + open_err;
     return false;
   }
