@@ -29,7 +29,10 @@ class User:
 
     def can_run_python(self) -> str:
         """"" when this user can run sys.executable with cxximport; else why not."""
-        proc = self.run([sys.executable, "-c", "import cxximport._core"], cwd="/")
+        try:
+            proc = self.run([sys.executable, "-c", "import cxximport._core"], cwd="/")
+        except OSError as e:
+            return f"user {self.name} cannot run {sys.executable}: {e}"
         if proc.returncode == 0:
             return ""
         return f"user {self.name} cannot run {sys.executable} with cxximport: {proc.stderr.strip()[-200:]}"
