@@ -28,14 +28,15 @@ class User:
         return subprocess.run(argv, user=self.uid, group=self.gid, extra_groups=[], **kwargs)
 
     def can_run_python(self) -> str:
-        """"" when this user can run sys.executable with cxximport; else why not."""
+        """ "" when this user can run sys.executable with cxximport; else why not."""
         try:
             proc = self.run([sys.executable, "-c", "import cxximport._core"], cwd="/")
         except OSError as e:
             return f"user {self.name} cannot run {sys.executable}: {e}"
         if proc.returncode == 0:
             return ""
-        return f"user {self.name} cannot run {sys.executable} with cxximport: {proc.stderr.strip()[-200:]}"
+        why = proc.stderr.strip()[-200:]
+        return f"user {self.name} cannot run {sys.executable} with cxximport: {why}"
 
 
 def second_user():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import tempfile
 from pathlib import Path
 
@@ -25,7 +24,8 @@ sys.path.insert(0, {src!r})
 import cxximport
 cxximport.install()
 import {name} as m
-print(json.dumps({{"so": m.__file__, "value": m.value(), "built": m.__spec__.loader_state["built"]}}))
+state = m.__spec__.loader_state
+print(json.dumps({{"so": m.__file__, "value": m.value(), "built": state["built"]}}))
 """
 
 
@@ -61,7 +61,9 @@ def _run(python, src: Path, name: str, root: Path):
     return proc.result, warnings
 
 
-def test_a_cache_under_a_directory_another_user_owns_is_refused(shared, other_user, tmp_path, python):
+def test_a_cache_under_a_directory_another_user_owns_is_refused(
+    shared, other_user, tmp_path, python
+):
     parent = shared / "scratch-alice"  # pre-created for us, but owned by someone else
     parent.mkdir(mode=0o755)
     os.chown(parent, other_user.uid, other_user.gid)
@@ -72,7 +74,9 @@ def test_a_cache_under_a_directory_another_user_owns_is_refused(shared, other_us
     result, warnings = _run(python, src, "anc_owned", root)
     assert result["value"] == 5
     assert not Path(result["so"]).is_relative_to(parent)
-    assert any(str(parent) in w and f"owned by uid {other_user.uid}" in w for w in warnings), warnings
+    assert any(str(parent) in w and f"owned by uid {other_user.uid}" in w for w in warnings), (
+        warnings
+    )
     assert not root.exists()  # nothing created where the other user could swap it
 
 
@@ -107,7 +111,9 @@ def test_the_other_user_swapping_the_root_after_validation_does_not_get_loaded(
     monkeypatch.setenv("CXXIMPORT_CACHE_DIR", str(victim_root))
     good = _source(tmp_path / "src", "anc_swap", 1)
     evil_src = _source(tmp_path / "evil", "anc_swap", 666)
-    evil_so = _loader.build(str(evil_src), "anc_swap", {"cache_dir": str(tmp_path / "ec")})["so_path"]
+    evil_so = _loader.build(str(evil_src), "anc_swap", {"cache_dir": str(tmp_path / "ec")})[
+        "so_path"
+    ]
 
     class Swapped(CxxLoader):
         def build(self):
@@ -116,7 +122,7 @@ def test_the_other_user_swapping_the_root_after_validation_does_not_get_loaded(
             shutil.copytree(victim_root, evil_root, symlinks=True)
             planted = evil_root / Path(result["so_path"]).relative_to(victim_root)
             shutil.copyfile(evil_so, planted)
-            for d, dirs, files in os.walk(evil_root):
+            for d, _, files in os.walk(evil_root):
                 for n in [d, *(os.path.join(d, f) for f in files)]:
                     os.lchown(n, other_user.uid, other_user.gid)
             victim_root.rename(shared / "victim-cache.real")

@@ -28,7 +28,8 @@ out = {{}}
 for name in {names!r}:
     try:
         m = __import__(name)
-        out[name] = {{"so": m.__file__, "value": m.value(), "built": m.__spec__.loader_state["built"]}}
+        state = m.__spec__.loader_state
+        out[name] = {{"so": m.__file__, "value": m.value(), "built": state["built"]}}
     except ImportError as e:
         out[name] = {{"error": type(e).__name__, "message": str(e)}}
 print(json.dumps(out))
@@ -61,7 +62,9 @@ def ro_mount(tmp_path, monkeypatch):
     _sources(src)
     _build_cache(src, root)
     mnt.mkdir(mode=0o700)
-    proc = subprocess.run(["mount", "--bind", "-o", "ro", str(root), str(mnt)], capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "--bind", "-o", "ro", str(root), str(mnt)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"mount --bind -o ro is not allowed here: {proc.stderr.strip()}")
     try:
@@ -85,7 +88,10 @@ def test_a_read_only_mount_serves_hits_even_without_a_compiler(ro_mount, cache_d
 
 def test_a_read_only_mount_builds_what_it_lacks_privately(ro_mount, cache_dir, tmp_path, python):
     src, _, mnt = ro_mount
-    proc = python(IMPORT.format(src=str(src), names=["ro_cached", "ro_new"]), env={"CXXIMPORT_CACHE_DIR": str(mnt)})
+    proc = python(
+        IMPORT.format(src=str(src), names=["ro_cached", "ro_new"]),
+        env={"CXXIMPORT_CACHE_DIR": str(mnt)},
+    )
     assert proc.returncode == 0, proc.stderr
     cached, new = proc.result["ro_cached"], proc.result["ro_new"]
     assert Path(cached["so"]).is_relative_to(mnt) and cached["built"] is False
@@ -112,13 +118,15 @@ def test_a_tree_built_by_root_is_read_by_another_user(reader, tmp_path):
         src, root = base / "src", base / "cache"
         _sources(src)
         _build_cache(src, root)
-        for d, dirs, files in os.walk(base):
+        for d, _, files in os.walk(base):
             os.chmod(d, 0o755)
             for f in files:
                 p = os.path.join(d, f)
                 os.chmod(p, 0o755 if os.access(p, os.X_OK) else 0o644)
         env = {k: v for k, v in os.environ.items() if not k.startswith("CXXIMPORT_")}
-        env.update(CXXIMPORT_CACHE_DIR=str(root), CXXIMPORT_NO_BUILD="1", HOME=str(base), TMPDIR=str(base))
+        env.update(
+            CXXIMPORT_CACHE_DIR=str(root), CXXIMPORT_NO_BUILD="1", HOME=str(base), TMPDIR=str(base)
+        )
         code = IMPORT.format(src=str(src), names=["ro_cached"])
         proc = reader.run([sys.executable, "-c", code], env=env, cwd=str(base))
         assert proc.returncode == 0, proc.stderr

@@ -6,7 +6,6 @@ warning), and never becomes one of cxximport's own imports during a build."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 from conftest import needs_core
 
@@ -63,7 +62,9 @@ def test_a_stray_module_named_like_one_the_build_imports_neither_hangs_nor_recur
     front.mkdir()
     (front / "logging.cxxpyx").write_text(STRAY)
     out = _run(python, ["logging"], front=[front], timeout=120)
-    assert out["logging"].get("cxx") is True, out["logging"]  # first on sys.path: ours, like a logging.py
+    assert out["logging"].get("cxx") is True, out[
+        "logging"
+    ]  # first on sys.path: ours, like a logging.py
 
 
 @needs_core
@@ -101,7 +102,7 @@ def test_an_earlier_cxxpyx_wins_over_a_later_py(tmp_path, cache_dir, python):
     assert out["order_first"]["cxx"] is True
 
 
-def test_in_one_directory_a_py_file_wins_with_one_warning(tmp_path):
+def test_in_one_directory_the_cxxpyx_wins_with_one_warning(tmp_path):
     import cxximport
 
     d = tmp_path / "same"
@@ -111,11 +112,13 @@ def test_in_one_directory_a_py_file_wins_with_one_warning(tmp_path):
     finder = cxximport.CxxFinder()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert finder.find_spec("samedir", [str(d)]) is None
-        assert finder.find_spec("samedir", [str(d)]) is None
+        for _ in range(2):
+            spec = finder.find_spec("samedir", [str(d)])
+            assert spec is not None and spec.origin == str(d / "samedir.cxxpyx")
     messages = [str(w.message) for w in caught]
     assert len(messages) == 1, messages
     assert str(d / "samedir.cxxpyx") in messages[0] and str(d / "samedir.py") in messages[0]
+    assert "ignored" in messages[0]
 
 
 def test_a_namespace_directory_does_not_hide_a_cxxpyx(tmp_path):
@@ -129,7 +132,7 @@ def test_a_namespace_directory_does_not_hide_a_cxxpyx(tmp_path):
     assert spec is not None and spec.origin == str(b / "nsname.cxxpyx")
 
 
-def test_an_extension_module_in_the_same_directory_wins(tmp_path):
+def test_the_cxxpyx_wins_over_a_stale_extension_module_beside_it(tmp_path):
     import importlib.machinery
 
     import cxximport
@@ -138,10 +141,12 @@ def test_an_extension_module_in_the_same_directory_wins(tmp_path):
     d.mkdir()
     (d / "samext.cxxpyx").write_text(STRAY)
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    (d / f"samext{suffix}").write_bytes(b"")  # found (not loaded) by the path-based finder
-    with warnings.catch_warnings(record=True):
+    (d / f"samext{suffix}").write_bytes(b"")  # found (never loaded) by the path-based finder
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert cxximport.CxxFinder().find_spec("samext", [str(d)]) is None
+        spec = cxximport.CxxFinder().find_spec("samext", [str(d)])
+    assert spec is not None and spec.origin == str(d / "samext.cxxpyx")
+    assert [str(w.message) for w in caught if f"samext{suffix}" in str(w.message)]
 
 
 def test_the_finder_costs_nothing_more_for_names_that_are_not_ours(tmp_path, monkeypatch):

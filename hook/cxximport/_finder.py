@@ -8,12 +8,14 @@ path entry and no ``listdir`` unless the directory changed. It never builds
 or probes anything: building happens when the loader creates the module.
 
 Precedence follows ``sys.path`` order, as if ``.cxxpyx`` were one more suffix
-of the path-based finder, ranked last within its directory: when a
+of the path-based finder, ranked first within its directory: when a
 ``.cxxpyx`` is found in the k-th entry, the standard path-based finder is
-asked about entries 0..k (a cost paid only for names that have a
+asked about entries 0..k-1 (a cost paid only for names that have a
 ``.cxxpyx``), and any module, package or extension it finds there wins (a
-namespace portion does not: a regular module beats it, as in Python). A
-``.cxxpyx`` losing to a module in its own directory is reported once.
+namespace portion does not: a regular module beats it, as in Python). In its
+own directory the ``.cxxpyx`` wins (it is the file written for that name; a
+``compute.so`` beside it is likely a stale build), and the module it hides
+is reported once.
 
 While cxximport itself builds or imports (``building()``), the finder finds
 nothing: a stray ``logging.cxxpyx`` must never become the ``logging`` the build
@@ -30,7 +32,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._loader import CxxLoader, building, in_build
-
 
 SUFFIX = ".cxxpyx"
 
@@ -79,26 +80,27 @@ class CxxFinder:
         return None
 
     def _standard_wins(self, fullname: str, entries: list[Any], index: int, source: str) -> bool:
-        """Whether the path-based finder finds fullname in entries[:index + 1]
-        (earlier entries, then the .cxxpyx's own directory)."""
-        with building():  # its path hooks may import; never our modules
+        """Whether the path-based finder finds fullname in an entry before
+        entries[index]. In entries[index] itself the .cxxpyx wins, with one
+        warning naming the module it hides."""
+        with building():  # its path hooks may import: never our modules
             if _regular(importlib.machinery.PathFinder.find_spec(fullname, entries[:index])):
                 return True
+            if source in self._warned:
+                return False
             spec = importlib.machinery.PathFinder.find_spec(fullname, entries[index : index + 1])
-        if not _regular(spec):
-            return False
-        if source not in self._warned:
+        if _regular(spec):
             self._warned.add(source)
             import warnings
 
             warnings.warn(
-                f"cxximport: {source} is not imported: {spec.origin} in the same directory "
-                f"provides {fullname!r} and wins (a .cxxpyx ranks after .py files, "
-                f"packages and extension modules of its directory; rename one of them)",
+                f"cxximport: {source} is imported as {fullname!r}; {spec.origin} in the same "
+                f"directory is ignored (a .cxxpyx wins over the .py files, packages and "
+                f"extension modules of its own directory; rename or remove one of them)",
                 UserWarning,
                 stacklevel=2,
             )
-        return True
+        return False
 
     def _names(self, directory: str) -> frozenset[str]:
         try:
