@@ -58,17 +58,17 @@ class CxxFinder:
         if in_build():
             return None  # cxximport's own imports are never ours
         last = fullname.rpartition(".")[2]
-        entries = list(sys.path if path is None else path)
+        entries = sys.path if path is None else path
         found = self._find(last, entries)
         if found is None:
             return None
         index, source = found
-        if self._standard_wins(fullname, entries, index, source):
+        if self._standard_wins(fullname, list(entries), index, source):
             return None
         loader = CxxLoader(fullname, source, self.options)
         return importlib.util.spec_from_file_location(fullname, source, loader=loader)
 
-    def _find(self, name: str, entries: list[Any]) -> tuple[int, str] | None:
+    def _find(self, name: str, entries: Iterable[Any]) -> tuple[int, str] | None:
         for index, entry in enumerate(entries):
             if not isinstance(entry, str):
                 continue  # bytes or other exotic entries: not ours

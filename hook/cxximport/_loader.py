@@ -6,7 +6,9 @@ Module attributes, decided here:
 - ``__spec__.origin`` is the ``.cxxpyx`` source (``has_location`` is true), so
   the import system and ``find_spec`` talk about the file the user wrote;
 - ``__file__`` is the loaded shared object, as for any extension module, so
-  tools that inspect extension modules (``ldd``, debuggers, profilers) find it;
+  tools that inspect extension modules (``ldd``, debuggers, profilers) find it
+  (it is loaded through ``/proc/self/fd/N`` of a descriptor checked to be the
+  file the core validated: ``open_validated``);
 - ``__cxxpyx__`` is the source path;
 - ``__spec__.loader_state`` is the core's build result (``so_path``,
   ``entry_dir``, ``key``, ``built``, ``seconds``).

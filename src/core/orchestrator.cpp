@@ -121,11 +121,17 @@ bool later(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
 }
 
-// Whether path was modified (content, or replaced: ctime) after `since`, or is gone.
+// Whether path was written or replaced after `since`, or is gone. By ctime,
+// which every write, rename into place or chmod sets and nobody can set back
+// (an mtime may be anything: tar, touch -d). A ctime later than now is a file
+// server's clock running ahead, not an edit during the build: not counted.
 bool changed_since(const std::string& path, const struct timespec& since) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return true;
-  return later(st.st_mtim, since) || later(st.st_ctim, since);
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  now.tv_sec += 1;
+  return later(st.st_ctim, since) && !later(st.st_ctim, now);
 }
 
 }  // namespace
