@@ -52,7 +52,7 @@ struct Fd {
 // keyfd). On success fills *hit (paths relative to entries_dir). *refused is
 // set when the entry was rejected for security rather than staleness.
 bool check_variant(int keyfd, const std::string& key_dir, const char* name, const std::string& key,
-                   bool check_headers, Hit* hit, std::string* why, bool* refused) {
+                   bool check_headers, Hit* hit, std::string* why, bool* refused, bool any_owner = false) {
   *refused = false;
   std::string entry_dir = fs::join(key_dir, name);
   auto refuse = [&](const std::string& what, const std::string& reason) {
@@ -76,7 +76,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
     *why = errno_text(entry_dir);
     return false;
   }
-  std::string r = fs::refusal(st, true);
+  std::string r = fs::refusal(st, true, any_owner);
   if (!r.empty()) return refuse(entry_dir, r);
 
   // Manifest.
@@ -92,7 +92,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
     *why = errno_text(mpath);
     return false;
   }
-  r = fs::refusal(mst, false);
+  r = fs::refusal(mst, false, any_owner);
   if (!r.empty()) return refuse(mpath, r);
   if (mst.st_size > kMaxManifestBytes) {
     *why = mpath + ": too large to be a manifest";
@@ -126,7 +126,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
     *why = errno_text(so_path);
     return false;
   }
-  r = fs::refusal(sst, false);
+  r = fs::refusal(sst, false, any_owner);
   if (!r.empty()) return refuse(so_path, r);
   if (static_cast<std::uint64_t>(sst.st_size) != m.so_size) {
     *why = so_path + ": size " + std::to_string(sst.st_size) + " differs from the recorded " +
@@ -237,7 +237,7 @@ std::string Store::default_root() {
 }
 
 bool Store::open(std::string* err) {
-  read_only_ = false;
+  read_only_ = sealed_ = false;
   if (root_.empty()) {
     *err = "no cache directory (set CXXIMPORT_CACHE_DIR)";
     return false;
@@ -266,7 +266,10 @@ bool Store::open(std::string* err) {
     return false;
   }
   root_ = fs::join(resolved, root_.substr(root_.find_last_of('/') + 1));
-  if (!fs::check_private(root_, true, &why)) {
+  // On a read-only file system nobody, its owner included, can change an
+  // entry: whoever built it, it is served (a shared read-only mount).
+  sealed_ = fs::read_only_fs(root_);
+  if (!fs::check_private(root_, true, &why, sealed_)) {
     *err = "cache directory refused: " + why;
     return false;
   }
@@ -275,7 +278,7 @@ bool Store::open(std::string* err) {
   if (::access(root_.c_str(), W_OK | X_OK) != 0 ||
       (::access(entries_dir().c_str(), F_OK) == 0 && ::access(entries_dir().c_str(), W_OK | X_OK) != 0)) {
     for (const char* sub : {"/v1", "/v1/entries"}) {
-      if (!fs::check_private(root_ + sub, true, &why)) {
+      if (!fs::check_private(root_ + sub, true, &why, sealed_)) {
         *err = "cache directory " + root_ + " is read-only and holds no usable cache: " + why;
         return false;
       }
@@ -310,7 +313,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
     return false;
   }
   struct stat kst;
-  std::string r = ::fstat(keyfd, &kst) == 0 ? fs::refusal(kst, true) : "cannot stat";
+  std::string r = ::fstat(keyfd, &kst) == 0 ? fs::refusal(kst, true, sealed_) : "cannot stat";
   if (!r.empty()) {
     ::close(keyfd);
     *why_not = "refused " + key_dir + ": " + r;
@@ -336,7 +339,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
   for (const auto& [t, name] : variants) {
     std::string why;
     bool refused = false;
-    if (check_variant(::dirfd(d), key_dir, name.c_str(), key, true, hit, &why, &refused)) {
+    if (check_variant(::dirfd(d), key_dir, name.c_str(), key, true, hit, &why, &refused, sealed_)) {
       found = true;
       break;
     }

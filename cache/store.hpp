@@ -74,7 +74,8 @@ class Store {
   // and a root with an ancestor someone else could replace
   // (fs::secure_parent; the root's path is then the resolved one). A root we
   // cannot write that holds a v1/entries tree opens read-only: lookups work,
-  // lock/make_build_dir/publish must not be called.
+  // lock/make_build_dir/publish must not be called. On a read-only file
+  // system (nobody can change it) entries of any owner are served.
   bool open(std::string* err);
   const std::string& root() const { return root_; }
   bool read_only() const { return read_only_; }
@@ -126,6 +127,7 @@ class Store {
 
   std::string root_;
   bool read_only_ = false;
+  bool sealed_ = false;  // on a read-only file system: entries of any owner are served
 };
 
 }  // namespace cxximport::cache

@@ -217,7 +217,7 @@ _held_fds: list[int] = []
 def open_validated(result: Mapping[str, Any]) -> str:
     """The path to load the shared object the core validated through: opens
     ``result["so_path"]``, checks that it is the very file the core checked
-    (device and inode, owner, not writable by others) and returns
+    (device and inode: its owner and mode passed the core's checks) and returns
     ``/proc/self/fd/N`` for it, so nothing that happens to the path after the
     check (a parent directory swapped for a symlink, an entry replaced) can
     change what is loaded. Without /proc, the checked path itself."""
@@ -231,12 +231,6 @@ def open_validated(result: Mapping[str, Any]) -> str:
                 f"cxximport: {so_path} is not the file the cache validated (its path now "
                 f"leads elsewhere: was the cache directory or a parent of it replaced?); "
                 f"refusing to load it",
-                path=so_path,
-            )
-        if st.st_uid not in (os.geteuid(), 0) or st.st_mode & 0o022:
-            raise ImportError(
-                f"cxximport: refusing to load {so_path}: owned by uid {st.st_uid} or "
-                f"writable by others (mode {st.st_mode & 0o7777:o})",
                 path=so_path,
             )
         proc = f"/proc/self/fd/{fd}"

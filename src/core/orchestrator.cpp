@@ -299,7 +299,8 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
       set_failure(failure, BuildFailure::Kind::Cache, fb_err);
       return;
     }
-    warn_once(reporter, fallback.root(), warning);
+    // The read-only warning already said where builds go: one message, not two.
+    if (req.verbose) reporter.event("output", warning);
     store = std::move(fallback);
     if (!req.force && store.lookup(key, &hit, &why)) {
       store.count("hit");
