@@ -176,6 +176,10 @@ bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t o
   if (!exists) return true;
   Store store(root);
   if (!store.open(err)) return false;  // also removes dead build directories
+  if (store.read_only()) {
+    *err = "cache directory " + store.root() + " is read-only: nothing can be pruned";
+    return false;
+  }
   std::stable_sort(entries.begin(), entries.end(),
                    [](const EntryInfo& a, const EntryInfo& b) { return a.last_used < b.last_used; });
   std::uint64_t total = 0;
@@ -185,6 +189,34 @@ bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t o
     bool too_old = older_than_seconds > 0 && now - e.last_used > older_than_seconds;
     bool too_big = max_size_bytes > 0 && total > max_size_bytes;
     if (!(broken || too_old || too_big)) {
+      ++result->kept_entries;
+      result->kept_bytes += e.size_bytes;
+      continue;
+    }
+    if (!store.remove_entry(e.entry_dir, err)) return false;
+    ::rmdir(fs::join(store.entries_dir(), e.key).c_str());
+    total -= e.size_bytes;
+    ++result->removed_entries;
+    result->removed_bytes += e.size_bytes;
+  }
+  return true;
+}
+
+bool prune_to_fit(const std::string& root, std::uint64_t max_size_bytes, const std::string& keep_entry_dir,
+                  PruneResult* result, std::string* err) {
+  *result = PruneResult();
+  std::vector<EntryInfo> entries;
+  if (!list_entries(root, &entries, err)) return false;
+  std::uint64_t total = 0;
+  for (const EntryInfo& e : entries) total += e.size_bytes;
+  if (max_size_bytes == 0 || total <= max_size_bytes) return true;
+  const std::uint64_t target = max_size_bytes - max_size_bytes / 10;
+  Store store(root);
+  if (!store.open(err)) return false;
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const EntryInfo& a, const EntryInfo& b) { return a.last_used < b.last_used; });
+  for (const EntryInfo& e : entries) {
+    if (total <= target || e.entry_dir == keep_entry_dir) {
       ++result->kept_entries;
       result->kept_bytes += e.size_bytes;
       continue;

@@ -63,4 +63,11 @@ struct PruneResult {
 bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t older_than_seconds,
            std::int64_t now, PruneResult* result, std::string* err);
 
+// The automatic size cap (the `max_size` option): when the entries exceed
+// max_size_bytes, removes the least recently used ones, never keep_entry_dir
+// (the entry about to be loaded), until they take at most 90% of it (so the
+// next builds do not prune again at once). Called after each build.
+bool prune_to_fit(const std::string& root, std::uint64_t max_size_bytes, const std::string& keep_entry_dir,
+                  PruneResult* result, std::string* err);
+
 }  // namespace cxximport::cache

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "util/hash.hpp"
@@ -94,25 +95,69 @@ bool mkdirs_private(const std::string& path, std::string* err) {
   return true;
 }
 
-std::string refusal(const struct stat& st, bool want_dir) {
+bool read_only_fs(const std::string& path) {
+  struct statvfs vfs;
+  return ::statvfs(path.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+}
+
+std::string refusal(const struct stat& st, bool want_dir, bool any_owner) {
   if (S_ISLNK(st.st_mode)) return "is a symlink";
   if (want_dir && !S_ISDIR(st.st_mode)) return "is not a directory";
   if (!want_dir && !S_ISREG(st.st_mode)) return "is not a regular file";
-  if (st.st_uid != ::geteuid())
+  // root can change anything anyway: trusting its files costs nothing, and
+  // lets a cache that root built (a container image) serve other users.
+  if (!any_owner && st.st_uid != ::geteuid() && st.st_uid != 0)
     return "is owned by uid " + std::to_string(st.st_uid) + ", not by the current user (uid " +
-           std::to_string(::geteuid()) + ")";
+           std::to_string(::geteuid()) + ") or root";
   if (st.st_mode & (S_IWGRP | S_IWOTH))
     return "is writable by group or others (mode " + octal_mode(st.st_mode) + ")";
   return "";
 }
 
-bool check_private(const std::string& path, bool want_dir, std::string* err) {
+bool secure_ancestors(const std::string& dir, std::string* resolved, std::string* err) {
+  // Resolved once: from here on the path has no symlink in it, so what is
+  // checked below is what every later open goes through.
+  char* real = ::realpath(dir.c_str(), nullptr);
+  if (!real) {
+    *err = "cannot resolve " + errno_text(dir);
+    return false;
+  }
+  std::string d = real;
+  std::free(real);
+  *resolved = d;
+  for (;;) {
+    struct stat st;
+    if (::lstat(d.c_str(), &st) != 0) {
+      *err = errno_text(d);
+      return false;
+    }
+    const bool sealed = read_only_fs(d);  // nobody can rename or change anything in it
+    if (!sealed && st.st_uid != ::geteuid() && st.st_uid != 0) {
+      *err = "its parent directory " + d + " is owned by uid " + std::to_string(st.st_uid) +
+             ", neither the current user (uid " + std::to_string(::geteuid()) +
+             ") nor root: that user could replace the cache";
+      return false;
+    }
+    // Writable by others is fine only with the sticky bit (/tmp): then only
+    // the owner of a child (us or root, checked one step down) may rename it.
+    if (!sealed && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+      *err = "its parent directory " + d + " is writable by group or others (mode " + octal_mode(st.st_mode) +
+             ", not sticky): they could replace the cache";
+      return false;
+    }
+    if (d == "/") return true;
+    std::size_t slash = d.find_last_of('/');
+    d = slash == 0 ? "/" : d.substr(0, slash);
+  }
+}
+
+bool check_private(const std::string& path, bool want_dir, std::string* err, bool any_owner) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
     *err = errno_text(path);
     return false;
   }
-  std::string why = refusal(st, want_dir);
+  std::string why = refusal(st, want_dir, any_owner);
   if (!why.empty()) {
     *err = path + " " + why;
     return false;

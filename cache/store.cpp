@@ -52,7 +52,7 @@ struct Fd {
 // keyfd). On success fills *hit (paths relative to entries_dir). *refused is
 // set when the entry was rejected for security rather than staleness.
 bool check_variant(int keyfd, const std::string& key_dir, const char* name, const std::string& key,
-                   bool check_headers, Hit* hit, std::string* why, bool* refused) {
+                   bool check_headers, Hit* hit, std::string* why, bool* refused, bool any_owner = false) {
   *refused = false;
   std::string entry_dir = fs::join(key_dir, name);
   auto refuse = [&](const std::string& what, const std::string& reason) {
@@ -76,7 +76,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
     *why = errno_text(entry_dir);
     return false;
   }
-  std::string r = fs::refusal(st, true);
+  std::string r = fs::refusal(st, true, any_owner);
   if (!r.empty()) return refuse(entry_dir, r);
 
   // Manifest.
@@ -92,7 +92,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
     *why = errno_text(mpath);
     return false;
   }
-  r = fs::refusal(mst, false);
+  r = fs::refusal(mst, false, any_owner);
   if (!r.empty()) return refuse(mpath, r);
   if (mst.st_size > kMaxManifestBytes) {
     *why = mpath + ": too large to be a manifest";
@@ -126,7 +126,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
     *why = errno_text(so_path);
     return false;
   }
-  r = fs::refusal(sst, false);
+  r = fs::refusal(sst, false, any_owner);
   if (!r.empty()) return refuse(so_path, r);
   if (static_cast<std::uint64_t>(sst.st_size) != m.so_size) {
     *why = so_path + ": size " + std::to_string(sst.st_size) + " differs from the recorded " +
@@ -171,6 +171,8 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
 
   hit->entry_dir = entry_dir;
   hit->so_path = so_path;
+  hit->so_dev = static_cast<std::uint64_t>(sst.st_dev);
+  hit->so_ino = static_cast<std::uint64_t>(sst.st_ino);
   hit->manifest = std::move(m);
   return true;
 }
@@ -235,19 +237,54 @@ std::string Store::default_root() {
 }
 
 bool Store::open(std::string* err) {
+  read_only_ = sealed_ = false;
   if (root_.empty()) {
     *err = "no cache directory (set CXXIMPORT_CACHE_DIR)";
     return false;
   }
   std::string why;
+  // The ancestors first, before anything is created under them.
+  std::string parent = root_.substr(0, root_.find_last_of('/'));
+  if (parent.empty()) parent = "/";
+  std::string existing = parent;
   struct stat st;
+  while (existing != "/" && ::lstat(existing.c_str(), &st) != 0 && errno == ENOENT)
+    existing = existing.substr(0, std::max<std::size_t>(existing.find_last_of('/'), 1));
+  std::string resolved;
+  if (!fs::secure_ancestors(existing, &resolved, &why)) {
+    *err = "cache directory " + root_ + " refused: " + why;
+    return false;
+  }
   if (::lstat(root_.c_str(), &st) != 0 && !fs::mkdirs_private(root_, &why)) {
     *err = "cache directory " + root_ + " cannot be created: " + why;
     return false;
   }
-  if (!fs::check_private(root_, true, &why)) {
+  // The directories between `existing` and the root were just made by us,
+  // private: resolving the parent now only removes symlinks checked above.
+  if (!fs::secure_ancestors(parent, &resolved, &why)) {
+    *err = "cache directory " + root_ + " refused: " + why;
+    return false;
+  }
+  root_ = fs::join(resolved, root_.substr(root_.find_last_of('/') + 1));
+  // On a read-only file system nobody, its owner included, can change an
+  // entry: whoever built it, it is served (a shared read-only mount).
+  sealed_ = fs::read_only_fs(root_);
+  if (!fs::check_private(root_, true, &why, sealed_)) {
     *err = "cache directory refused: " + why;
     return false;
+  }
+  // Read-only (a read-only mount, or a tree someone else built and lets us
+  // read): serve its entries, which needs no lock and no write.
+  if (::access(root_.c_str(), W_OK | X_OK) != 0 ||
+      (::access(entries_dir().c_str(), F_OK) == 0 && ::access(entries_dir().c_str(), W_OK | X_OK) != 0)) {
+    for (const char* sub : {"/v1", "/v1/entries"}) {
+      if (!fs::check_private(root_ + sub, true, &why, sealed_)) {
+        *err = "cache directory " + root_ + " is read-only and holds no usable cache: " + why;
+        return false;
+      }
+    }
+    read_only_ = true;
+    return true;
   }
   for (const char* sub : {"/v1", "/v1/entries", "/v1/tmp", "/v1/locks", "/v1/failed"}) {
     if (!ensure_dir(root_ + sub, &why)) {
@@ -276,7 +313,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
     return false;
   }
   struct stat kst;
-  std::string r = ::fstat(keyfd, &kst) == 0 ? fs::refusal(kst, true) : "cannot stat";
+  std::string r = ::fstat(keyfd, &kst) == 0 ? fs::refusal(kst, true, sealed_) : "cannot stat";
   if (!r.empty()) {
     ::close(keyfd);
     *why_not = "refused " + key_dir + ": " + r;
@@ -302,7 +339,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
   for (const auto& [t, name] : variants) {
     std::string why;
     bool refused = false;
-    if (check_variant(::dirfd(d), key_dir, name.c_str(), key, true, hit, &why, &refused)) {
+    if (check_variant(::dirfd(d), key_dir, name.c_str(), key, true, hit, &why, &refused, sealed_)) {
       found = true;
       break;
     }
@@ -404,6 +441,9 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
       ::utimensat(AT_FDCWD, target.c_str(), nullptr, AT_SYMLINK_NOFOLLOW);
       hit->entry_dir = target;
       hit->so_path = fs::join(target, manifest.so_name);
+      // rename keeps the inode: this is the file hashed above.
+      hit->so_dev = static_cast<std::uint64_t>(sst.st_dev);
+      hit->so_ino = static_cast<std::uint64_t>(sst.st_ino);
       hit->manifest = std::move(manifest);
       return true;
     }
@@ -539,10 +579,10 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
       std::string path = fs::join(base, name), ignored;
       struct stat st;
       if (::lstat(path.c_str(), &st) != 0 || !fs::refusal(st, true).empty() ||
-          (st.st_mode & 077) != 0)
+          st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
         continue;
       Store s(path);
-      if (s.open(&ignored)) {
+      if (s.open(&ignored) && !s.read_only()) {
         *out = std::move(s);
         *warning = "cxximport: " + why + "; using the private cache " + path + " instead";
         return true;
@@ -556,7 +596,7 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
   }
   Store s(tmpl);
   std::string open_err;
-  if (!s.open(&open_err)) {
+  if (!s.open(&open_err) || s.read_only()) {
     *err = why + "; and no private cache either: " + open_err;
     return false;
   }

@@ -36,6 +36,9 @@ namespace cxximport::cache {
 struct Hit {
   std::string entry_dir;
   std::string so_path;
+  // The validated shared object's identity: the loader checks that the file
+  // it opens to load is this one (docs/cache.md, "Security").
+  std::uint64_t so_dev = 0, so_ino = 0;
   Manifest manifest;
 };
 
@@ -67,9 +70,15 @@ class Store {
                                     std::string* err);
 
   // Creates the root (0700) and the versioned layout. Refuses a root that is
-  // not owned by the current user or is writable by group/others.
+  // not owned by the current user (or root) or is writable by group/others,
+  // and a root with an ancestor someone else could replace
+  // (fs::secure_parent; the root's path is then the resolved one). A root we
+  // cannot write that holds a v1/entries tree opens read-only: lookups work,
+  // lock/make_build_dir/publish must not be called. On a read-only file
+  // system (nobody can change it) entries of any owner are served.
   bool open(std::string* err);
   const std::string& root() const { return root_; }
+  bool read_only() const { return read_only_; }
 
   // True when a valid entry for key exists: manifest parses, format version
   // known, shared object present with the recorded size and hash, entry owned
@@ -117,6 +126,8 @@ class Store {
   bool is_build_dir(const std::string& dir) const;
 
   std::string root_;
+  bool read_only_ = false;
+  bool sealed_ = false;  // on a read-only file system: entries of any owner are served
 };
 
 }  // namespace cxximport::cache

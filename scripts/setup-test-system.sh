@@ -1,24 +1,31 @@
 #!/bin/sh
-# Installs the system packages the test suite's real services and tools need,
-# when missing: Redis and nginx with WebDAV (the remote cache's stores),
-# Chromium (the annotate report rendered in a real browser), Clang (the second
-# compiler of annotate's reports). Debian/Ubuntu (apt-get); sudo only when not
-# root. A no-op when everything is there. .ci/run calls it; a developer may too.
+# Installs the system packages the test suite needs beyond scripts/setup-system.sh,
+# when missing. Debian/Ubuntu (apt-get); sudo only when not root; a no-op when
+# everything is there. .ci/run calls it; a developer may too. Without apt-get it
+# names what is missing and the tests that need it skip with a reason.
+# - useradd/userdel (passwd): the multi-user cache tests create a second user
+#   (tests/multiuser.py);
+# - mount (mount): the read-only cache test bind-mounts a cache read-only;
+# - redis-server, nginx with WebDAV (nginx-extras): the remote cache's stores;
+# - chromium: the annotate report rendered in a real browser;
+# - clang: annotate's reports from the second compiler.
 set -eu
 
 need=""
+command -v useradd >/dev/null 2>&1 || need="$need passwd"
+command -v mount >/dev/null 2>&1 || need="$need mount"
 command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 [ -e /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || need="$need nginx-extras"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v clang++ >/dev/null 2>&1 || need="$need clang"
-
 [ -z "$need" ] && exit 0
+
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "cxximport: the test suite wants:$need (tests needing them are skipped)" >&2
+  echo "cxximport: the tests would use:$need (install them with your package manager)" >&2
   exit 0
 fi
 sudo=""
-[ "$(id -u)" -ne 0 ] && sudo=sudo
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "cxximport: installing test packages:$need" >&2
 $sudo apt-get update -qq
 # shellcheck disable=SC2086

@@ -55,7 +55,7 @@ def install(**options: Any) -> CxxFinder:
 
     Options (all optional, checked here): cache_dir, cxx, launcher, ninja,
     build_type ("release"/"debug"), jobs, no_build, force, verbose,
-    lock_timeout, openmp, boundscheck, arch, std, optimize, cxxflags, ldflags,
+    lock_timeout, max_size, openmp, boundscheck, arch, std, optimize, cxxflags, ldflags,
     libraries, include_dirs, library_dirs, depends, progress.
     They override the environment and pyproject.toml; a file's own
     directives override them (docs/configuration.md).

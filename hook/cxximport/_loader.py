@@ -6,7 +6,9 @@ Module attributes, decided here:
 - ``__spec__.origin`` is the ``.cxxpyx`` source (``has_location`` is true), so
   the import system and ``find_spec`` talk about the file the user wrote;
 - ``__file__`` is the loaded shared object, as for any extension module, so
-  tools that inspect extension modules (``ldd``, debuggers, profilers) find it;
+  tools that inspect extension modules (``ldd``, debuggers, profilers) find it
+  (it is loaded through ``/proc/self/fd/N`` of a descriptor checked to be the
+  file the core validated: ``open_validated``);
 - ``__cxxpyx__`` is the source path;
 - ``__spec__.loader_state`` is the core's build result (``so_path``,
   ``entry_dir``, ``key``, ``built``, ``seconds``).
@@ -20,6 +22,7 @@ no longer defines are kept, as for a reloaded ``.py`` module).
 
 from __future__ import annotations
 
+import _thread
 import importlib.machinery
 import importlib.util
 import os
@@ -72,6 +75,27 @@ class NotCachedError(ImportError):
 
 # Shown as cxximport.CompileError in tracebacks: that is where users find them.
 CompileError.__module__ = NotCachedError.__module__ = "cxximport"
+
+
+# Per thread: how deep we are inside cxximport's own build (see building()).
+_state = _thread._local()
+
+
+class building:
+    """Marks cxximport's own work in this thread (``with building(): ...``):
+    imports made meanwhile (numpy, tomllib, logging, ...) never resolve to a
+    ``.cxxpyx``, so a stray ``logging.cxxpyx`` cannot recurse into a second
+    build of itself or wait for the lock its own build holds."""
+
+    def __enter__(self) -> None:
+        _state.depth = getattr(_state, "depth", 0) + 1
+
+    def __exit__(self, *exc: object) -> None:
+        _state.depth -= 1
+
+
+def in_build() -> bool:
+    return getattr(_state, "depth", 0) > 0
 
 
 def _core():
@@ -162,13 +186,16 @@ def _raise_code(filename: str, lineno: int):
 
 def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Runs ``_core.build`` with the resolved options; raises CompileError & co."""
-    resolved = _options.resolve(source, options)
+    with building():
+        resolved = _options.resolve(source, options)
     progress = resolved.get("progress")
     result = None
     try:
-        result = _core().build(source, name, resolved)
+        with building():
+            result = _core().build(source, name, resolved)
     except Exception as exc:
-        translated = translate_error(exc, name, source, verbose=bool(resolved.get("verbose")))
+        with building():
+            translated = translate_error(exc, name, source, verbose=bool(resolved.get("verbose")))
         if translated is exc:
             raise
         _raise_from_source(
@@ -179,6 +206,42 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
         if finish is not None:
             finish(result)
     return dict(result)
+
+
+# Descriptors of loaded shared objects, never closed: the name /proc/self/fd/N
+# a module was loaded through must never come to mean another file (the
+# dynamic linker and Python's extension table both remember it by name).
+_held_fds: list[int] = []
+
+
+def open_validated(result: Mapping[str, Any]) -> str:
+    """The path to load the shared object the core validated through: opens
+    ``result["so_path"]``, checks that it is the very file the core checked
+    (device and inode: its owner and mode passed the core's checks) and returns
+    ``/proc/self/fd/N`` for it, so nothing that happens to the path after the
+    check (a parent directory swapped for a symlink, an entry replaced) can
+    change what is loaded. Without /proc, the checked path itself."""
+    so_path = result["so_path"]
+    expected = (result.get("so_dev"), result.get("so_ino"))
+    fd = os.open(so_path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        if expected != (None, None) and (st.st_dev, st.st_ino) != expected:
+            raise ImportError(
+                f"cxximport: {so_path} is not the file the cache validated (its path now "
+                f"leads elsewhere: was the cache directory or a parent of it replaced?); "
+                f"refusing to load it",
+                path=so_path,
+            )
+        proc = f"/proc/self/fd/{fd}"
+        if not os.path.exists(proc):
+            os.close(fd)
+            return so_path
+    except BaseException:
+        os.close(fd)
+        raise
+    _held_fds.append(fd)
+    return proc
 
 
 def _load_extension(name: str, so_path: str) -> ModuleType:
@@ -214,17 +277,18 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
         return build(self.path, self.name, self.options)
 
     def _build_and_load(self, load):
-        """Builds (or finds) the module and calls load(so_path). If the entry
-        vanished between the lookup and the load (``cxximport cache prune`` or
-        ``clean`` ran in between), builds once more and loads again."""
+        """Builds (or finds) the module and calls load(path), path naming
+        exactly the shared object the core validated (open_validated). If the
+        entry vanished between the lookup and the load (``cxximport cache
+        prune`` or ``clean`` ran in between), builds once more and loads again."""
         result = self.build()
         try:
-            return result, load(result["so_path"])
+            return result, load(open_validated(result))
         except (ImportError, OSError) as exc:
             if not _vanished(exc, result["so_path"]):
                 raise
         result = self.build()
-        return result, load(result["so_path"])
+        return result, load(open_validated(result))
 
     def _create_extension(self, so_path: str) -> ModuleType:
         self._ext_loader = importlib.machinery.ExtensionFileLoader(self.name, so_path)

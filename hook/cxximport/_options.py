@@ -59,6 +59,7 @@ _FLAGS = "flags"  # list of str; a single str is split like a shell would
 _PATHS = "paths"  # list of paths; a single str is one path
 _WORDS = "words"  # list of str; a single str is one item
 _CALLABLE = "callable"
+_SIZE = "size"  # bytes, or a str with a unit ("500M", "5G"); parsed by the core
 
 SCHEMA: dict[str, str] = {
     "cache_dir": _PATH,
@@ -71,6 +72,7 @@ SCHEMA: dict[str, str] = {
     "force": _BOOL,
     "verbose": _BOOL,
     "lock_timeout": _FLOAT,
+    "max_size": _SIZE,
     "openmp": _BOOL,
     "boundscheck": _BOOL,
     "arch": _STR,
@@ -132,6 +134,7 @@ ENVIRONMENT = {
     "CXXIMPORT_CACHE_DIR": "cache_dir",
     "CXXIMPORT_VERBOSE": "verbose",
     "CXXIMPORT_JOBS": "jobs",
+    "CXXIMPORT_MAX_SIZE": "max_size",
     "CXX": "cxx",
     "CXXIMPORT_COMPILER_LAUNCHER": "launcher",
     "CXXIMPORT_BUILD_TYPE": "build_type",
@@ -162,6 +165,16 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise _fail(origin, name, "a number of seconds >= 0", value)
         return float(value)
+    if kind == _SIZE:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return str(value)
+        import re
+
+        if not isinstance(value, str) or not re.fullmatch(
+            r"\s*\d+(\.\d+)?\s*([kKmMgGtT]i?)?[bB]?\s*", value
+        ):
+            raise _fail(origin, name, "a size such as 500M, 5G or 2Gi (0: no limit)", value)
+        return value.strip()
     if kind == _CALLABLE:
         if value is not None and not callable(value):
             raise _fail(origin, name, "a callable progress(event, message) or None", value)

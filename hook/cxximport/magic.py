@@ -110,7 +110,8 @@ def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = F
     except _loader.CompileError as error:
         _loader._raise_from_source(_in_cell_terms(error, path), error.filename, error.lineno)
         raise  # not reached
-    module = _loader._load_extension(name, result["so_path"])
+    module = _loader._load_extension(name, _loader.open_validated(result))
+    module.__file__ = result["so_path"]
     module.__cxxpyx__ = path
     sys.modules[name] = module
     return module

@@ -25,6 +25,9 @@ class ProcessRunner {
                    const std::function<bool()>& tick, ProcessResult* result, std::string* err) = 0;
 };
 
+// fork + execve; the child gets PR_SET_PDEATHSIG(SIGTERM), so if the calling
+// thread's process dies (even by SIGKILL) ninja is told and stops the
+// compilers it started: no build outlives the import that started it.
 class RealProcessRunner : public ProcessRunner {
  public:
   bool run(const std::vector<std::string>& argv, const std::string& cwd,

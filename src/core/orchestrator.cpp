@@ -13,6 +13,9 @@
 #include "build/ninja_file.hpp"
 #include "build/toolchain.hpp"
 #include "build/undefined_symbols.hpp"
+#include "cache/admin.hpp"
+#include "cache/fs_util.hpp"
+#include "cache/units.hpp"
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/stub_gen.hpp"
@@ -91,6 +94,8 @@ void set_done(PreparedModule* pm, const cache::Hit& hit, bool built) {
   pm->state = PreparedModule::State::Done;
   pm->result.so_path = hit.so_path;
   pm->result.entry_dir = hit.entry_dir;
+  pm->result.so_dev = hit.so_dev;
+  pm->result.so_ino = hit.so_ino;
   pm->result.built = built;
   pm->result.seconds = seconds_since(pm->started);
 }
@@ -104,6 +109,31 @@ void abandon(PreparedModule* pm, BuildFailure::Kind kind, const std::string& mes
   set_failure(&pm->failure, kind, message);
 }
 
+// Once per process and root: every import would otherwise repeat it.
+void warn_once(Reporter& reporter, const std::string& root, const std::string& warning) {
+  static std::mutex warned_mu;
+  static std::set<std::string> warned;
+  std::lock_guard<std::mutex> lock(warned_mu);
+  if (warned.insert(root).second) reporter.event("warning", warning);
+}
+
+bool later(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+// Whether path was written or replaced after `since`, or is gone. By ctime,
+// which every write, rename into place or chmod sets and nobody can set back
+// (an mtime may be anything: tar, touch -d). A ctime later than now is a file
+// server's clock running ahead, not an edit during the build: not counted.
+bool changed_since(const std::string& path, const struct timespec& since) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return true;
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  now.tv_sec += 1;
+  return later(st.st_ctim, since) && !later(st.st_ctim, now);
+}
+
 }  // namespace
 
 std::string default_cache_dir() { return cache::Store::default_root(); }
@@ -113,6 +143,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   pm->req = req;
   pm->runner = &runner;
   pm->started = Clock::now();
+  ::clock_gettime(CLOCK_REALTIME, &pm->inputs_read);
   pm->state = PreparedModule::State::Failed;
   BuildFailure* failure = &pm->failure;
   std::string err;
@@ -135,6 +166,14 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     if (err.rfind(req.source, 0) == 0 && p != std::string::npos) failure->line = std::atoi(err.c_str() + p + 1);
     return;
   }
+  {
+    std::uint64_t cap = 0;
+    std::string why;
+    if (!cache::parse_size(req.max_size, &cap, &why)) {
+      set_failure(failure, BuildFailure::Kind::Input, "build option 'max_size' is invalid: " + why);
+      return;
+    }
+  }
   const std::string source_dir = dirname_of(req.source);
   const scan::Directives dirs = merge(req.options, scan.directives);
 
@@ -152,6 +191,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     }
     extra_files.emplace_back(path, h);
   }
+  pm->key_files = extras;
 
   // The cache, with a private fallback when the chosen place is unusable.
   pm->store.emplace(req.cache_dir.empty() ? default_cache_dir() : req.cache_dir);
@@ -162,11 +202,12 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
       set_failure(failure, BuildFailure::Kind::Cache, err + "; and no private fallback cache: " + err2);
       return;
     }
-    // Once per process and root: every import would otherwise repeat it.
-    static std::mutex warned_mu;
-    static std::set<std::string> warned;
-    std::lock_guard<std::mutex> lock(warned_mu);
-    if (warned.insert(store.root()).second) reporter.event("warning", warning);
+    warn_once(reporter, store.root(), warning);
+  } else if (store.read_only()) {
+    warn_once(reporter, store.root(),
+              "cxximport: the cache directory " + store.root() +
+                  " is read-only: it serves the modules it holds but cannot store new ones "
+                  "(a module it lacks is built into a private cache)");
   }
 
   std::string cxx = req.cxx;
@@ -249,6 +290,23 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
                     ") is not in the cache at " + store.root() + " (build it ahead of time with `cxximport build`)");
     return;
   }
+  if (store.read_only()) {
+    // Build into the private cache (which may already hold it).
+    std::string warning, fb_err;
+    cache::Store fallback("");
+    if (!cache::Store::open_private_fallback("the cache directory " + store.root() + " is read-only", &fallback,
+                                             &warning, &fb_err)) {
+      set_failure(failure, BuildFailure::Kind::Cache, fb_err);
+      return;
+    }
+    // The read-only warning already said where builds go: one message, not two.
+    if (req.verbose) reporter.event("output", warning);
+    store = std::move(fallback);
+    if (!req.force && store.lookup(key, &hit, &why)) {
+      store.count("hit");
+      return set_done(pm, hit, false);
+    }
+  }
   store.count("miss");
 
   auto on_wait = [&](int pid, double waited) {
@@ -286,6 +344,38 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     return abandon(pm, BuildFailure::Kind::Cache, err);
   pm->state = PreparedModule::State::Ready;
 }
+
+namespace {
+
+// An input changed while the module was built: what the compiler read is
+// unknown, so the result must not be published under hashes read afterwards
+// (every later import would hit stale code). As ccache does, it is not
+// cached: this import loads it from its build directory, which stays in tmp/
+// until this process exits (then the next Store::open removes it), and the
+// next import builds again.
+void keep_unpublished(Reporter& reporter, const std::vector<std::string>& changed, PreparedModule* pm) {
+  std::string err;
+  const std::string so_path = pm->build_dir + "/" + pm->ninja.output;
+  struct stat st;
+  if (!cache::fs::make_tree_private(pm->build_dir, &err) || ::stat(so_path.c_str(), &st) != 0)
+    return abandon(pm, BuildFailure::Kind::Cache, "cannot use the shared object in " + pm->build_dir + ": " + err);
+  std::string list;
+  for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
+  reporter.event("warning", "cxximport: " + list + " changed while " + pm->req.module +
+                                " was being built: this build is used but not cached, the next import builds again");
+  pm->store->count("build");
+  pm->lock.reset();
+  pm->state = PreparedModule::State::Done;
+  pm->result.so_path = so_path;
+  pm->result.entry_dir = pm->build_dir;
+  pm->result.so_dev = static_cast<std::uint64_t>(st.st_dev);
+  pm->result.so_ino = static_cast<std::uint64_t>(st.st_ino);
+  pm->result.built = true;
+  pm->result.seconds = seconds_since(pm->started);
+  pm->build_dir.clear();
+}
+
+}  // namespace
 
 void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModule* pm) {
   if (pm->state != PreparedModule::State::Ready) return;
@@ -333,6 +423,7 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   m.source = req.source;
   m.key = key;
   m.so_name = pm->ninja.output;
+  std::vector<std::string> changed;  // inputs edited while the compiler ran
   for (const auto& dep_file : build::object_depfiles(pm->ninja)) {
     std::string dtext;
     std::vector<std::string> deps;
@@ -350,10 +441,14 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
       for (const auto& h : m.headers) seen |= h.path == dep;
       if (seen) continue;
       cache::HeaderDigest hd{dep, ""};
+      if (changed_since(dep, pm->inputs_read)) changed.push_back(dep);
       if (!hash_file(dep, &hd.hash, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
       m.headers.push_back(hd);
     }
   }
+  for (const auto& f : pm->key_files)
+    if (changed_since(f, pm->inputs_read)) changed.push_back(f);
+  if (!changed.empty()) return keep_unpublished(reporter, changed, pm);
   std::vector<std::string> used;
   for (const auto& h : m.headers) used.push_back(h.path);
   m.absent = shadow_candidates(include_search_dirs(pm->ninja.cxxflags), used);
@@ -366,6 +461,11 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   cache::Hit hit;
   if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");
+  std::uint64_t cap = 0;
+  cache::PruneResult pruned;
+  if (cache::parse_size(req.max_size, &cap, &err) && cap > 0 &&
+      !cache::prune_to_fit(store.root(), cap, hit.entry_dir, &pruned, &err))
+    reporter.event("warning", "cxximport: cannot keep the cache under max_size " + req.max_size + ": " + err);
   pm->build_dir.clear();
   pm->lock.reset();
   set_done(pm, hit, true);

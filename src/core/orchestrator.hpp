@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <optional>
 
@@ -46,6 +47,10 @@ struct PreparedModule {
   std::vector<std::string> system_dirs;
   build::ProcessRunner* runner = nullptr;  // the one prepare_module was given
   std::chrono::steady_clock::time_point started;
+  // Real time before any input was read: an input whose ctime is later
+  // changed while the module was built (finish_module then does not publish).
+  struct timespec inputs_read {};
+  std::vector<std::string> key_files;  // `sources`/`depends` files hashed into the key
 };
 
 enum class LockWait { Block, Try };

@@ -2,6 +2,7 @@
 // its shells (the Python extension, tests).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "scan/model.hpp"
@@ -21,6 +22,9 @@ struct BuildRequest {
   bool force = false;
   bool verbose = false;
   double lock_timeout = 600;
+  // The cache's size cap (cache/units.hpp syntax; "0": none), enforced after
+  // each build by pruning the least recently used entries.
+  std::string max_size = "5G";
   std::string templates_dir, python_include, numpy_include, numpy_version, ext_suffix;
   scan::Directives options;  // defaults from pyproject/install(); the file's directives are merged over them
 };
@@ -29,6 +33,7 @@ struct BuildResult {
   std::string so_path;
   std::string entry_dir;
   std::string key;
+  std::uint64_t so_dev = 0, so_ino = 0;  // the validated shared object (the loader checks it)
   bool built = false;
   double seconds = 0;
 };

@@ -93,6 +93,7 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
   bool ok = opt_str(opts, "cache_dir", &r->cache_dir) && opt_str(opts, "cxx", &r->cxx) &&
             opt_str(opts, "launcher", &r->launcher) && opt_str(opts, "ninja", &r->ninja) &&
             opt_str(opts, "build_type", &r->build_type) && opt_str(opts, "templates_dir", &r->templates_dir) &&
+            opt_str(opts, "max_size", &r->max_size) &&
             opt_str(opts, "python_include", &r->python_include) &&
             opt_str(opts, "numpy_include", &r->numpy_include) &&
             opt_str(opts, "numpy_version", &r->numpy_version) && opt_str(opts, "ext_suffix", &r->ext_suffix) &&
@@ -255,18 +256,22 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
     return nullptr;
   }
   if (!ok) return raise_failure(failure, source);
-  return Py_BuildValue("{s:s,s:s,s:s,s:O,s:d}", "so_path", result.so_path.c_str(), "entry_dir",
+  return Py_BuildValue("{s:s,s:s,s:s,s:O,s:d,s:K,s:K}", "so_path", result.so_path.c_str(), "entry_dir",
                        result.entry_dir.c_str(), "key", result.key.c_str(), "built",
-                       result.built ? Py_True : Py_False, "seconds", result.seconds);
+                       result.built ? Py_True : Py_False, "seconds", result.seconds, "so_dev",
+                       static_cast<unsigned long long>(result.so_dev), "so_ino",
+                       static_cast<unsigned long long>(result.so_ino));
 }
 
 // One result of build_many: the dict build() returns, or an "error" dict.
 PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& o) {
   if (o.ok)
-    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:d}", "source", req.source.c_str(), "module",
+    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:d,s:K,s:K}", "source", req.source.c_str(), "module",
                          req.module.c_str(), "so_path", o.result.so_path.c_str(), "entry_dir",
                          o.result.entry_dir.c_str(), "key", o.result.key.c_str(), "built",
-                         o.result.built ? Py_True : Py_False, "seconds", o.result.seconds);
+                         o.result.built ? Py_True : Py_False, "seconds", o.result.seconds, "so_dev",
+                         static_cast<unsigned long long>(o.result.so_dev), "so_ino",
+                         static_cast<unsigned long long>(o.result.so_ino));
   const char* kind = "input";
   switch (o.failure.kind) {
     case core::BuildFailure::Kind::Scan: kind = "scan"; break;
