@@ -147,7 +147,7 @@ PYX_NOINLINE void contiguous_loop(char* const* p, npy_intp n, std::index_sequenc
       reinterpret_cast<const typename S::template in_t<I>*>(p[I])...};
   const std::tuple<typename S::template out_t<O>*...> out{
       reinterpret_cast<typename S::template out_t<O>*>(p[S::nin + O])...};
-  for (npy_intp i = 0; i < n; ++i) {
+  for (npy_intp i = 0; i < n; ++i) {  // vectorised: checked by tests/test_ufunc_loops.py
     if constexpr (S::is_tuple) {
       auto r = Fn(std::get<I>(in)[i]...);
       ((std::get<O>(out)[i] = std::get<O>(r)), ...);
@@ -259,7 +259,9 @@ void run_range(npy_intp n, bool may_split, Body&& body) {
       {
         const npy_intp nt = omp_get_num_threads(), t = omp_get_thread_num();
         if (t != 0) std::feclearexcept(FE_ALL_EXCEPT);
-        const npy_intp chunk = ((n + nt - 1) / nt + 63) / 64 * 64;
+        // Shares of whole cache lines when they are long (no false sharing of outputs).
+        npy_intp chunk = (n + nt - 1) / nt;
+        if (chunk > 4096) chunk = (chunk + 63) / 64 * 64;
         const npy_intp b = std::min(n, t * chunk), e = std::min(n, b + chunk);
         try {
           if (b < e) body(b, e);
