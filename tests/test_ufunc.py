@@ -192,9 +192,10 @@ def test_reduce_accumulate_reduceat_outer_at_match_numpy(m):
     v = np.arange(10.0)
     idx = [0, 4, 1, 7]
     assert m.plus.reduceat(v, idx).tolist() == np.add.reduceat(v, idx).tolist()
-    assert m.plus.outer(np.arange(3), np.arange(4)).tolist() == np.add.outer(
-        np.arange(3), np.arange(4)
-    ).tolist()
+    assert (
+        m.plus.outer(np.arange(3), np.arange(4)).tolist()
+        == np.add.outer(np.arange(3), np.arange(4)).tolist()
+    )
     t = np.zeros(5)
     m.plus.at(t, [0, 1, 1, 4, 4, 4], 1.0)
     assert t.tolist() == [1.0, 2.0, 0.0, 0.0, 3.0]

@@ -133,8 +133,7 @@ def test_parallel_ufunc_splits_large_calls_and_keeps_small_ones_serial(tmp_path,
 def test_gufunc_parameter_mistakes_fail_to_compile_with_a_clear_message(tmp_path, cache_dir):
     src = tmp_path / "badgufunc.cxxpyx"
     src.write_text(
-        'PYX_GUFUNC("(n)->()")\n'
-        "double total(pyx::cview<const double, 1> v) { return v(0); }\n"
+        'PYX_GUFUNC("(n)->()")\ndouble total(pyx::cview<const double, 1> v) { return v(0); }\n'
     )
     with pytest.raises(cxximport.CompileError) as info:
         cxximport.build(str(src))
