@@ -96,7 +96,7 @@ struct options {
 // Below this many elements (outer iterations for a gufunc) a
 // PYX_UFUNC_PARALLEL loop stays serial: starting the threads costs more than
 // it saves (measured by benchmarks/bench_ufunc.py, docs/language.md).
-inline constexpr long long default_parallel_threshold = 200000;
+inline constexpr long long default_parallel_threshold = 65536;
 
 template <class T>
 inline constexpr int typenum_v = detail::dtype_v<std::remove_cvref_t<T>>.typenum;
@@ -140,6 +140,8 @@ struct scalar_rule {
 // Every operand contiguous: one plain loop over typed pointers, which the
 // compiler vectorises (with a run-time overlap check, since NumPy may pass
 // the same array as input and output).
+// (Modules with ufuncs compile with -fno-math-errno, src/core/orchestrator.cpp:
+// with errno, std::sqrt and friends are not vectorised.)
 template <auto Fn, class S, std::size_t... I, std::size_t... O>
 PYX_NOINLINE void contiguous_loop(char* const* p, npy_intp n, std::index_sequence<I...>,
                                   std::index_sequence<O...>) {
