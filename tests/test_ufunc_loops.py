@@ -33,10 +33,20 @@ def _is_gcc() -> bool:
     return "GCC" in out or "g++" in out or "Free Software Foundation" in out
 
 
+# std::sqrt vectorises only without errno: ufunc modules compile with -fno-math-errno.
+SQRT = """\
+// cxximport: cxxflags = -fopt-info-vec-optimized
+#include <cmath>
+
+PYX_UFUNC float hyp(float x, float y) { return std::sqrt(x * x + y * y); }
+"""
+
+
 @pytest.mark.skipif(not _is_gcc(), reason="reads GCC's -fopt-info report")
-def test_contiguous_inner_loop_is_vectorised(tmp_path, cache_dir):
-    src = tmp_path / "vecufunc.cxxpyx"
-    src.write_text(SEED)
+@pytest.mark.parametrize("rule", ["seed", "sqrt"])
+def test_contiguous_inner_loop_is_vectorised(rule, tmp_path, cache_dir):
+    src = tmp_path / f"vec{rule}.cxxpyx"
+    src.write_text(SEED if rule == "seed" else SQRT)
     so_path = cxximport.build(str(src))
     text = open(os.path.dirname(so_path) + "/build.log").read()
     header = os.path.join(os.path.dirname(cxximport.__file__), "templates", "pyx", "ufunc.hpp")
