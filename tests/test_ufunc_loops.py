@@ -147,4 +147,16 @@ def test_gufunc_parameter_mistakes_fail_to_compile_with_a_clear_message(tmp_path
     )
     with pytest.raises(cxximport.CompileError) as info:
         cxximport.build(str(src))
-    assert "use pyx::view, not cview/fview" in str(info.value)
+    text = str(info.value)
+    assert "use pyx::view, not cview/fview" in text
+    assert f"{src}:2:" in text and "in the bindings generated for `total`" in text
+
+
+def test_ufunc_of_a_type_without_a_dtype_names_the_function(tmp_path, cache_dir):
+    src = tmp_path / "badufunc.cxxpyx"
+    src.write_text("#include <string>\n\nPYX_UFUNC double size_of(std::string s) { return 1.0; }\n")
+    with pytest.raises(cxximport.CompileError) as info:
+        cxximport.build(str(src))
+    text = str(info.value)
+    assert f"{src}:3:" in text and "in the bindings generated for `size_of`" in text
+    assert "has no NumPy dtype" in text

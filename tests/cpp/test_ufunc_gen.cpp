@@ -145,7 +145,7 @@ TEST(codegen_ufunc_module_matches_golden) {
     ++n;
     if (l.rfind("#line ", 0) == 0 && has(l, "module.cpp")) CHECK_EQ(l, "#line " + std::to_string(n + 1) + " \"module.cpp\"");
     for (const auto& s : gen.spans)
-      if (s.first_line == n) CHECK_EQ(l.rfind("// " , 0), std::size_t{0});
+      if (s.first_line == n) CHECK_EQ(l.rfind("// export " + s.export_name + " ", 0), std::size_t{0});
   }
   CHECK_EQ(gen.spans.size(), std::size_t{3});
 }
