@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import pyxtypes_build
 from conftest import needs_core
 
 pytestmark = needs_core
@@ -25,7 +26,8 @@ SOURCE = Path(__file__).resolve().parent / "data" / "ufuncs" / "ufuncs.cxxpyx"
 def m(tmp_path_factory):
     import cxximport
 
-    cache = tmp_path_factory.mktemp("ufunc-cache")
+    # One build for all xdist workers (the per-key lock makes the others wait).
+    cache = pyxtypes_build.shared_cache_dir(tmp_path_factory)
     return cxximport.load(SOURCE, module="ufuncs", cache_dir=str(cache), build_type="release")
 
 
@@ -63,6 +65,14 @@ def test_identity_is_settable(m):
     assert m.maxi.reduce(np.zeros(0)) == -np.inf
     with pytest.raises(ValueError, match="zero-size array to reduction operation both"):
         m.both.reduce(np.zeros(0, dtype=bool))
+    # A C++ constant of the function's namespace; parameters by const reference.
+    assert m.hi.identity == -1e300 and m.hi.reduce(np.zeros(0)) == -1e300
+    assert m.hi.reduce(np.array([[1.0, 5.0], [3.0, 2.0]]), axis=None) == 5.0
+    # None: no identity, but reorderable (several axes at once), unlike no mark.
+    grid = np.array([[4.0, 2.0], [3.0, 9.0]])
+    assert m.lo.identity is None and m.lo.reduce(grid, axis=(0, 1)) == 2.0
+    with pytest.raises(ValueError, match="not reorderable"):
+        m.both.reduce(np.ones((2, 2), dtype=bool), axis=(0, 1))
 
 
 # ---------------------------------------------------- type resolution, casts

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import pyxtypes_build
 from conftest import REPO, needs_core
 
 pytestmark = needs_core
@@ -16,7 +17,8 @@ EXAMPLE = REPO / "examples" / "ufuncs"
 def ex(tmp_path_factory):
     import cxximport
 
-    cache = tmp_path_factory.mktemp("ufunc-example-cache")
+    # One build for all xdist workers (the per-key lock makes the others wait).
+    cache = pyxtypes_build.shared_cache_dir(tmp_path_factory)
     return cxximport.load(EXAMPLE / "ufuncs.cxxpyx", module="ufuncs_example", cache_dir=str(cache))
 
 
