@@ -28,7 +28,7 @@ def m(tmp_path_factory):
 
     # One build for all xdist workers (the per-key lock makes the others wait).
     cache = pyxtypes_build.shared_cache_dir(tmp_path_factory)
-    return cxximport.load(SOURCE, module="ufuncs", cache_dir=str(cache), build_type="release")
+    return cxximport.load(SOURCE, module="ufunc_cases", cache_dir=str(cache), build_type="release")
 
 
 # ------------------------------------------------------------- the objects
@@ -351,7 +351,7 @@ def test_gufunc_pairwise_distance_and_view_outputs(m):
 def test_stub_lists_ufuncs_with_their_loops():
     from cxximport import stubgen
 
-    pyi = stubgen.stub_text(str(SOURCE), "ufuncs")
+    pyi = stubgen.stub_text(str(SOURCE), "ufunc_cases")
     assert "\naxpy: numpy.ufunc\n" in pyi
     assert "# ufunc (a, x, y): 3 inputs, 1 output; loops: fff->f, ddd->d" in pyi
     assert '# gufunc "(n,d),(m,d)->(n,m)" (a, b): 2 inputs, 1 output; loops: dd->d' in pyi

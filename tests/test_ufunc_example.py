@@ -13,13 +13,18 @@ pytestmark = needs_core
 EXAMPLE = REPO / "examples" / "ufuncs"
 
 
+@pytest.fixture(scope="session")
+def example_cache(tmp_path_factory):
+    # One build for all xdist workers (the per-key lock makes the others wait).
+    return pyxtypes_build.shared_cache_dir(tmp_path_factory)
+
+
 @pytest.fixture(scope="module")
-def ex(tmp_path_factory):
+def ex(example_cache):
     import cxximport
 
-    # One build for all xdist workers (the per-key lock makes the others wait).
-    cache = pyxtypes_build.shared_cache_dir(tmp_path_factory)
-    return cxximport.load(EXAMPLE / "ufuncs.cxxpyx", module="ufuncs_example", cache_dir=str(cache))
+    # The name demo.py imports it by, so the demo below finds it in the cache.
+    return cxximport.load(EXAMPLE / "ufuncs.cxxpyx", module="ufuncs", cache_dir=str(example_cache))
 
 
 def seed(array_1, array_2, a, b, c):
@@ -55,8 +60,9 @@ def test_gufuncs_row_norm_and_pairwise_distance(ex):
     assert ex.pairwise_distance.signature == "(n,d),(m,d)->(n,m)"
 
 
-def test_demo_runs(python, cache_dir):
+def test_demo_runs(ex, example_cache, python, cache_dir):
     demo = EXAMPLE / "demo.py"
-    proc = python(demo.read_text().replace("__file__", repr(str(demo))))
+    env = {"CXXIMPORT_CACHE_DIR": str(example_cache), "CXXIMPORT_NO_BUILD": "1"}
+    proc = python(demo.read_text().replace("__file__", repr(str(demo))), env=env)
     assert proc.returncode == 0, proc.stderr
     assert "loops: ['iiiii->i', 'lllll->l', 'ddddd->d']" in proc.stdout
