@@ -85,12 +85,27 @@ def test_numpy_picks_the_loop_and_casts_as_for_its_own_ufuncs(m):
     # int32 casts safely to float64 (not to float32): the ddd->d loop.
     r = m.axpy(np.arange(4, dtype=np.int32), 2.0, 1.0)
     assert r.dtype == np.float64 and r.tolist() == [1.0, 3.0, 5.0, 7.0]
-    # Python scalars are weak, as for np.add.
+    # Python scalars are "weak", as for np.add.
     assert m.axpy(f4, 2.0, 1.0).dtype == np.float32
     assert m.plus(np.int8(100), np.int8(100)) == np.int8(-56)
     assert m.plus(np.arange(3, dtype=np.uint16), 1).dtype == np.uint16
     z = np.array([1 + 2j], dtype=np.complex64)
     assert m.plus(z, z).dtype == np.complex64 and m.plus(z, z)[0] == 2 + 4j
+
+
+@pytest.mark.parametrize(
+    "dt", ["?", "i1", "u1", "i2", "u2", "i4", "u4", "i8", "u8", "f4", "f8", "c8", "c16"]
+)
+def test_every_scalar_type_has_its_own_loop(m, dt):
+    rng = np.random.default_rng(5)
+    a = (rng.random(300) * 100).astype(dt)
+    b = (rng.random(300) * 100).astype(dt)
+    with np.errstate(over="ignore"):
+        want = np.add(a, b)
+    got = m.plus(a, b)
+    assert got.dtype == np.dtype(dt)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(m.plus(a[::-3], b[::-3]), want[::-3])
 
 
 def test_dtype_and_casting_keywords(m):

@@ -176,15 +176,26 @@ void element_loop(char* const* args, npy_intp n, const npy_intp* steps, std::ind
   }
 }
 
+inline constexpr npy_intp block = 256;
+
+// Scratch for one block, left uninitialised (it is written before it is read).
+template <class T>
+struct block_buffer {
+  T v[block];
+  block_buffer() {}  // NOLINT: no value-initialisation, on purpose
+  T* data() { return v; }
+  T& operator[](npy_intp i) { return v[i]; }
+  void fill(const T& x) { std::fill(v, v + block, x); }
+};
+
 // Strided or broadcast operands: blocks of `block` elements are gathered
 // into contiguous buffers (a broadcast scalar is copied once), computed by
 // the vectorised loop and scattered back.
 template <auto Fn, class S, std::size_t... I, std::size_t... O>
 void blocked_loop(char* const* args, npy_intp n, const npy_intp* steps, std::index_sequence<I...> is,
                   std::index_sequence<O...> os) {
-  constexpr npy_intp block = 256;
-  std::tuple<std::array<typename S::template in_t<I>, block>...> ibuf;
-  std::tuple<std::array<typename S::template out_t<O>, block>...> obuf;
+  std::tuple<block_buffer<typename S::template in_t<I>>...> ibuf;
+  std::tuple<block_buffer<typename S::template out_t<O>>...> obuf;
   char* p[S::nin + S::nout];
   auto fill_broadcast = [&](auto tag) {
     constexpr std::size_t k = decltype(tag)::value;
@@ -240,7 +251,7 @@ void scalar_range(char* const* args, npy_intp n, const npy_intp* steps, std::ind
                           ((steps[S::nin + O] == static_cast<npy_intp>(sizeof(typename S::template out_t<O>))) && ...);
   if (contiguous) [[likely]]
     contiguous_loop<Fn, S>(args, n, is, os);
-  else if (((steps[S::nin + O] == 0) || ...))
+  else if (n < 8 || ((steps[S::nin + O] == 0) || ...))  // short calls (ufunc.at) and reductions
     element_loop<Fn, S>(args, n, steps, is, os);
   else
     blocked_loop<Fn, S>(args, n, steps, is, os);
