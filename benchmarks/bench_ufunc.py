@@ -10,7 +10,8 @@ PyUFunc_FromFuncAndData floor (issue 11).
 - PYX_UFUNC_PARALLEL: serial against two threads by size (where the default
   threshold comes from).
 
-Run alone with ``python benchmarks/bench_ufunc.py [--quick]`` or through run.py.
+Run alone with ``python benchmarks/bench_ufunc.py [--quick]`` or through run.py;
+``BENCH_UFUNC_RUNS=40`` takes more samples on a busy machine.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def run(ctx: Context) -> Result:
     except Skip as e:
         nb_axpy = nb_hyp = None
         notes.append(f"Numba skipped: {e}")
-    runs = 3 if ctx.quick else 15
+    runs = 3 if ctx.quick else int(os.environ.get("BENCH_UFUNC_RUNS", "15"))
     rng = np.random.default_rng(0)
     rows = []
     targets = []

@@ -358,6 +358,10 @@ def test_gufunc_pairwise_distance_and_view_outputs(m):
     assert lo.tolist() == [1.0, 4.0] and hi.tolist() == [3.0, 6.0]
     with pytest.raises(ValueError, match="min_max: empty row"):
         m.min_max(np.zeros((2, 0)))
+    with pytest.raises(
+        IndexError, match=r"index \(3,\) is out of bounds for array 'v' with shape \(3,\)"
+    ):
+        m.past_end(np.zeros((2, 3)))
 
 
 # ------------------------------------------------- stubs and cxximport show

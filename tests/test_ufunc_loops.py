@@ -83,6 +83,9 @@ double rowsum(pyx::view<const double, 1> v) {
 
 PYX_GUFUNC("()->()") PYX_UFUNC_PARALLEL_MIN(8)
 int row_thread(double x) { return omp_get_thread_num() + 0 * static_cast<int>(x); }
+
+PYX_GUFUNC("(n)->()") PYX_UFUNC_PARALLEL_MIN(8)
+double past_end(pyx::view<const double, 1> row) { return row.at(row.shape(0)); }
 """
 
 
@@ -124,6 +127,10 @@ def test_parallel_ufunc_splits_large_calls_and_keeps_small_ones_serial(tmp_path,
         out["rowsum_ok"] = bool(np.allclose(m.rowsum(rows), rows.sum(1)))
         out["rows_threads"] = sorted(set(m.row_thread(np.zeros(64)).tolist()))
         out["rows_small"] = sorted(set(m.row_thread(np.zeros(7)).tolist()))
+        try:
+            m.past_end(np.zeros((64, 3)))
+        except IndexError as e:
+            out["oob"] = str(e)
         print(json.dumps(out))
         """,
         env={"OMP_NUM_THREADS": "2"},
@@ -138,6 +145,7 @@ def test_parallel_ufunc_splits_large_calls_and_keeps_small_ones_serial(tmp_path,
     assert r["error"] == "recip: negative"
     assert r["reduce_ok"] and r["accumulate_ok"] and r["rowsum_ok"]
     assert r["rows_threads"] == [0, 1] and r["rows_small"] == [0]
+    assert r["oob"] == "index (3,) is out of bounds for array 'row' with shape (3,)"
 
 
 def test_gufunc_parameter_mistakes_fail_to_compile_with_a_clear_message(tmp_path, cache_dir):

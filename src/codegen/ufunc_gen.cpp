@@ -183,12 +183,17 @@ bool render_ufunc(const scan::Export& e, const std::string& tmpl, const std::str
       }
     }
     index.push_back(-1);  // never empty
+    std::string names_list;
+    for (std::size_t k = 0; k < e.ufunc.core.size(); ++k)
+      names_list += std::string(k ? ", " : "") +
+                    (k < e.params.size() ? cpp_string_literal(e.params[k].name) : std::string("nullptr"));
     layout_type = "pyx_gl_" + e.name;
     layout = "struct " + layout_type + " {\n  static constexpr int nin = " + std::to_string(e.ufunc.nin) +
              ", nout = " + std::to_string(e.ufunc.core.size() - e.ufunc.nin) + ";\n" +
              "  static constexpr int ndims[] = {" + ints(ndims) + "};\n" +
              "  static constexpr int offsets[] = {" + ints(offsets) + "};\n" +
-             "  static constexpr int dim_index[] = {" + ints(index) + "};\n};\n";
+             "  static constexpr int dim_index[] = {" + ints(index) + "};\n" +
+             "  static constexpr const char* names[] = {" + names_list + "};\n};\n";
     signature = cpp_string_literal(e.ufunc.signature);
   }
 

@@ -343,8 +343,8 @@ struct view_traits<basic_view<T, N, L>> {
 
 // Layout is generated from the signature: nin, nout, ndims[op] (core
 // dimensions of each operand), offsets[op] (where they start in dim_index
-// and in the core strides) and dim_index[] (which of NumPy's dims[1..] each
-// one is).
+// and in the core strides), dim_index[] (which of NumPy's dims[1..] each
+// one is) and names[op] (the parameters' names, for index errors).
 template <class Layout, auto Fn>
 struct gufunc_rule {
   using traits = detail::fn_traits<decltype(Fn)>;
@@ -400,7 +400,7 @@ struct gufunc_rule {
         shape[j] = dims[1 + Layout::dim_index[Layout::offsets[K] + j]];
         strides[j] = steps[nops + Layout::offsets[K] + j];
       }
-      return B(reinterpret_cast<typename VT::element*>(ptr), shape, strides);
+      return B(reinterpret_cast<typename VT::element*>(ptr), shape, strides, Layout::names[K]);
     } else {
       static_assert(Layout::ndims[K] == 0,
                     "cxximport: an operand with core dimensions needs a pyx::view parameter");
@@ -442,6 +442,11 @@ void gufunc_loop(char** args, const npy_intp* dims, const npy_intp* steps, void*
       G::range(args, b, e, dims, steps, std::make_index_sequence<G::nparams>{},
                std::make_index_sequence<G::nret>{});
     });
+    // A checked index out of bounds inside the parallel region was recorded, not thrown.
+    if (detail::deferred_oob.set) [[unlikely]] {
+      detail::gil_acquire g;
+      detail::raise_deferred_error();
+    }
   });
 }
 
