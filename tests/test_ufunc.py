@@ -364,6 +364,26 @@ def test_gufunc_pairwise_distance_and_view_outputs(m):
         m.past_end(np.zeros((2, 3)))
 
 
+def test_gufunc_contiguous_views_take_copies_of_strided_blocks(m):
+    rng = np.random.default_rng(4)
+    a, b = rng.random((6, 5)), rng.random((6, 5))
+    want = np.einsum("ij,ij->i", a, b)
+    np.testing.assert_allclose(m.cdot(a, b), want)  # rows contiguous: no copy
+    np.testing.assert_allclose(m.cdot(a.T.copy().T, b[:, ::-1][:, ::-1]), want)
+    np.testing.assert_allclose(
+        m.cdot(a[:, ::2], b[:, ::2]), np.einsum("ij,ij->i", a[:, ::2], b[:, ::2])
+    )
+    blocks = rng.random((3, 4, 2))
+    np.testing.assert_array_equal(m.transpose(blocks), blocks.transpose(0, 2, 1))
+    out = np.zeros((2, 4, 3)).transpose(2, 0, 1)  # a strided output block: copied back
+    r = m.transpose(blocks, out=out)
+    assert r is out
+    np.testing.assert_array_equal(out, blocks.transpose(0, 2, 1))
+    np.testing.assert_array_equal(
+        m.transpose(blocks[:, ::-1, :]), blocks[:, ::-1, :].transpose(0, 2, 1)
+    )
+
+
 # ------------------------------------------------- stubs and cxximport show
 
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "pyx/core.hpp"
 #include "pyx/detail/invoke.hpp"
@@ -341,6 +342,67 @@ struct view_traits<basic_view<T, N, L>> {
   static constexpr layout kind = L;
 };
 
+// A pyx::cview / pyx::fview argument of a gufunc: the core block itself when
+// it is contiguous in that order, else a contiguous copy (written back after
+// the call for an output). Converts to the view the function takes.
+template <class B, bool Output>
+class contiguous_arg {
+  using VT = view_traits<B>;
+  using T = typename VT::element;
+  using V = std::remove_const_t<T>;
+  static constexpr int N = VT::ndim;
+
+ public:
+  contiguous_arg(char* ptr, const index_t* shape, const index_t* strides, const char* name) : base_(ptr) {
+    index_t expect = sizeof(T), total = 1;
+    bool contiguous = true;
+    for (int j = 0; j < N; ++j) {
+      const int k = VT::kind == layout::c ? N - 1 - j : j;
+      shape_[k] = shape[k];
+      strides_[k] = strides[k];
+      contiguous &= shape[k] <= 1 || strides[k] == expect;
+      expect *= shape[k];
+      total *= shape[k];
+    }
+    if (contiguous) {
+      view_ = B(reinterpret_cast<T*>(ptr), shape, strides, name);
+      return;
+    }
+    copy_.resize(static_cast<std::size_t>(total));
+    walk([](V& c, char* p) { std::memcpy(&c, p, sizeof(V)); });
+    view_ = B(copy_.data(), shape, strides, name);
+  }
+  ~contiguous_arg() {
+    if constexpr (Output)
+      if (!copy_.empty()) walk([](V& c, char* p) { std::memcpy(p, &c, sizeof(V)); });
+  }
+  contiguous_arg(const contiguous_arg&) = delete;
+  contiguous_arg& operator=(const contiguous_arg&) = delete;
+  operator B() const { return view_; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  // Visits the elements in the view's own order (row- or column-major).
+  template <class F>
+  void walk(F f) {
+    index_t idx[N] = {};
+    for (std::size_t n = 0; n < copy_.size(); ++n) {
+      index_t off = 0;
+      for (int k = 0; k < N; ++k) off += idx[k] * strides_[k];
+      f(copy_[n], base_ + off);
+      for (int j = 0; j < N; ++j) {
+        const int k = VT::kind == layout::c ? N - 1 - j : j;
+        if (++idx[k] < shape_[k]) break;
+        idx[k] = 0;
+      }
+    }
+  }
+
+  char* base_;
+  index_t shape_[N], strides_[N];
+  std::vector<V> copy_;
+  B view_;
+};
+
 // Layout is generated from the signature: nin, nout, ndims[op] (core
 // dimensions of each operand), offsets[op] (where they start in dim_index
 // and in the core strides), dim_index[] (which of NumPy's dims[1..] each
@@ -387,8 +449,6 @@ struct gufunc_rule {
     char* ptr = args[K] + i * steps[K];
     if constexpr (view_traits<B>::is_view) {
       using VT = view_traits<B>;
-      static_assert(VT::kind == layout::strided,
-                    "cxximport: gufunc core dimensions come with any strides: use pyx::view, not cview/fview");
       static_assert(VT::ndim == Layout::ndims[K],
                     "cxximport: a gufunc view's rank must be its operand's number of core dimensions");
       static_assert(!input || std::is_const_v<typename VT::element>,
@@ -400,7 +460,10 @@ struct gufunc_rule {
         shape[j] = dims[1 + Layout::dim_index[Layout::offsets[K] + j]];
         strides[j] = steps[nops + Layout::offsets[K] + j];
       }
-      return B(reinterpret_cast<typename VT::element*>(ptr), shape, strides, Layout::names[K]);
+      if constexpr (VT::kind == layout::strided)
+        return B(reinterpret_cast<typename VT::element*>(ptr), shape, strides, Layout::names[K]);
+      else
+        return contiguous_arg<B, !input>(ptr, shape, strides, Layout::names[K]);
     } else {
       static_assert(Layout::ndims[K] == 0,
                     "cxximport: an operand with core dimensions needs a pyx::view parameter");
