@@ -166,3 +166,27 @@ def test_ufunc_of_a_type_without_a_dtype_names_the_function(tmp_path, cache_dir)
     text = str(info.value)
     assert f"{src}:3:" in text and "in the bindings generated for `size_of`" in text
     assert "has no NumPy dtype" in text
+
+
+def test_marks_are_checked_before_compiling_with_file_and_line(tmp_path, cache_dir):
+    src = tmp_path / "badsig.cxxpyx"
+    src.write_text('\nPYX_GUFUNC("(n)(n)->()") double f(pyx::view<const double, 1> a);\n')
+    with pytest.raises(cxximport.CompileError) as info:
+        cxximport.build(str(src))
+    assert f"{src}:2:12: bad gufunc signature \"(n)(n)->()\": expected '->'" in str(info.value)
+
+
+def test_compile_commands_of_a_ufunc_module_compile(tmp_path):
+    from cxximport import ide
+
+    src = tmp_path / "ideufunc.cxxpyx"
+    src.write_text(
+        "template <pyx::fused<int, long> T>\n"
+        "PYX_UFUNC PYX_UFUNC_IDENTITY(0) T div(T a, T b) { return pyx::floor_divide(a, b); }\n"
+    )
+    args = ide.compile_command(str(src))["arguments"]
+    i = args.index("pyx/ufunc.hpp")
+    assert args[i - 1] == "-include"
+    # pyx::floor_divide comes from pyx/ufunc.hpp: the editor's compiler sees it.
+    proc = subprocess.run([*args[:-2], "-fsyntax-only", str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
