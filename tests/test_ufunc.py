@@ -298,6 +298,30 @@ def test_integer_division_by_zero_follows_errstate(m):
             assert (q == np.floor_divide(x, y)).all() and (r == np.remainder(x, y)).all()
 
 
+def test_plain_cpp_integer_division_by_zero_follows_errstate(m):
+    a = np.array([7, -9, 5, 4, 0, 12])
+    b = np.array([2, 3, 0, 1, 0, -5])
+    want = [3, -3, 0, 4, 0, -2]  # C++ truncates; a zero divisor gives 0
+    with pytest.warns(RuntimeWarning, match="divide by zero encountered in cdiv"):
+        assert m.cdiv(a, b).tolist() == want
+    with np.errstate(divide="raise"), pytest.raises(FloatingPointError, match="divide by zero"):
+        m.cdiv(a, b)
+    with np.errstate(divide="ignore"):
+        assert m.cdiv(a.astype(np.uint8), b.astype(np.uint8)).dtype == np.uint8
+        big = np.arange(1, 20_001, dtype=np.int64)
+        div = np.ones_like(big)
+        div[[5, 12_345]] = 0
+        got = m.cdiv(big, div)  # the trapping block is redone element by element
+        assert got[5] == 0 and got[12_345] == 0 and got.sum() == big.sum() - 6 - 12_346
+        c = big.copy()
+        m.cdiv(c, div, out=c)  # in place
+        assert (c == got).all()
+        assert (m.cdiv(big[::-3], div[::-3]) == got[::-3]).all()
+        assert m.cdiv.reduce(np.array([100, 5, 0, 7])) == 0
+        assert m.cdiv(np.int32(7), np.int32(0)) == 0
+    assert m.cdiv(np.array([9]), np.array([3])).tolist() == [3]  # still usable
+
+
 def test_gil_is_released_in_the_loop_unless_marked(m):
     zeros = np.zeros(100_000)
     assert m.is_held_plain(zeros).max() == 0

@@ -84,6 +84,9 @@ double rowsum(pyx::view<const double, 1> v) {
 PYX_GUFUNC("()->()") PYX_UFUNC_PARALLEL_MIN(8)
 int row_thread(double x) { return omp_get_thread_num() + 0 * static_cast<int>(x); }
 
+PYX_UFUNC PYX_UFUNC_PARALLEL_MIN(1000)
+long cdiv(long a, long b) { return a / b; }
+
 PYX_GUFUNC("(n)->()") PYX_UFUNC_PARALLEL_MIN(8)
 double past_end(pyx::view<const double, 1> row) { return row.at(row.shape(0)); }
 """
@@ -127,6 +130,16 @@ def test_parallel_ufunc_splits_large_calls_and_keeps_small_ones_serial(tmp_path,
         out["rowsum_ok"] = bool(np.allclose(m.rowsum(rows), rows.sum(1)))
         out["rows_threads"] = sorted(set(m.row_thread(np.zeros(64)).tolist()))
         out["rows_small"] = sorted(set(m.row_thread(np.zeros(7)).tolist()))
+        num, den = np.arange(100_000), np.ones(100_000, dtype=np.int64)
+        den[[10, 99_990]] = 0  # one zero in each thread's share
+        with np.errstate(divide="raise"):
+            try:
+                m.cdiv(num, den)
+            except FloatingPointError as e:
+                out["cdiv_raised"] = str(e)
+        with np.errstate(divide="ignore"):
+            q = m.cdiv(num, den)
+        out["cdiv_ok"] = bool(q[10] == 0 and q[99_990] == 0 and q.sum() == num.sum() - 10 - 99_990)
         try:
             m.past_end(np.zeros((64, 3)))
         except IndexError as e:
@@ -145,6 +158,7 @@ def test_parallel_ufunc_splits_large_calls_and_keeps_small_ones_serial(tmp_path,
     assert r["error"] == "recip: negative"
     assert r["reduce_ok"] and r["accumulate_ok"] and r["rowsum_ok"]
     assert r["rows_threads"] == [0, 1] and r["rows_small"] == [0]
+    assert "divide by zero" in r["cdiv_raised"] and r["cdiv_ok"]
     assert r["oob"] == "index (3,) is out of bounds for array 'row' with shape (3,)"
 
 

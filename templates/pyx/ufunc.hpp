@@ -9,6 +9,8 @@
 #include <array>
 #include <atomic>
 #include <cfenv>
+#include <csetjmp>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -246,8 +248,8 @@ void blocked_loop(char* const* args, npy_intp n, const npy_intp* steps, std::ind
 }
 
 template <auto Fn, class S, std::size_t... I, std::size_t... O>
-void scalar_range(char* const* args, npy_intp n, const npy_intp* steps, std::index_sequence<I...> is,
-                  std::index_sequence<O...> os) {
+void plain_range(char* const* args, npy_intp n, const npy_intp* steps, std::index_sequence<I...> is,
+                 std::index_sequence<O...> os) {
   const bool contiguous = ((steps[I] == static_cast<npy_intp>(sizeof(typename S::template in_t<I>))) && ...) &&
                           ((steps[S::nin + O] == static_cast<npy_intp>(sizeof(typename S::template out_t<O>))) && ...);
   if (contiguous) [[likely]]
@@ -256,6 +258,108 @@ void scalar_range(char* const* args, npy_intp n, const npy_intp* steps, std::ind
     element_loop<Fn, S>(args, n, steps, is, os);
   else
     blocked_loop<Fn, S>(args, n, steps, is, os);
+}
+
+// ---- integer division by zero in the rule ----
+//
+// C++'s integer `/` and `%` trap on a zero divisor (SIGFPE), where NumPy
+// gives 0 and the divide-by-zero flag. Loops of rules with integer operands
+// run under a SIGFPE handler: a trap jumps back to the loop, which redoes
+// that block element by element, each element 0 plus the flag if it traps.
+// A trap outside such a loop goes to the handler installed before ours.
+namespace fpe {
+
+inline thread_local sigjmp_buf* armed = nullptr;
+inline struct sigaction previous;
+inline std::atomic<bool> installed{false};
+
+inline void on_sigfpe(int, siginfo_t*, void*) {
+  if (sigjmp_buf* env = armed) {
+    armed = nullptr;
+    siglongjmp(*env, 1);
+  }
+  // Not ours: give the trap back to whoever handled it before (the default
+  // action, faulthandler...); the instruction traps again on return.
+  sigaction(SIGFPE, &previous, nullptr);
+}
+
+inline void install() {
+  if (installed.exchange(true)) return;
+  struct sigaction sa {};
+  sa.sa_sigaction = &on_sigfpe;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;  // left by siglongjmp: SIGFPE must not stay blocked
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGFPE, &sa, &previous);
+}
+
+// The compiler may not move a division across these: C++ assumes it never traps.
+inline void arm(sigjmp_buf* env) {
+  armed = env;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+inline void disarm_now() {
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  armed = nullptr;
+}
+
+struct disarm {
+  ~disarm() { armed = nullptr; }
+};
+
+}  // namespace fpe
+
+template <class T>
+inline constexpr bool traps_v = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+
+// Element by element, each under the handler: a trapping element is 0.
+template <auto Fn, class S, std::size_t... I, std::size_t... O>
+void trapping_elements(char* const* args, npy_intp n, const npy_intp* steps, std::index_sequence<I...> is,
+                       std::index_sequence<O...> os) {
+  sigjmp_buf env;
+  fpe::disarm guard;
+  for (npy_intp i = 0; i < n; ++i) {
+    char* p[S::nin + S::nout];
+    for (int k = 0; k < S::nin + S::nout; ++k) p[k] = args[k] + i * steps[k];
+    if (sigsetjmp(env, 0) == 0) {
+      fpe::arm(&env);
+      element_loop<Fn, S>(p, 1, steps, is, os);
+      fpe::disarm_now();
+    } else {
+      ((*reinterpret_cast<typename S::template out_t<O>*>(p[S::nin + O]) = typename S::template out_t<O>{}), ...);
+      set_floatstatus_divbyzero();
+    }
+  }
+}
+
+template <auto Fn, class S, std::size_t... I, std::size_t... O>
+void scalar_range(char* const* args, npy_intp n, const npy_intp* steps, std::index_sequence<I...> is,
+                  std::index_sequence<O...> os) {
+  constexpr bool traps = (traps_v<typename S::template in_t<I>> || ...) ||
+                         (traps_v<typename S::template out_t<O>> || ...);
+  if constexpr (!traps) {
+    plain_range<Fn, S>(args, n, steps, is, os);
+  } else {
+    // In place or reducing, a block cannot be redone (its inputs changed).
+    bool redo_safe = true;
+    for (int o = S::nin; o < S::nin + S::nout; ++o)
+      for (int k = 0; k < S::nin; ++k) redo_safe &= steps[o] != 0 && args[o] != args[k];
+    if (!redo_safe) return trapping_elements<Fn, S>(args, n, steps, is, os);
+    constexpr npy_intp chunk = 4096;
+    sigjmp_buf env;
+    fpe::disarm guard;
+    for (npy_intp b = 0; b < n; b += chunk) {
+      const npy_intp m = std::min(chunk, n - b);
+      char* p[S::nin + S::nout];
+      for (int k = 0; k < S::nin + S::nout; ++k) p[k] = args[k] + b * steps[k];
+      if (sigsetjmp(env, 0) == 0) {
+        fpe::arm(&env);
+        plain_range<Fn, S>(p, m, steps, is, os);
+        fpe::disarm_now();
+      } else {
+        trapping_elements<Fn, S>(p, m, steps, is, os);
+      }
+    }
+  }
 }
 
 // Runs body(begin, end) over [0, n): split across OpenMP threads when asked
@@ -575,6 +679,7 @@ struct definition {
   static int add(PyObject* module, const char* name, const char* doc, int identity, PyObject* identity_value,
                  const char* signature) {
     if (identity == PyUFunc_IdentityValue && !identity_value) return -1;
+    fpe::install();
     const PyUFuncGenericFunction fs[] = {loop<Fns>()...};
     const std::array<char, nargs> codes[] = {rule_of<Layout, Fns>::type::type_codes...};
     int order[nloops];
