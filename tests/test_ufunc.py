@@ -322,6 +322,23 @@ def test_plain_cpp_integer_division_by_zero_follows_errstate(m):
     assert m.cdiv(np.array([9]), np.array([3])).tolist() == [3]  # still usable
 
 
+def test_integer_division_by_zero_survives_a_later_faulthandler(m, tmp_path_factory, python):
+    cache = pyxtypes_build.shared_cache_dir(tmp_path_factory)
+    proc = python(
+        f"""
+        import faulthandler, warnings
+        import numpy as np, cxximport
+        m = cxximport.load({str(SOURCE)!r}, module="ufunc_cases", cache_dir={str(cache)!r},
+                           build_type="release", no_build=True)
+        faulthandler.enable()  # replaces the SIGFPE handler after the import
+        warnings.simplefilter("ignore")
+        print(m.cdiv(np.array([7, 1]), np.array([2, 0])).tolist())
+        """
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[3, 0]"
+
+
 def test_gil_is_released_in_the_loop_unless_marked(m):
     zeros = np.zeros(100_000)
     assert m.is_held_plain(zeros).max() == 0

@@ -271,7 +271,6 @@ namespace fpe {
 
 inline thread_local sigjmp_buf* armed = nullptr;
 inline struct sigaction previous;
-inline std::atomic<bool> installed{false};
 
 inline void on_sigfpe(int, siginfo_t*, void*) {
   if (sigjmp_buf* env = armed) {
@@ -283,13 +282,19 @@ inline void on_sigfpe(int, siginfo_t*, void*) {
   sigaction(SIGFPE, &previous, nullptr);
 }
 
+// Makes on_sigfpe the handler, keeping the one it replaces. Called before
+// every loop that may trap (one sigaction call): another library, such as
+// faulthandler.enable() after the import, may have replaced it since.
 inline void install() {
-  if (installed.exchange(true)) return;
+  struct sigaction current {};
+  if (sigaction(SIGFPE, nullptr, &current) != 0) return;
+  if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == &on_sigfpe) return;
   struct sigaction sa {};
   sa.sa_sigaction = &on_sigfpe;
   sa.sa_flags = SA_SIGINFO | SA_NODEFER;  // left by siglongjmp: SIGFPE must not stay blocked
   sigemptyset(&sa.sa_mask);
-  sigaction(SIGFPE, &sa, &previous);
+  previous = current;
+  sigaction(SIGFPE, &sa, nullptr);
 }
 
 // The compiler may not move a division across these: C++ assumes it never traps.
@@ -421,6 +426,10 @@ void scalar_loop(char** args, const npy_intp* dims, const npy_intp* steps, void*
   using S = scalar_rule<Fn>;
   constexpr auto is = std::make_index_sequence<S::nin>{};
   constexpr auto os = std::make_index_sequence<S::nout>{};
+  constexpr bool traps = []<std::size_t... I, std::size_t... O>(std::index_sequence<I...>, std::index_sequence<O...>) {
+    return (traps_v<typename S::template in_t<I>> || ...) || (traps_v<typename S::template out_t<O>> || ...);
+  }(is, os);
+  if constexpr (traps) fpe::install();
   guarded<Opts>([&] {
     bool reduces = false;
     for (int k = S::nin; k < S::nin + S::nout; ++k) reduces |= steps[k] == 0;
@@ -679,7 +688,6 @@ struct definition {
   static int add(PyObject* module, const char* name, const char* doc, int identity, PyObject* identity_value,
                  const char* signature) {
     if (identity == PyUFunc_IdentityValue && !identity_value) return -1;
-    fpe::install();
     const PyUFuncGenericFunction fs[] = {loop<Fns>()...};
     const std::array<char, nargs> codes[] = {rule_of<Layout, Fns>::type::type_codes...};
     int order[nloops];
