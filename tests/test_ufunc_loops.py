@@ -49,11 +49,13 @@ def test_contiguous_inner_loop_is_vectorised(rule, tmp_path, cache_dir):
     src.write_text(SEED if rule == "seed" else SQRT)
     so_path = cxximport.build(str(src))
     text = open(os.path.dirname(so_path) + "/build.log").read()
-    header = os.path.join(os.path.dirname(cxximport.__file__), "templates", "pyx", "ufunc.hpp")
+    header = os.path.join(
+        os.path.dirname(cxximport.__file__), "templates", "pyx", "detail", "ufunc_scalar.hpp"
+    )
     with open(header) as f:
         line = next(i for i, t in enumerate(f, 1) if "vectorised: checked by tests/test_ufunc" in t)
-    hits = re.findall(rf"pyx/ufunc\.hpp:{line}:\d+: optimized: loop vectorized", text)
-    assert hits, f"the contiguous loop (ufunc.hpp:{line}) was not vectorised:\n" + text[-3000:]
+    hits = re.findall(rf"pyx/detail/ufunc_scalar\.hpp:{line}:\d+: optimized: loop vectorized", text)
+    assert hits, f"the contiguous loop (line {line}) was not vectorised:\n" + text[-3000:]
 
 
 PARALLEL = """\
