@@ -166,12 +166,29 @@ def _print_file(title: str, path: str) -> None:
     print(text.rstrip("\n") if text.strip() else "(empty)")
 
 
+def _print_ufuncs(source: str) -> None:
+    """One line per ufunc export with the loops NumPy will hold."""
+    try:
+        exports = _core().scan(source)["exports"]
+    except (OSError, ValueError):
+        return  # the build below reports the error
+    for e in exports:
+        kind = e.get("kind", "function")
+        if kind == "function":
+            continue
+        sig = f' "{e["signature"]}"' if kind == "gufunc" else ""
+        arity = f"({e['nin']} in, {e['nout']} out)"
+        pad = " " * max(1, 8 - len(kind))
+        print(f"{kind}:{pad}{e['name']}{sig} {arity}: {', '.join(e['loops'])}")
+
+
 def _cmd_show(args: argparse.Namespace) -> int:
     source, name = _resolve_target(args.module)
     options = _build_options(args)
     options["no_build"] = not args.build
     print(f"module:  {name}")
     print(f"source:  {source}")
+    _print_ufuncs(source)
     try:
         result = build_source(source, name, options)
     except NotCachedError:

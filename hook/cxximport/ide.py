@@ -31,6 +31,8 @@ def compile_command(source: str, cxx: str | None = None) -> dict[str, Any]:
     compiler = shlex.split(cxx or os.environ.get("CXX") or "c++")
     std = next((f for f in flags["cxxflags"] if f.startswith("-std=")), "-std=c++20")
     arguments = [*compiler, "-x", "c++", std, "-include", "pyx/pyx.hpp"]
+    if _has_ufuncs(source):  # as module.cpp: the ufunc runtime only where it is used
+        arguments += ["-include", "pyx/ufunc.hpp"]
     arguments += [f"-I{interp['templates_dir']}"]
     arguments += ["-isystem", interp["python_include"], "-isystem", interp["numpy_include"]]
     arguments += [f"-I{d}" for d in flags["include_dirs"]]  # the source's directory first
@@ -39,6 +41,16 @@ def compile_command(source: str, cxx: str | None = None) -> dict[str, Any]:
         arguments.append("-fopenmp")
     arguments += ["-c", source]
     return {"directory": os.path.dirname(source), "file": source, "arguments": arguments}
+
+
+def _has_ufuncs(source: str) -> bool:
+    from . import _core
+
+    try:
+        exports = _core.scan(source)["exports"]
+    except (OSError, ValueError):
+        return False
+    return any(e.get("kind", "function") != "function" for e in exports)
 
 
 def _read(path: str) -> list[dict[str, Any]]:

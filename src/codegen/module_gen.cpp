@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "codegen/ufunc_gen.hpp"
 #include "codegen/writer.hpp"
 #include "scan/pytype.hpp"
 
@@ -133,9 +134,12 @@ std::string python_docstring(const scan::Export& e) {
 
 bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, GeneratedModule* out,
                      std::string* err) {
-  std::string module_tmpl, wrapper_tmpl;
+  std::string module_tmpl, wrapper_tmpl, ufunc_tmpl;
+  bool any_ufunc = false;
+  for (const auto& e : scan.exports) any_ufunc |= e.kind != scan::ExportKind::function;
   if (!load_template(in.templates_dir, "module.cpp.in", &module_tmpl, err) ||
-      !load_template(in.templates_dir, "wrapper.cpp.in", &wrapper_tmpl, err))
+      !load_template(in.templates_dir, "wrapper.cpp.in", &wrapper_tmpl, err) ||
+      (any_ufunc && !load_template(in.templates_dir, "ufunc.cpp.in", &ufunc_tmpl, err)))
     return false;
 
   std::string short_name = in.module_name.substr(in.module_name.rfind('.') + 1);
@@ -152,6 +156,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
       {"MODULE_NAME_LITERAL", cpp_string_literal(in.module_name)},
       {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + shown)},
       {"INIT_NAME", short_name},
+      // Only modules with ufuncs compile NumPy's ufunc headers (and may use
+      // pyx::floor_divide and friends in their source).
+      {"RUNTIME_INCLUDES", any_ufunc ? "\n#include <pyx/ufunc.hpp>" : ""},
   };
   // Comments must not carry newlines from the path.
   for (char& ch : values["SOURCE_COMMENT"])
@@ -166,16 +173,27 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
     *err = "module.cpp.in must contain @USER_SOURCE@ before @WRAPPERS@";
     return false;
   }
-  const int before_user = count_lines(module_tmpl.substr(0, user_at));
+  const int before_user = count_lines(module_tmpl.substr(0, user_at)) + (any_ufunc ? 1 : 0);
   const int user_lines = count_lines(user);
   const int between = count_lines(module_tmpl.substr(user_at, wrappers_at - user_at));
   const int generated_line = before_user + user_lines + 3;
   const int wrappers_first = before_user + 1 + user_lines + between;
   values["GENERATED_LINE"] = std::to_string(generated_line);
 
-  std::string wrappers, entries;
+  std::string wrappers, entries, ufunc_setup = any_ufunc ? "  if (_import_umath() < 0) return -1;\n" : "";
   int line = wrappers_first;
   for (const auto& e : scan.exports) {
+    if (e.kind != scan::ExportKind::function) {
+      std::string rendered;
+      if (!render_ufunc(e, ufunc_tmpl, in.source_path + ":" + std::to_string(e.loc.line), &rendered, err))
+        return false;
+      int n = count_lines(rendered);
+      out->spans.push_back({line, line + n - 1, e.name, e.loc.line});
+      line += n;
+      wrappers += rendered;
+      ufunc_setup += "  if (pyx_u_" + e.name + "(module) < 0) return -1;\n";
+      continue;
+    }
     std::vector<std::string> default_blocks;
     std::string dispatch = dispatch_code(e, &default_blocks);
     std::vector<std::string> names;
@@ -208,6 +226,7 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
   }
   values["WRAPPERS"] = wrappers;
   values["METHOD_ENTRIES"] = entries;
+  values["UFUNC_SETUP"] = ufunc_setup;
   return render_template(module_tmpl, values, &out->module_cpp, err);
 }
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "codegen/ufunc_gen.hpp"
 #include "scan/pytype.hpp"
 
 namespace cxximport::codegen {
@@ -19,6 +20,30 @@ std::string py_doc_literal(const std::string& doc) {
   return out + "\"\"\"";
 }
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (std::size_t k = 0; k < parts.size(); ++k) out += (k ? sep : "") + parts[k];
+  return out;
+}
+
+// `name: numpy.ufunc` with what NumPy will show: its inputs, outputs and loops.
+std::string ufunc_stub(const scan::Export& e) {
+  int nin = ufunc_nin(e), nout = ufunc_nout(e);
+  std::vector<std::string> ins;
+  for (int k = 0; k < nin && k < static_cast<int>(e.params.size()); ++k) ins.push_back(e.params[k].name);
+  std::string kind = e.kind == scan::ExportKind::gufunc ? "gufunc \"" + e.ufunc.signature + "\"" : "ufunc";
+  std::string loops = join(ufunc_loop_signatures(e), ", ");
+  std::string out = "\n\n# " + kind + " (" + join(ins, ", ") + "): " + std::to_string(nin) + " input" +
+                    (nin == 1 ? "" : "s") + ", " + std::to_string(nout) + " output" + (nout == 1 ? "" : "s") +
+                    "; loops: " + loops + "\n";
+  out += e.name + ": numpy.ufunc\n";
+  std::string doc = "numpy.ufunc " + e.name + "(" + join(ins, ", ") + ", /, out=None, *, where=True, ...)";
+  if (e.kind == scan::ExportKind::gufunc) doc += "\nSignature: " + e.ufunc.signature;
+  doc += "\nLoops: " + loops;
+  if (!e.doc.empty()) doc += "\n\n" + e.doc;
+  return out + py_doc_literal(doc) + "\n";
+}
+
 }  // namespace
 
 std::string generate_stub(const scan::ScanResult& scan, const std::string& module_name,
@@ -27,6 +52,10 @@ std::string generate_stub(const scan::ScanResult& scan, const std::string& modul
                     ".\n# Do not edit: it is regenerated with every build.\n"
                     "import typing\n\nimport numpy\n";
   for (const auto& e : scan.exports) {
+    if (e.kind != scan::ExportKind::function) {
+      out += ufunc_stub(e);
+      continue;
+    }
     std::map<std::string, std::vector<std::string>> choices;
     for (const auto& f : e.fused) choices[f.name] = f.types;
     auto annotate = [&](const std::string& type) {

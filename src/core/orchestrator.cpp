@@ -175,7 +175,15 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     }
   }
   const std::string source_dir = dirname_of(req.source);
-  const scan::Directives dirs = merge(req.options, scan.directives);
+  scan::Directives dirs = merge(req.options, scan.directives);
+  // Ufunc loops report floating-point errors through the CPU's flags, as
+  // NumPy's do; errno would keep std::sqrt and friends from vectorising.
+  // First, so a -fmath-errno of the user's still wins.
+  for (const auto& e : scan.exports)
+    if (e.kind != scan::ExportKind::function) {
+      dirs.cxxflags.insert(dirs.cxxflags.begin(), "-fno-math-errno");
+      break;
+    }
 
   // Extra inputs whose content joins the key.
   std::vector<std::pair<std::string, std::string>> extra_files;

@@ -11,6 +11,7 @@
 #include "build/toolchain.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/stub_gen.hpp"
+#include "codegen/ufunc_gen.hpp"
 #include "core/batch.hpp"
 #include "core/orchestrator.hpp"
 #include "scan/directives.hpp"
@@ -407,6 +408,24 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
                                 e.qualified_name.c_str(), "return_type", e.return_type.c_str(), "doc",
                                 e.doc.c_str(), "nogil", e.nogil ? Py_True : Py_False, "line", e.loc.line,
                                 "params", params, "fused", fused);
+    if (d && e.kind != scan::ExportKind::function) {
+      PyObject* u = Py_BuildValue("{s:s,s:s,s:N,s:i,s:i,s:s,s:O,s:O}", "kind",
+                                  e.kind == scan::ExportKind::ufunc ? "ufunc" : "gufunc", "signature",
+                                  e.ufunc.signature.c_str(), "loops", str_list(codegen::ufunc_loop_signatures(e)),
+                                  "nin", codegen::ufunc_nin(e), "nout", codegen::ufunc_nout(e), "identity",
+                                  e.ufunc.identity.c_str(), "needs_gil", e.ufunc.needs_gil ? Py_True : Py_False,
+                                  "parallel", e.ufunc.parallel ? Py_True : Py_False);
+      if (!u || PyDict_Update(d, u) < 0) Py_CLEAR(d);
+      Py_XDECREF(u);
+    } else if (d) {
+      PyObject* kind = PyUnicode_FromString("function");
+      if (!kind || PyDict_SetItemString(d, "kind", kind) < 0) Py_CLEAR(d);
+      Py_XDECREF(kind);
+    }
+    if (!d) {
+      Py_DECREF(exports);
+      return nullptr;
+    }
     PyList_Append(exports, d);
     Py_XDECREF(d);
   }

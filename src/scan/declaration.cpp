@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "scan/ufunc_marks.hpp"
+
 namespace cxximport::scan {
 namespace {
 
@@ -15,7 +17,7 @@ bool is_one_of(const std::string& s, std::initializer_list<const char*> words) {
   return std::any_of(words.begin(), words.end(), [&](const char* w) { return s == w; });
 }
 
-bool is_mark(const Tokens& t, int i) { return is_ident(t, i, "PYX_EXPORT") || is_ident(t, i, "PYX_NOGIL"); }
+bool is_mark(const Tokens& t, int i) { return is_export_mark(t, i); }
 
 // Dropped from the return type: they say how the function is defined, not what it returns.
 bool is_specifier(const Tokens& t, int i) {
@@ -179,13 +181,19 @@ bool parameters(const Tokens& t, int open, int close, Export* ex, ScanError* err
 
 }  // namespace
 
+bool is_export_mark(const Tokens& t, int i) {
+  return is_ident(t, i, "PYX_EXPORT") || is_ident(t, i, "PYX_NOGIL") || is_ufunc_mark(t, i);
+}
+
 bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts, Export* ex,
                   int* end, ScanError* err) {
   const int n = static_cast<int>(t.size());
   int i = begin, tmpl_lt = -1, tmpl_gt = -1;
   bool exported = false;
   for (;;) {
-    if (is_mark(t, i)) {
+    if (is_ufunc_mark(t, i)) {
+      if (!parse_ufunc_mark(t, i, ex, &i, err)) return false;
+    } else if (is_mark(t, i)) {
       exported = exported || t[i].text == "PYX_EXPORT";
       ex->nogil = ex->nogil || t[i].text == "PYX_NOGIL";
       ++i;
@@ -211,7 +219,8 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
   if (i <= mark)
     return fail(t[mark], t[mark].text + " must begin a declaration (before 'template' or the return type)",
                 err);
-  if (!exported) return fail(t[mark], "PYX_NOGIL without PYX_EXPORT", err);
+  if (!exported && ex->kind == ExportKind::function && ex->nogil)
+    return fail(t[mark], "PYX_NOGIL without PYX_EXPORT", err);
 
   const std::string not_function = "PYX_EXPORT must be followed by a function declaration";
   int ret_begin = i, name = -1;
@@ -274,7 +283,7 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
   }
   if (tmpl_lt >= 0 && !template_params(t, tmpl_lt, tmpl_gt, ex->name, concepts, &ex->fused, err))
     return false;
-  return true;
+  return check_ufunc(t, mark, exported, ex, err);
 }
 
 bool parse_fused_concept(const Tokens& t, int begin, int concept_at, Concepts* concepts,

@@ -21,6 +21,10 @@ struct ScanError {
 // Concept name -> its fused type list, for `template <my_type T>`.
 using Concepts = std::map<std::string, std::vector<std::string>>;
 
+// PYX_EXPORT, PYX_NOGIL or one of the ufunc marks (scan/ufunc_marks.hpp):
+// a token that starts an export.
+bool is_export_mark(const Tokens& t, int i);
+
 // The statement starts at token `begin`; the first mark is at `mark`. Fills
 // every field of *ex except qualified_name and doc, and sets *end to the
 // index of the ';' or '{' that ends the declaration.

@@ -27,6 +27,24 @@ struct FusedParam {
   std::vector<std::string> types;  // {"int", "double"}, whitespace-normalised
 };
 
+// What an export becomes in Python.
+enum class ExportKind {
+  function,  // PYX_EXPORT: a function taking and returning Python objects
+  ufunc,     // PYX_UFUNC: a numpy.ufunc whose inner loop calls the scalar function
+  gufunc,    // PYX_GUFUNC("(n),(n)->()"): a generalized ufunc over core dimensions
+};
+
+// The ufunc options, from the marks after PYX_UFUNC / PYX_GUFUNC.
+struct UfuncInfo {
+  std::string signature;                       // gufunc: "(n),(n)->()" as written, spaces removed
+  std::vector<std::vector<std::string>> core;  // gufunc: each operand's core dimension names, inputs first
+  int nin = 0;                                 // gufunc: operands left of "->"
+  std::string identity;                        // PYX_UFUNC_IDENTITY(expr): the expression text; empty if none
+  bool needs_gil = false;                      // PYX_UFUNC_GIL: the loop holds the GIL
+  bool parallel = false;                       // PYX_UFUNC_PARALLEL: OpenMP over large calls
+  std::string parallel_threshold;              // PYX_UFUNC_PARALLEL_MIN(n): serial below n elements; empty = default
+};
+
 struct Export {
   std::string name;                // unqualified: the Python name
   std::string qualified_name;      // what generated C++ calls: "ns::inner::f", or "f" at file scope
@@ -35,6 +53,8 @@ struct Export {
   std::vector<FusedParam> fused;   // template parameters in declaration order; empty for plain functions
   std::string doc;                 // `///` lines joined by '\n', "/// " prefix stripped
   bool nogil = false;              // PYX_NOGIL present
+  ExportKind kind = ExportKind::function;
+  UfuncInfo ufunc;                 // for ufunc and gufunc exports
   SourceLoc loc;                   // where the function name is
 };
 

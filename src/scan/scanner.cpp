@@ -34,7 +34,7 @@ class Scanner {
     int stmt = 0;
     for (int i = 0; i < n; ++i) {
       const Token& tok = t_[i];
-      if (is_ident(t_, i, "PYX_EXPORT") || is_ident(t_, i, "PYX_NOGIL")) {
+      if (is_export_mark(t_, i)) {
         int end = -1;
         if (!export_at(stmt, i, &end, err)) return false;
         i = end;

@@ -26,6 +26,13 @@
 // Marks read by the cxximport scanner; they expand to nothing for the compiler.
 #define PYX_EXPORT
 #define PYX_NOGIL
+// The ufunc marks (docs/language.md, "Ufuncs"); their runtime is pyx/ufunc.hpp.
+#define PYX_UFUNC
+#define PYX_GUFUNC(signature)
+#define PYX_UFUNC_IDENTITY(...)
+#define PYX_UFUNC_GIL
+#define PYX_UFUNC_PARALLEL
+#define PYX_UFUNC_PARALLEL_MIN(elements)
 
 // Error paths are out of line and optimised for size: every exported function
 // instantiates the conversions, and only the fast path should be inlined.
