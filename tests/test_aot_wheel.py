@@ -9,6 +9,7 @@ cxximport is not on the package index.
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import os
 import shutil
@@ -67,17 +68,29 @@ def _aot_wheel(project_parent: Path, wheels: Path) -> Path:
     return found
 
 
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """Builds once per test run, not once per xdist worker: the workers share
+    pytest's base temporary directory, and the first to take the lock builds."""
+    root = tmp_path_factory.getbasetemp().parent / f"shared-{name}"
+    root.mkdir(exist_ok=True)
+    with open(root / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = root / "done"
+        if not done.exists():
+            result = make(root)
+            done.write_text(str(result))
+        return Path(done.read_text())
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("wheels")
-    _cxximport_wheel(directory)
-    return directory
+    return _shared(tmp_path_factory, "wheels", lambda d: _cxximport_wheel(d).parent)
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory, wheels: Path) -> Path:
     # A copy, so the build never writes into the repository.
-    return _aot_wheel(tmp_path_factory.mktemp("aot"), wheels)
+    return _shared(tmp_path_factory, "aot", lambda d: _aot_wheel(d, wheels))
 
 
 def test_wheel_built_twice_in_other_directories_is_identical(
