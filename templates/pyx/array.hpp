@@ -44,7 +44,7 @@ class array {
     return a;
   }
 
-  array(array&& o) noexcept : obj_(std::exchange(o.obj_, nullptr)), data_(o.data_), shape_(o.shape_), name_(o.name_) {}
+  array(array&& o) noexcept : obj_(std::exchange(o.obj_, nullptr)), data_(o.data_), shape_(o.shape_), name_(o.name_), call_(o.call_) {}
   array& operator=(array&& o) noexcept {
     if (this != &o) {
       reset();
@@ -52,6 +52,7 @@ class array {
       data_ = o.data_;
       shape_ = o.shape_;
       name_ = o.name_;
+      call_ = o.call_;
     }
     return *this;
   }
@@ -72,7 +73,7 @@ class array {
   T& at(I... i) const {
     const index_t idx[N] = {static_cast<index_t>(i)...};
     if (!detail::in_bounds(idx, shape_)) [[unlikely]]
-      return detail::out_of_bounds<T>(name_, idx, shape_);
+      return detail::out_of_bounds<T>(name_, idx, shape_, call_);
     return data_[detail::c_offset(idx, shape_)];
   }
 
@@ -96,7 +97,7 @@ class array {
       strides[k] = s;
       s *= shape_[k];
     }
-    return cview<T, N>(data_, shape_.data(), strides.data(), name_);
+    return cview<T, N>(data_, shape_.data(), strides.data(), name_, call_);
   }
   operator cview<T, N>() const { return view(); }                  // NOLINT
   operator cview<const T, N>() const  // NOLINT
@@ -124,6 +125,7 @@ class array {
   T* data_ = nullptr;
   std::array<index_t, N> shape_{};
   const char* name_ = nullptr;
+  [[no_unique_address]] detail::call_ref call_{};
 };
 
 namespace detail {

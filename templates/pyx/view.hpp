@@ -37,8 +37,9 @@ class basic_view {
 
   basic_view() = default;
   // strides in bytes, as NumPy gives them.
-  basic_view(T* data, const index_t* shape, const index_t* strides, const char* name = nullptr)
-      : data_(data), name_(name) {
+  basic_view(T* data, const index_t* shape, const index_t* strides, const char* name = nullptr,
+             detail::call_ref call = {})
+      : data_(data), name_(name), call_(call) {
     for (int k = 0; k < N; ++k) {
       shape_[k] = shape[k];
       strides_[k] = strides[k];
@@ -50,7 +51,7 @@ class basic_view {
     requires(std::is_same_v<const U, T> || std::is_same_v<U, T>) &&
             (L == layout::strided || M == L) && (!std::is_same_v<U, T> || M != L)
   basic_view(const basic_view<U, N, M>& o)  // NOLINT(google-explicit-constructor)
-      : data_(o.data()), shape_(o.shape()), strides_(o.strides()), name_(o.name()) {}
+      : data_(o.data()), shape_(o.shape()), strides_(o.strides()), name_(o.name()), call_(o.call()) {}
 
   template <std::integral... I>
     requires(sizeof...(I) == N)
@@ -64,7 +65,7 @@ class basic_view {
   T& at(I... i) const {
     const index_t idx[N] = {static_cast<index_t>(i)...};
     if (!detail::in_bounds(idx, shape_)) [[unlikely]]
-      return detail::out_of_bounds<T>(name_, idx, shape_);
+      return detail::out_of_bounds<T>(name_, idx, shape_, call_);
     return *element(static_cast<index_t>(i)...);
   }
 
@@ -79,6 +80,8 @@ class basic_view {
   bool empty() const { return size() == 0; }
   T* data() const { return data_; }
   const char* name() const { return name_; }
+  // The call this view belongs to (where an error in a parallel region is reported).
+  detail::call_ref call() const { return call_; }
 
   // Range-for over a contiguous 1-D view.
   T* begin() const
@@ -113,6 +116,7 @@ class basic_view {
   std::array<index_t, N> shape_{};
   std::array<index_t, N> strides_{};
   const char* name_ = nullptr;
+  [[no_unique_address]] detail::call_ref call_{};
 };
 
 template <class T, int N>
