@@ -18,11 +18,6 @@
 
 #ifdef _OPENMP
 #include <omp.h>
-
-#include <atomic>
-#include <cstdio>
-#include <mutex>
-#include <vector>
 #endif
 
 #include "pyx/core.hpp"
@@ -32,7 +27,7 @@ namespace pyx::detail {
 #ifdef _OPENMP
 
 struct call_record {
-  std::atomic<bool> set{false};  // read by the wrapper after the parallel region's barrier
+  bool set = false;              // atomic accesses (GCC/Clang builtins: no <atomic> to compile)
   std::string message;           // written under the critical section
   call_record* outer = nullptr;  // the call this one is nested in (a call back into the module)
   call_record* inner = nullptr;  // the record the next nested call on this thread reuses
@@ -40,37 +35,41 @@ struct call_record {
 
 // Records are reused per thread and nesting depth, and a thread's records go
 // to a shared free list when it exits: a pointer kept past its call (a
-// pyx::array in a static) still reaches valid memory.
+// pyx::array in a static) still reaches valid memory. The list's lock is a
+// spin lock: taken once per thread's first call and at thread exit.
 class call_records {
  public:
   static call_record* take() {
-    std::lock_guard<std::mutex> lock(pool_mutex());
-    auto& pool = pool_list();
-    if (pool.empty()) return new call_record;  // NOLINT: owned by the pool from now on
-    call_record* r = pool.back();
-    pool.pop_back();
+    lock();
+    call_record* r = free_list();
+    if (r) free_list() = r->inner;
+    unlock();
+    if (!r) return new call_record;  // NOLINT: never deleted, see above
+    r->inner = nullptr;
     return r;
   }
   ~call_records() {
-    std::lock_guard<std::mutex> lock(pool_mutex());
-    for (call_record* r = first; r;) {
-      call_record* next = r->inner;
-      r->inner = r->outer = nullptr;
-      pool_list().push_back(r);
-      r = next;
-    }
+    call_record* last = first;
+    if (!last) return;
+    for (call_record* r = first; r; r = r->inner) last = r;
+    lock();
+    last->inner = free_list();
+    free_list() = first;
+    unlock();
   }
   call_record* first = nullptr;
   call_record* current = nullptr;  // the innermost call running on this thread
 
  private:
-  static std::mutex& pool_mutex() {
-    static std::mutex m;
-    return m;
+  static inline bool busy = false;
+  static void lock() {
+    while (__atomic_test_and_set(&busy, __ATOMIC_ACQUIRE)) {
+    }
   }
-  static std::vector<call_record*>& pool_list() {
-    static auto* pool = new std::vector<call_record*>;  // NOLINT: outlives every thread
-    return *pool;
+  static void unlock() { __atomic_clear(&busy, __ATOMIC_RELEASE); }
+  static call_record*& free_list() {
+    static call_record* head = nullptr;
+    return head;
   }
 };
 
@@ -89,17 +88,17 @@ class call_scope {
       slot->outer = t.current;
     }
     record_ = slot;
-    record_->set.store(false, std::memory_order_relaxed);
+    __atomic_store_n(&record_->set, false, __ATOMIC_RELAXED);
     t.current = record_;
   }
   ~call_scope() { this_thread_calls.current = record_->outer; }
   call_scope(const call_scope&) = delete;
   call_scope& operator=(const call_scope&) = delete;
 
-  bool failed() const { return record_->set.load(std::memory_order_acquire); }
+  bool failed() const { return __atomic_load_n(&record_->set, __ATOMIC_ACQUIRE); }
   // An exception from the function supersedes a recorded out-of-bounds access.
   void clear() {
-    record_->set.store(false, std::memory_order_relaxed);
+    __atomic_store_n(&record_->set, false, __ATOMIC_RELAXED);
     record_->message.clear();
   }
   // Raises the recorded error as IndexError.
@@ -161,9 +160,9 @@ PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const i
     }
 #pragma omp critical(pyx_deferred_error)
     {
-      if (!r->set.load(std::memory_order_relaxed)) {
+      if (!__atomic_load_n(&r->set, __ATOMIC_RELAXED)) {
         r->message = std::move(msg);
-        r->set.store(true, std::memory_order_release);
+        __atomic_store_n(&r->set, true, __ATOMIC_RELEASE);
       }
     }
     return;
