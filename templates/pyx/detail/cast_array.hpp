@@ -77,10 +77,38 @@ PYX_COLD inline PyArrayObject* array_error(PyObject* o, const arg_ctx& c, const 
   return nullptr;
 }
 
+// A numpy.ma.MaskedArray (or subclass): its mask would be silently ignored.
+// Only subclasses of ndarray get here, and masked arrays exist only once
+// numpy.ma is imported.
+PYX_NOINLINE inline bool is_masked_array(PyObject* o) {
+  PyObject* modules = PyImport_GetModuleDict();
+  PyObject* ma = PyDict_GetItemString(modules, "numpy.ma.core");  // borrowed
+  if (!ma) return false;
+  PyObject* cls = PyObject_GetAttrString(ma, "MaskedArray");
+  if (!cls) {
+    PyErr_Clear();
+    return false;
+  }
+  int r = PyObject_IsInstance(o, cls);
+  Py_DECREF(cls);
+  if (r < 0) PyErr_Clear();
+  return r == 1;
+}
+
+PYX_COLD inline PyArrayObject* masked_array_error(PyObject* o, const arg_ctx& c, const array_spec& s) {
+  arg_error(PyExc_TypeError, c,
+            "expected numpy.ndarray of " + std::string(s.dtype->name) + ", got " + type_name(o) +
+                " (a masked array's mask would be ignored: pass x.filled(value) for the data with "
+                "masked entries replaced, or numpy.asarray(x) for the data as it is)");
+  return nullptr;
+}
+
 // The array if it meets the spec; otherwise NULL with an error naming
 // function, parameter, what was expected and what was given.
 inline PyArrayObject* check_array(PyObject* o, const arg_ctx& c, const array_spec& s) {
   if (!PyArray_Check(o)) return array_error(o, c, s);
+  if (!PyArray_CheckExact(o) && is_masked_array(o)) [[unlikely]]
+    return masked_array_error(o, c, s);
   auto* a = reinterpret_cast<PyArrayObject*>(o);
   int flags = PyArray_FLAGS(a);
   bool ok = dtype_matches(a, *s.dtype) && PyArray_NDIM(a) == s.ndim && (flags & NPY_ARRAY_ALIGNED) &&
