@@ -5,11 +5,10 @@ double, which NumPy has (longdouble), works."""
 
 from __future__ import annotations
 
+import cxximport
 import numpy as np
 import pytest
 from conftest import needs_core
-
-import cxximport
 
 pytestmark = needs_core
 
@@ -17,7 +16,8 @@ CASES = {
     "zeros_int128": "PYX_EXPORT Py_ssize_t f(Py_ssize_t n) {\n"
     "  auto a = pyx::zeros<__int128>(n);\n  return a.size();\n}\n",
     "param_uint128": "PYX_EXPORT int f(unsigned __int128 x) { return x == 0; }\n",
-    "view_int128": "PYX_EXPORT Py_ssize_t f(pyx::view<const __int128, 1> v) { return v.shape(0); }\n",
+    "view_int128": "PYX_EXPORT Py_ssize_t f(pyx::view<const __int128, 1> v) {\n"
+    "  return v.shape(0);\n}\n",
     "return_int128": "PYX_EXPORT __int128 f(int x) { return x; }\n",
 }
 
@@ -53,5 +53,7 @@ def test_long_double_is_numpy_longdouble(isolated_import, write_source):
     a = m.ramp(1000)
     assert a.dtype == np.longdouble and a.shape == (1000,) and a[999] == 999
     assert m.total(a) == 499500.0
-    with pytest.raises(TypeError, match=r"total\(\) argument 'v': expected an array of dtype longdouble"):
+    with pytest.raises(
+        TypeError, match=r"total\(\) argument 'v': expected an array of dtype longdouble"
+    ):
         m.total(np.ones(3))

@@ -607,7 +607,9 @@ def test_masked_arrays_are_refused_naming_function_and_parameter(m):
         (m.pass_array, (masked,), "a"),
     ):
         msg = raises(TypeError, f, *args)
-        assert msg.startswith(f"{f.__name__}() argument '{param}': expected numpy.ndarray of float64")
+        assert msg.startswith(
+            f"{f.__name__}() argument '{param}': expected numpy.ndarray of float64"
+        )
         assert "got MaskedArray" in msg and "mask would be ignored" in msg
     assert m.weighted_v2(masked.filled(0.0)) == m.weighted_v2(np.where(masked.mask, 0.0, data))
 

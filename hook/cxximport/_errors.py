@@ -340,6 +340,15 @@ class Formatter:
 
     def _plain_item(self, d: Diagnostic) -> Item:
         user = self._user_location(d)
+        ours = _STATIC_ASSERT.search(d.msg)
+        if ours and user and self.places.kind(d.file) != USER:
+            # A static_assert of the runtime says it all: one line at the user's line.
+            path, line, col = user
+            excerpt, _ = _source_excerpt(path, line)
+            where = f"{path}:{line}:" + (f"{col}:" if col else "")
+            return Item(
+                [f"{where} error: {ours.group('msg')}"] + ([excerpt] if excerpt else []), path, line
+            )
         lines = [c for c in d.context if self._keep_context(c)]
         for i, c in enumerate(lines):
             loc = _location(c)

@@ -58,6 +58,12 @@ class array {
   }
   array(const array&) = delete;
   array& operator=(const array&) = delete;
+  // `pyx::array<double, 2> a = pyx::empty<double>({n});` stops here, in one line.
+  template <int M>
+    requires(M != N)
+  array(array<T, M>&&) {  // NOLINT(google-explicit-constructor)
+    static_assert(M == N, "cxximport: wrong number of dimensions: the shape's dimension count differs from the array's N");
+  }
   ~array() { reset(); }
 
   template <std::integral... I>
@@ -160,10 +166,32 @@ array<T, static_cast<int>(N)> new_array(const std::array<index_t, N>& shape, boo
 
 }  // namespace detail
 
-// pyx::empty<T>(v.shape()), pyx::empty<T>(3, 4)
+// The creation functions take a shape as NumPy does, braced
+// (`pyx::empty<double>({n, m})`, values converted to Py_ssize_t), as a
+// std::array (another view's `shape()`), or as separate dimensions
+// (`pyx::empty<double>(n, m)`). The number of dimensions is the array's N.
+
+namespace detail {
+template <class T, std::size_t N>
+std::array<index_t, N> to_shape(const index_t (&dims)[N]) {
+  std::array<index_t, N> s{};
+  for (std::size_t k = 0; k < N; ++k) s[k] = dims[k];
+  return s;
+}
+template <class T, int N>
+array<T, N> filled(array<T, N> a, const T& value) {
+  for (T& x : a) x = value;
+  return a;
+}
+}  // namespace detail
+
 template <class T, std::size_t N>
 array<T, static_cast<int>(N)> empty(const std::array<index_t, N>& shape) {
   return detail::new_array<T>(shape, false);
+}
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> empty(const index_t (&shape)[N]) {
+  return detail::new_array<T>(detail::to_shape<T>(shape), false);
 }
 template <class T, std::integral... I>
 array<T, static_cast<int>(sizeof...(I))> empty(I... dims) {
@@ -173,14 +201,52 @@ template <class T, std::size_t N>
 array<T, static_cast<int>(N)> zeros(const std::array<index_t, N>& shape) {
   return detail::new_array<T>(shape, true);
 }
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> zeros(const index_t (&shape)[N]) {
+  return detail::new_array<T>(detail::to_shape<T>(shape), true);
+}
 template <class T, std::integral... I>
 array<T, static_cast<int>(sizeof...(I))> zeros(I... dims) {
   return detail::new_array<T>(std::array<index_t, sizeof...(I)>{static_cast<index_t>(dims)...}, true);
 }
-// A new uninitialised array with the shape and element type of a view or array.
+// pyx::full<T>({n, m}, value), pyx::full<T>(v.shape(), value)
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> full(const std::array<index_t, N>& shape, const std::type_identity_t<T>& value) {
+  return detail::filled(empty<T>(shape), value);
+}
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> full(const index_t (&shape)[N], const std::type_identity_t<T>& value) {
+  return detail::filled(empty<T>(shape), value);
+}
+// pyx::ones<T>({n, m}), pyx::ones<T>(v.shape()), pyx::ones<T>(n, m)
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> ones(const std::array<index_t, N>& shape) {
+  return detail::filled(empty<T>(shape), T(1));
+}
+template <class T, std::size_t N>
+array<T, static_cast<int>(N)> ones(const index_t (&shape)[N]) {
+  return detail::filled(empty<T>(shape), T(1));
+}
+template <class T, std::integral... I>
+array<T, static_cast<int>(sizeof...(I))> ones(I... dims) {
+  return detail::filled(empty<T>(dims...), T(1));
+}
+// New arrays with the shape and element type of a view or array.
 template <class V>
 auto empty_like(const V& v) {
   return empty<typename V::value_type>(v.shape());
+}
+template <class V>
+auto zeros_like(const V& v) {
+  return zeros<typename V::value_type>(v.shape());
+}
+template <class V>
+auto ones_like(const V& v) {
+  return ones<typename V::value_type>(v.shape());
+}
+template <class V>
+auto full_like(const V& v, const typename V::value_type& value) {
+  return full<typename V::value_type>(v.shape(), value);
 }
 
 }  // namespace pyx
