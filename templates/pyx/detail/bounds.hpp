@@ -147,9 +147,7 @@ PYX_COLD inline std::string oob_message(const char* name, const index_t* idx, co
 
 // Throws index_error, or records the error when called in a parallel region.
 // Returns normally only in the latter case: the caller then uses a dummy element.
-PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n,
-                                   [[maybe_unused]] call_ref where) {
-  std::string msg = oob_message(name, idx, shape, n);
+PYX_COLD inline void index_failure(std::string msg, [[maybe_unused]] call_ref where) {
 #ifdef _OPENMP
   if (omp_in_parallel()) {
     call_record* r = where.record ? where.record : current_call();
@@ -169,6 +167,11 @@ PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const i
   }
 #endif
   throw index_error(msg);
+}
+
+PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n,
+                                   call_ref where) {
+  index_failure(oob_message(name, idx, shape, n), where);
 }
 
 template <class T, std::size_t N>

@@ -136,20 +136,20 @@ struct caster<basic_view<T, N, L>> {
   }
 };
 
-template <class T, int N>
-struct caster<array<T, N>> {
+template <class T, int N, layout L>
+struct caster<array<T, N, L>> {
   static constexpr bool is_array = true;
-  array<T, N> value;
-  static std::string describe() { return describe_array(array_spec_v<T, N, layout::c>); }
+  array<T, N, L> value;
+  static std::string describe() { return describe_array(array_spec_v<T, N, L>); }
   static bool matches(PyObject* o, bool) { return array_matches(o, dtype_v<T>); }
   bool load(PyObject* o, const arg_ctx& c) {
-    PyArrayObject* a = check_array(o, c, array_spec_v<T, N, layout::c>);
+    PyArrayObject* a = check_array(o, c, array_spec_v<T, N, L>);
     if (!a) return false;
     Py_INCREF(o);
-    value = array<T, N>::steal(o, c.param);
+    value = array<T, N, L>::steal(o, c.param);
     return true;
   }
-  static PyObject* cast(array<T, N>&& v) {
+  static PyObject* cast(array<T, N, L>&& v) {
     PyObject* o = v.release();
     if (!o) PyErr_SetString(PyExc_ValueError, "returned pyx::array is empty (moved from or never created)");
     return o;
