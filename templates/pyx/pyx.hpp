@@ -13,4 +13,5 @@
 #include "pyx/detail/cast_compound.hpp"
 #include "pyx/detail/cast_array.hpp"
 #include "pyx/growable.hpp"
+#include "pyx/anyview.hpp"
 #include "pyx/detail/invoke.hpp"

@@ -57,6 +57,7 @@ TEST(scan_pytype_arrays_and_object) {
   CHECK_EQ(python_annotation("pyx::array<T, 2>"), "numpy.ndarray");
   CHECK_EQ(python_annotation("pyx::growable<std::int64_t>"), "numpy.ndarray");
   CHECK_EQ(python_annotation("pyx::farray<double, 2>"), "numpy.ndarray");
+  CHECK_EQ(python_annotation("pyx::anyview<const double>"), "numpy.ndarray");
   CHECK_EQ(python_annotation("pyx::object"), "object");
   CHECK_EQ(python_annotation("const pyx::object&"), "object");
 }

@@ -21,7 +21,7 @@ template <class T, int N, layout L>
 inline constexpr array_spec array_spec_v{&dtype_v<T>, N, L, !std::is_const_v<T>};
 
 PYX_COLD inline std::string describe_array(const array_spec& s) {
-  std::string d = std::string("ndarray[") + s.dtype->name + ", " + std::to_string(s.ndim) + "-D";
+  std::string d = std::string("ndarray[") + s.dtype->name + ", " + (s.ndim < 0 ? "any" : std::to_string(s.ndim)) + "-D";
   if (s.order == layout::c) d += ", C-contiguous";
   if (s.order == layout::f) d += ", F-contiguous";
   if (s.writable) d += ", writable";
@@ -53,7 +53,7 @@ PYX_COLD inline PyArrayObject* array_error(PyObject* o, const arg_ctx& c, const 
     arg_error(PyExc_TypeError, c,
               "expected an array of dtype " + std::string(dt) + ", got dtype " + dtype_name(a) +
                   " (convert with .astype(numpy." + dt + "))");
-  } else if (PyArray_NDIM(a) != s.ndim) {
+  } else if (s.ndim >= 0 && PyArray_NDIM(a) != s.ndim) {
     arg_error(PyExc_ValueError, c,
               "expected a " + std::to_string(s.ndim) + "-D array, got a " + std::to_string(PyArray_NDIM(a)) +
                   "-D array with shape " + shape_text(a));
@@ -111,7 +111,7 @@ inline PyArrayObject* check_array(PyObject* o, const arg_ctx& c, const array_spe
     return masked_array_error(o, c, s);
   auto* a = reinterpret_cast<PyArrayObject*>(o);
   int flags = PyArray_FLAGS(a);
-  bool ok = dtype_matches(a, *s.dtype) && PyArray_NDIM(a) == s.ndim && (flags & NPY_ARRAY_ALIGNED) &&
+  bool ok = dtype_matches(a, *s.dtype) && (s.ndim < 0 || PyArray_NDIM(a) == s.ndim) && (flags & NPY_ARRAY_ALIGNED) &&
             (!s.writable || (flags & NPY_ARRAY_WRITEABLE)) &&
             (s.order != layout::c || (flags & NPY_ARRAY_C_CONTIGUOUS)) &&
             (s.order != layout::f || (flags & NPY_ARRAY_F_CONTIGUOUS));
