@@ -14,4 +14,5 @@
 #include "pyx/detail/cast_array.hpp"
 #include "pyx/growable.hpp"
 #include "pyx/anyview.hpp"
+#include "pyx/function.hpp"
 #include "pyx/detail/invoke.hpp"

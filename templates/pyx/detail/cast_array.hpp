@@ -122,8 +122,73 @@ inline bool array_matches(PyObject* o, const dtype_info& d) {
   return PyArray_Check(o) && dtype_matches(reinterpret_cast<PyArrayObject*>(o), d);
 }
 
+// The arguments of the call whose result is being converted: a returned view
+// becomes a NumPy view of the argument it looks into (invoke.hpp sets it).
+struct returning_call {
+  PyObject* const* args = nullptr;
+  int nargs = 0;
+};
+inline thread_local returning_call returning;
+
+// [lo, hi) bytes spanned by n dimensions of shape/strides from data.
+inline void byte_span(const char* data, int n, const index_t* shape, const index_t* strides, index_t itemsize,
+                      const char** lo, const char** hi) {
+  index_t a = 0, b = itemsize;
+  for (int k = 0; k < n; ++k) {
+    if (shape[k] == 0) b = a;  // empty: no bytes
+    const index_t step = (shape[k] - 1) * strides[k];
+    if (step < 0) a += step;
+    else b += step;
+  }
+  *lo = data + a;
+  *hi = data + (b > a ? b : a);
+}
+
+// A NumPy view of the argument that holds the memory (its base keeps the
+// argument alive); ValueError when no argument does.
+PYX_NOINLINE inline PyObject* view_of_argument(void* data, int n, const index_t* shape, const index_t* strides,
+                                               const dtype_info& dt, bool writable) {
+  const char *lo, *hi;
+  byte_span(static_cast<const char*>(data), n, shape, strides, dt.itemsize, &lo, &hi);
+  PyObject* base = nullptr;
+  for (int k = 0; k < returning.nargs && !base; ++k) {
+    PyObject* o = returning.args[k];
+    if (!o || !PyArray_Check(o)) continue;
+    auto* a = reinterpret_cast<PyArrayObject*>(o);
+    const char *alo, *ahi;
+    byte_span(PyArray_BYTES(a), PyArray_NDIM(a), PyArray_DIMS(a), PyArray_STRIDES(a), PyArray_ITEMSIZE(a), &alo, &ahi);
+    if (alo <= lo && hi <= ahi && (lo < hi || (alo <= lo && lo <= ahi))) base = o;
+  }
+  if (!base) {
+    PyErr_SetString(PyExc_ValueError,
+                    "the returned view does not look into an array argument of the call (return a pyx::array, "
+                    "e.g. v.copy(), for memory the function made)");
+    return nullptr;
+  }
+  npy_intp dims[NPY_MAXDIMS], st[NPY_MAXDIMS];
+  for (int k = 0; k < n; ++k) {
+    dims[k] = shape[k];
+    st[k] = strides[k];
+  }
+  const bool write = writable && PyArray_ISWRITEABLE(reinterpret_cast<PyArrayObject*>(base));
+  PyObject* arr = PyArray_NewFromDescr(&PyArray_Type, PyArray_DescrFromType(dt.typenum), n, dims, st, data,
+                                       write ? NPY_ARRAY_WRITEABLE : 0, nullptr);
+  if (!arr) return nullptr;
+  if (PyArray_SetBaseObject(reinterpret_cast<PyArrayObject*>(arr), Py_NewRef(base)) < 0) {
+    Py_DECREF(arr);
+    return nullptr;
+  }
+  return arr;
+}
+
 template <class T, int N, layout L>
 struct caster<basic_view<T, N, L>> {
+  static constexpr bool returns_view = true;
+  // A returned view is a NumPy view of the argument it looks into, not a copy.
+  static PyObject* cast(const basic_view<T, N, L>& v) {
+    return view_of_argument(const_cast<std::remove_const_t<T>*>(v.data()), N, v.shape().data(), v.strides().data(),
+                            dtype_v<T>, !std::is_const_v<T>);
+  }
   static constexpr bool is_array = true;
   basic_view<T, N, L> value;
   static std::string describe() { return describe_array(array_spec_v<T, N, L>); }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "pyx/detail/bounds.hpp"
+#include "pyx/detail/cast_array.hpp"
 #include "pyx/detail/cast_base.hpp"
 
 namespace pyx::detail {
@@ -153,7 +154,13 @@ PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults
         gil_release g(NoGil);
         return Fn(pass<param_t<F, I>>(std::get<I>(cs).value)...);
       }();
-      out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+      if constexpr (requires { caster<std::remove_cvref_t<R>>::returns_view; }) {
+        returning = {slots, s.nparams};
+        out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+        returning = {};
+      } else {
+        out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+      }
     }
     if (scope.failed()) [[unlikely]] {
       Py_XDECREF(out);
