@@ -15,4 +15,5 @@
 #include "pyx/growable.hpp"
 #include "pyx/anyview.hpp"
 #include "pyx/function.hpp"
+#include "pyx/python.hpp"
 #include "pyx/detail/invoke.hpp"
