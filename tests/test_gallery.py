@@ -59,9 +59,10 @@ def test_kernel_equals_its_numpy_original(name, tmp_path_factory):
     for args in calls:
         want = getattr(py, func)(*args)
         got = getattr(cxx, func)(*args)
-        for w, g in zip(
-            want if isinstance(want, tuple) else (want,), got if isinstance(got, tuple) else (got,)
-        ):
+        want = want if isinstance(want, tuple) else (want,)
+        got = got if isinstance(got, tuple) else (got,)
+        assert len(got) == len(want)
+        for w, g in zip(want, got, strict=True):
             assert np.allclose(np.asarray(g), np.asarray(w)), (name, args)
 
 
