@@ -1,5 +1,3 @@
-
-
 def heat_step(u, alpha):
     out = u.copy()
     near = u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
