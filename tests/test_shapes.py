@@ -82,3 +82,22 @@ def test_wrong_number_of_dimensions_is_one_compile_error(isolated_import, write_
     assert lines[1].endswith("error: cxximport: wrong number of dimensions: " + DIMS_TEXT)
     assert lines[2] == "    2 |   return pyx::zeros<double>({n});"
     assert info.value.lineno == 2
+
+
+def test_numpy_shape_subscript_is_explained_in_one_line(isolated_import, write_source):
+    source = write_source(
+        "npshape.cxxpyx",
+        """
+        PYX_EXPORT Py_ssize_t rows(pyx::view<const double, 2> x) {
+          return x.shape[0];
+        }
+        """,
+    )
+    with pytest.raises(cxximport.CompileError) as info:
+        isolated_import.import_module("npshape")
+    lines = str(info.value).splitlines()
+    assert lines[1] == (
+        f"{source}:2:17: error: `x.shape[0]` is NumPy's spelling: in C++ `shape` is a function, "
+        "did you mean `x.shape(0)`?"
+    )
+    assert lines[2] == "    2 |   return x.shape[0];"
