@@ -315,6 +315,15 @@ def _view_cases() -> list[Case]:
                     need + ("dtype float64",),
                 )
             )
+            out.append(
+                Case(
+                    f"{f}-masked",
+                    f,
+                    lambda shape=shape: ((np.ma.masked_array(np.zeros(shape), mask=True),), {}),
+                    "TypeError",
+                    need + ("got MaskedArray", "mask would be ignored"),
+                )
+            )
             for wrong in (ndim - 1, ndim + 1):
                 if wrong < 0:
                     continue

@@ -590,3 +590,30 @@ def test_nogil_functions_may_create_arrays(m):
         t.join()
     assert len(results) == 4 and all((r == np.eye(50)).all() for r in results)
     assert m.nogil_sum(np.arange(4.0)[::-1]) == 6.0
+
+
+# ---------------------------------------------------------------- masked arrays
+
+
+def test_masked_arrays_are_refused_naming_function_and_parameter(m):
+    """Issue 14: a numpy.ma.MaskedArray's mask would be ignored, so views and
+    arrays refuse it; other ndarray subclasses still pass."""
+    data = np.arange(6.0).reshape(2, 3)
+    masked = np.ma.masked_array(data, mask=[[0, 1, 0], [0, 0, 0]])
+    for f, args, param in (
+        (m.weighted_v2, (masked,), "v"),
+        (m.weighted_c2, (masked,), "v"),
+        (m.cget2, (masked, 0, 0), "v"),
+        (m.pass_array, (masked,), "a"),
+    ):
+        msg = raises(TypeError, f, *args)
+        assert msg.startswith(
+            f"{f.__name__}() argument '{param}': expected numpy.ndarray of float64"
+        )
+        assert "got MaskedArray" in msg and "mask would be ignored" in msg
+    assert m.weighted_v2(masked.filled(0.0)) == m.weighted_v2(np.where(masked.mask, 0.0, data))
+
+    class Tagged(np.ndarray):
+        pass
+
+    assert m.pass_array(data.view(Tagged)) is not None

@@ -279,6 +279,27 @@ def _hint(diags: list[Diagnostic], span_lines: list[str], export: dict[str, Any]
     return f"the generated wrapper does not compile for this signature: {first}"
 
 
+_SUBSCRIPTED_MEMBER = re.compile(r"\b(\w+)\.(shape|strides)\s*\[\s*([^\]]*)\]")
+
+
+def _numpy_habit(d: Diagnostic) -> str | None:
+    """A one-line explanation of an error caused by writing NumPy in C++."""
+    if "unresolved overloaded function type" not in d.msg or "subscript" not in d.msg:
+        return None
+    try:
+        text = open(d.file, encoding="utf-8", errors="replace").read().splitlines()[d.line - 1]
+    except (OSError, IndexError, TypeError):
+        return None
+    m = _SUBSCRIPTED_MEMBER.search(text)
+    if not m:
+        return None
+    name, member, index = m.groups()
+    return (
+        f"`{name}.{member}[{index}]` is NumPy's spelling: in C++ `{member}` is a function, "
+        f"did you mean `{name}.{member}({index})`?"
+    )
+
+
 class Formatter:
     def __init__(
         self,
@@ -340,6 +361,21 @@ class Formatter:
 
     def _plain_item(self, d: Diagnostic) -> Item:
         user = self._user_location(d)
+        habit = _numpy_habit(d) if user and d.file == user[0] else None
+        if habit:
+            path, line, col = user
+            excerpt, _ = _source_excerpt(path, line)
+            where = f"{path}:{line}:" + (f"{col}:" if col else "")
+            return Item([f"{where} error: {habit}"] + ([excerpt] if excerpt else []), path, line)
+        ours = _STATIC_ASSERT.search(d.msg)
+        if ours and user and self.places.kind(d.file) != USER:
+            # A static_assert of the runtime says it all: one line at the user's line.
+            path, line, col = user
+            excerpt, _ = _source_excerpt(path, line)
+            where = f"{path}:{line}:" + (f"{col}:" if col else "")
+            return Item(
+                [f"{where} error: {ours.group('msg')}"] + ([excerpt] if excerpt else []), path, line
+            )
         lines = [c for c in d.context if self._keep_context(c)]
         for i, c in enumerate(lines):
             loc = _location(c)

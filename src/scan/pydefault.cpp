@@ -3,6 +3,7 @@
 // as `T(3)`) are translated; any real expression is shown as `...`.
 #include <cctype>
 #include <cstdint>
+#include <vector>
 
 #include "scan/pytype.hpp"
 
@@ -135,6 +136,46 @@ bool functional_cast(std::string_view s, std::string_view* inner) {
   return true;
 }
 
+// Splits at the commas outside brackets, quotes and character literals.
+std::vector<std::string_view> top_level_items(std::string_view s) {
+  std::vector<std::string_view> items;
+  int depth = 0;
+  char quote = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quote) {
+      if (c == '\\') ++i;
+      else if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(' || c == '{' || c == '[' || c == '<') {
+      ++depth;
+    } else if (c == ')' || c == '}' || c == ']' || c == '>') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      items.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  items.push_back(s.substr(start));
+  return items;
+}
+
+// `{1, 0, 1}` (a std::tuple, std::pair or std::vector default) is the tuple
+// `(1, 0, 1)`.
+std::string python_tuple(std::string_view inner, std::string (*item)(std::string_view)) {
+  if (trim(inner).empty()) return "()";
+  std::vector<std::string_view> parts = top_level_items(inner);
+  std::string out = "(";
+  for (size_t k = 0; k < parts.size(); ++k) {
+    std::string d = item(parts[k]);
+    if (d == kUnknown) return kUnknown;
+    out += (k ? ", " : "") + d;
+  }
+  return out + (parts.size() == 1 ? ",)" : ")");
+}
+
 }  // namespace
 
 std::string python_default(std::string_view cpp_default) {
@@ -154,7 +195,18 @@ std::string python_default(std::string_view cpp_default) {
     rest = trim(rest.substr(1));
   }
   if (std::string n = number(rest); !n.empty()) return std::string(sign) + n;
+  // `{x}` initialises a scalar as well as a 1-tuple: shown as x. `{}` may be
+  // None, '' or 0: unknown.
+  if (s.front() == '{' && s.back() == '}') {
+    std::string_view inner = s.substr(1, s.size() - 2);
+    if (trim(inner).empty()) return kUnknown;
+    if (top_level_items(inner).size() == 1) return python_default(inner);
+    return python_tuple(inner, python_default);
+  }
   std::string_view inner;
+  const bool sequence_type = s.rfind("std::tuple", 0) == 0 || s.rfind("std::pair", 0) == 0 ||
+                             s.rfind("std::vector", 0) == 0 || s.rfind("std::array", 0) == 0;
+  if (sequence_type && functional_cast(s, &inner)) return python_tuple(inner, python_default);
   if (sign.empty() && functional_cast(s, &inner) && !trim(inner).empty()) {
     std::string d = python_default(inner);
     if (d != "None") return d;

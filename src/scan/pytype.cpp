@@ -119,7 +119,9 @@ class Annotator {
     if (is_in(head, {"std::string", "std::string_view", "std::u8string", "std::u8string_view"}))
       return "str";
     if (head == "std::complex") return "complex";
-    if (is_in(head, {"pyx::view", "pyx::cview", "pyx::fview", "pyx::array"})) return "numpy.ndarray";
+    if (is_in(head, {"pyx::view", "pyx::cview", "pyx::fview", "pyx::rview", "pyx::anyview", "pyx::array",
+                     "pyx::farray", "pyx::growable"}))
+      return "numpy.ndarray";
     if (head == "pyx::object") return "object";
     if (head == "std::optional" && args.size() == 1) return union_of({args[0], "None"});
     if (head == "std::tuple" || head == "std::pair") {

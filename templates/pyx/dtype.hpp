@@ -43,8 +43,18 @@ struct dtype_of<bool> {
   static constexpr dtype_info info{'b', 1, NPY_BOOL, "bool"};
 };
 
+// NumPy's integers have 1, 2, 4 or 8 bytes; a wider integer (GNU's __int128
+// with std = gnu++20) must never be mapped to a narrower dtype.
 template <class T>
-  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+  requires(std::is_integral_v<T> && (sizeof(T) > 8))
+struct dtype_of<T> {
+  static_assert(dependent_false<T>,
+                "cxximport: __int128 and unsigned __int128 have no NumPy dtype (NumPy integers have at "
+                "most 64 bits): use std::int64_t/std::uint64_t, or double");
+};
+
+template <class T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) <= 8)
 struct dtype_of<T> {
   static constexpr bool s = std::is_signed_v<T>;
   static constexpr int n = sizeof(T);
@@ -66,6 +76,12 @@ struct dtype_of<double> {
   static constexpr dtype_info info{'f', 8, NPY_FLOAT64, "float64"};
 };
 
+// C's long double is NumPy's longdouble (the same type on every platform).
+template <>
+struct dtype_of<long double> {
+  static constexpr dtype_info info{'f', static_cast<int>(sizeof(long double)), NPY_LONGDOUBLE, "longdouble"};
+};
+
 template <complex_like T>
 struct dtype_of<T> {
   static constexpr bool single = sizeof(T) == 8;
@@ -73,8 +89,17 @@ struct dtype_of<T> {
                                    single ? "complex64" : "complex128"};
 };
 
+// The dtype of T, checked against T's size: an element or scalar is never
+// read or written through a dtype of another size.
 template <class T>
-inline constexpr const dtype_info& dtype_v = dtype_of<std::remove_const_t<T>>::info;
+consteval const dtype_info& checked_dtype() {
+  static_assert(dtype_of<T>::info.itemsize == static_cast<int>(sizeof(T)),
+                "cxximport: this type's size differs from its NumPy dtype's item size");
+  return dtype_of<T>::info;
+}
+
+template <class T>
+inline constexpr const dtype_info& dtype_v = checked_dtype<std::remove_const_t<T>>();
 
 inline bool dtype_matches(PyArrayObject* a, const dtype_info& d) {
   return PyArray_DESCR(a)->kind == d.kind && PyArray_ITEMSIZE(a) == d.itemsize &&

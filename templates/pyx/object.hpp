@@ -32,14 +32,17 @@ class object {
 
   // Attribute access and calls; a Python error becomes error_already_set.
   object attr(const char* name) const { return checked(PyObject_GetAttrString(p_, name)); }
-  template <class... A>
-  object operator()(const A&... args) const {
-    PyObject* tuple = PyTuple_Pack(sizeof...(A), args.ptr()...);
-    if (!tuple) throw error_already_set();
-    PyObject* r = PyObject_Call(p_, tuple, nullptr);
-    Py_DECREF(tuple);
-    return checked(r);
+  void set_attr(const char* name, const object& value) const {
+    if (PyObject_SetAttrString(p_, name, value.ptr()) < 0) throw error_already_set();
   }
+  // o(1.5, v.copy(), pyx::kw("axis", 0)): any C++ value a function could
+  // return, pyx::object, strings; keywords with pyx::kw (pyx/python.hpp).
+  template <class... A>
+  object operator()(A&&... args) const;
+  // The value as a C++ type, view or pyx::array, checked: o.as<double>(),
+  // o.as<pyx::view<const double, 2>>() (borrows o's memory: keep o alive).
+  template <class T>
+  T as() const;
   std::string repr() const {
     object r = checked(PyObject_Repr(p_));
     const char* s = PyUnicode_AsUTF8(r.ptr());
@@ -57,5 +60,21 @@ class object {
 };
 
 inline object none() { return object::borrow(Py_None); }
+
+namespace detail {
+template <class... A>
+object call(PyObject* f, A&&... args);
+template <class T>
+T as(PyObject* o, const char* what);
+}  // namespace detail
+
+template <class... A>
+object object::operator()(A&&... args) const {
+  return detail::call(p_, std::forward<A>(args)...);
+}
+template <class T>
+T object::as() const {
+  return detail::as<T>(p_, "object");
+}
 
 }  // namespace pyx

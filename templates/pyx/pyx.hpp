@@ -12,4 +12,8 @@
 #include "pyx/detail/cast_string.hpp"
 #include "pyx/detail/cast_compound.hpp"
 #include "pyx/detail/cast_array.hpp"
+#include "pyx/growable.hpp"
+#include "pyx/anyview.hpp"
+#include "pyx/function.hpp"
+#include "pyx/python.hpp"
 #include "pyx/detail/invoke.hpp"

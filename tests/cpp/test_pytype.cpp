@@ -55,6 +55,9 @@ TEST(scan_pytype_arrays_and_object) {
   CHECK_EQ(python_annotation("pyx::cview<const T, 2>"), "numpy.ndarray");
   CHECK_EQ(python_annotation("pyx::fview<double, 2>"), "numpy.ndarray");
   CHECK_EQ(python_annotation("pyx::array<T, 2>"), "numpy.ndarray");
+  CHECK_EQ(python_annotation("pyx::growable<std::int64_t>"), "numpy.ndarray");
+  CHECK_EQ(python_annotation("pyx::farray<double, 2>"), "numpy.ndarray");
+  CHECK_EQ(python_annotation("pyx::anyview<const double>"), "numpy.ndarray");
   CHECK_EQ(python_annotation("pyx::object"), "object");
   CHECK_EQ(python_annotation("const pyx::object&"), "object");
 }
@@ -76,6 +79,12 @@ TEST(scan_pytype_unknown_type_is_any) {
 }
 
 TEST(scan_pytype_default_booleans_and_none) {
+  CHECK_EQ(python_default("{1, 0, 1}"), "(1, 0, 1)");
+  CHECK_EQ(python_default("{2.5}"), "2.5");
+  CHECK_EQ(python_default("{\"a,b\", -1}"), "('a,b', -1)");
+  CHECK_EQ(python_default("{1, x}"), "...");
+  CHECK_EQ(python_default("std::pair<int, int>(3, 4)"), "(3, 4)");
+  CHECK_EQ(python_default("std::tuple<int, double>{1, 2.0}"), "(1, 2.0)");
   CHECK_EQ(python_default("true"), "True");
   CHECK_EQ(python_default("false"), "False");
   CHECK_EQ(python_default("std::nullopt"), "None");
@@ -125,7 +134,7 @@ TEST(scan_pytype_default_functional_casts_unwrap) {
 TEST(scan_pytype_default_expressions_are_ellipsis) {
   CHECK_EQ(python_default("a + b"), "...");
   CHECK_EQ(python_default("f(1, 2)"), "...");
-  CHECK_EQ(python_default("std::vector<int>{1, 2}"), "...");
+  CHECK_EQ(python_default("std::vector<int>{1, 2}"), "(1, 2)");
   CHECK_EQ(python_default("'a'"), "...");
   CHECK_EQ(python_default(""), "...");
 }

@@ -1,7 +1,14 @@
 // Checked indexing support. An out-of-bounds index throws pyx::index_error,
 // except inside an OpenMP parallel region, where a throw would terminate the
-// process: there the first error is recorded, the access goes to a dummy
-// element, and the wrapper raises IndexError once the call has returned.
+// process: there the first error is recorded in the record of the call that
+// owns the view or array, the access goes to a dummy element, and that call's
+// wrapper raises IndexError once the function has returned.
+//
+// The record is per call, never process-wide: each exported call installs one
+// (call_scope) for its thread, and every view or array made during the call
+// carries a pointer to it (call_ref), so the worker threads of a parallel
+// region report to the call whose data they index, while other calls (other
+// threads, or calls back into the module) see only their own records.
 // (Other threads started by user code must not index out of bounds: an
 // exception escaping a std::thread terminates the process, as in any C++.)
 #pragma once
@@ -17,22 +24,111 @@
 
 namespace pyx::detail {
 
-struct deferred_error {
-  bool set = false;  // written under the critical section, read after the parallel region
-  std::string message;
+#ifdef _OPENMP
+
+struct call_record {
+  bool set = false;              // atomic accesses (GCC/Clang builtins: no <atomic> to compile)
+  std::string message;           // written under the critical section
+  call_record* outer = nullptr;  // the call this one is nested in (a call back into the module)
+  call_record* inner = nullptr;  // the record the next nested call on this thread reuses
 };
 
-// Constant-initialised: no guard on the wrapper's fast path.
-inline deferred_error deferred_oob;
+// Records are reused per thread and nesting depth, and a thread's records go
+// to a shared free list when it exits: a pointer kept past its call (a
+// pyx::array in a static) still reaches valid memory. The list's lock is a
+// spin lock: taken once per thread's first call and at thread exit.
+class call_records {
+ public:
+  static call_record* take() {
+    lock();
+    call_record* r = free_list();
+    if (r) free_list() = r->inner;
+    unlock();
+    if (!r) return new call_record;  // NOLINT: never deleted, see above
+    r->inner = nullptr;
+    return r;
+  }
+  ~call_records() {
+    call_record* last = first;
+    if (!last) return;
+    for (call_record* r = first; r; r = r->inner) last = r;
+    lock();
+    last->inner = free_list();
+    free_list() = first;
+    unlock();
+  }
+  call_record* first = nullptr;
+  call_record* current = nullptr;  // the innermost call running on this thread
 
-// Raises the recorded out-of-bounds error as IndexError (the wrapper checks
-// deferred_oob.set after every call).
-PYX_COLD inline void raise_deferred_error() {
-  auto& d = deferred_oob;
-  PyErr_SetString(PyExc_IndexError, d.message.c_str());
-  d.message.clear();
-  d.set = false;
-}
+ private:
+  static inline bool busy = false;
+  static void lock() {
+    while (__atomic_test_and_set(&busy, __ATOMIC_ACQUIRE)) {
+    }
+  }
+  static void unlock() { __atomic_clear(&busy, __ATOMIC_RELEASE); }
+  static call_record*& free_list() {
+    static call_record* head = nullptr;
+    return head;
+  }
+};
+
+inline thread_local call_records this_thread_calls;
+
+inline call_record* current_call() { return this_thread_calls.current; }
+
+// The wrapper's: installs a fresh record for this call on this thread.
+class call_scope {
+ public:
+  call_scope() {
+    call_records& t = this_thread_calls;
+    call_record*& slot = t.current ? t.current->inner : t.first;
+    if (!slot) {
+      slot = call_records::take();
+      slot->outer = t.current;
+    }
+    record_ = slot;
+    __atomic_store_n(&record_->set, false, __ATOMIC_RELAXED);
+    t.current = record_;
+  }
+  ~call_scope() { this_thread_calls.current = record_->outer; }
+  call_scope(const call_scope&) = delete;
+  call_scope& operator=(const call_scope&) = delete;
+
+  bool failed() const { return __atomic_load_n(&record_->set, __ATOMIC_ACQUIRE); }
+  // An exception from the function supersedes a recorded out-of-bounds access.
+  void clear() {
+    __atomic_store_n(&record_->set, false, __ATOMIC_RELAXED);
+    record_->message.clear();
+  }
+  // Raises the recorded error as IndexError.
+  PYX_COLD void raise() {
+    PyErr_SetString(PyExc_IndexError, record_->message.c_str());
+    clear();
+  }
+
+ private:
+  call_record* record_;
+};
+
+// What a view or array carries: the record of the call it was made in.
+struct call_ref {
+  call_record* record = current_call();
+};
+
+#else
+
+// Without OpenMP an out-of-bounds access always throws: nothing to record.
+struct call_ref {};
+
+class call_scope {
+ public:
+  static constexpr bool failed() { return false; }
+  static void clear() {}
+  static void raise() {}
+};
+
+#endif
 
 // "index (1, 7) is out of bounds for array 'v' with shape (2, 3)"
 PYX_COLD inline std::string oob_message(const char* name, const index_t* idx, const index_t* shape, int n) {
@@ -51,16 +147,20 @@ PYX_COLD inline std::string oob_message(const char* name, const index_t* idx, co
 
 // Throws index_error, or records the error when called in a parallel region.
 // Returns normally only in the latter case: the caller then uses a dummy element.
-PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n) {
-  std::string msg = oob_message(name, idx, shape, n);
+PYX_COLD inline void index_failure(std::string msg, [[maybe_unused]] call_ref where) {
 #ifdef _OPENMP
   if (omp_in_parallel()) {
+    call_record* r = where.record ? where.record : current_call();
+    if (!r) {
+      // A view made on a worker thread from raw memory: no call to report to.
+      std::fprintf(stderr, "cxximport: %s (in a parallel region, outside any exported call)\n", msg.c_str());
+      return;
+    }
 #pragma omp critical(pyx_deferred_error)
     {
-      auto& d = deferred_oob;
-      if (!d.set) {
-        d.message = std::move(msg);
-        d.set = true;
+      if (!__atomic_load_n(&r->set, __ATOMIC_RELAXED)) {
+        r->message = std::move(msg);
+        __atomic_store_n(&r->set, true, __ATOMIC_RELEASE);
       }
     }
     return;
@@ -69,9 +169,14 @@ PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const i
   throw index_error(msg);
 }
 
+PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n,
+                                   call_ref where) {
+  index_failure(oob_message(name, idx, shape, n), where);
+}
+
 template <class T, std::size_t N>
-T& out_of_bounds(const char* name, const index_t (&idx)[N], const std::array<index_t, N>& shape) {
-  out_of_bounds(name, idx, shape.data(), static_cast<int>(N));
+T& out_of_bounds(const char* name, const index_t (&idx)[N], const std::array<index_t, N>& shape, call_ref where) {
+  out_of_bounds(name, idx, shape.data(), static_cast<int>(N), where);
   static thread_local std::remove_const_t<T> dummy{};
   return dummy;
 }

@@ -45,11 +45,70 @@ PYX_NOINLINE inline PyObject* make_tuple(PyObject** items, Py_ssize_t n) {
   return tuple;
 }
 
-template <class... T>
-struct caster<std::tuple<T...>> {
+// A list or tuple (any sequence: PySequence_Fast) of exactly n items, as a
+// new reference; NULL with "f() argument 'p': expected a sequence of length
+// n, got ..." otherwise.
+PYX_NOINLINE inline PyObject* sequence_of(PyObject* o, const arg_ctx& c, Py_ssize_t n) {
+  if (!PySequence_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) || PyDict_Check(o) ||
+      PyByteArray_Check(o)) {
+    std::string expected = n < 0 ? "a sequence" : "a sequence of length " + std::to_string(n);
+    type_error(c, expected.c_str(), o);
+    return nullptr;
+  }
+  PyObject* seq = PySequence_Fast(o, "expected a sequence");
+  if (!seq) return nullptr;
+  if (n >= 0 && PySequence_Fast_GET_SIZE(seq) != n) {
+    arg_error(PyExc_ValueError, c,
+              "expected a sequence of length " + std::to_string(n) + ", got " + type_name(o) + " of length " +
+                  std::to_string(PySequence_Fast_GET_SIZE(seq)));
+    Py_DECREF(seq);
+    return nullptr;
+  }
+  return seq;
+}
+
+// The context of item k of a sequence parameter: "mask[1]".
+struct item_ctx {
+  std::string name;
+  arg_ctx ctx;
+  item_ctx(const arg_ctx& c, Py_ssize_t k)
+      : name(std::string(c.param) + "[" + std::to_string(k) + "]"), ctx{c.func, name.c_str()} {}
+};
+
+// Converts the items of a tuple-like value one by one.
+template <class Tuple, class... T>
+struct tuple_caster {
   static constexpr bool is_array = false;
-  static std::string describe() { return "tuple"; }
-  static PyObject* cast(std::tuple<T...>&& v) {
+  Tuple value{};
+  static std::string describe() {
+    std::string d = "tuple[";
+    std::size_t k = 0;
+    ((d += (k++ ? ", " : "") + caster<T>::describe()), ...);
+    return d + "]";
+  }
+  static bool matches(PyObject* o, bool) {
+    return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o);
+  }
+  bool load(PyObject* o, const arg_ctx& c) {
+    PyObject* seq = sequence_of(o, c, sizeof...(T));
+    if (!seq) return false;
+    PyObject** items = PySequence_Fast_ITEMS(seq);
+    bool ok = load_items(items, c, std::index_sequence_for<T...>{});
+    Py_DECREF(seq);
+    return ok;
+  }
+  template <std::size_t... I>
+  bool load_items(PyObject** items, const arg_ctx& c, std::index_sequence<I...>) {
+    return (load_item<I>(items[I], c) && ...);
+  }
+  template <std::size_t I>
+  bool load_item(PyObject* item, const arg_ctx& c) {
+    caster<std::tuple_element_t<I, std::tuple<T...>>> inner;
+    if (!inner.load(item, item_ctx(c, I).ctx)) return false;
+    std::get<I>(value) = std::move(inner.value);
+    return true;
+  }
+  static PyObject* cast(Tuple&& v) {
     if constexpr (sizeof...(T) == 0) {
       return PyTuple_New(0);
     } else {
@@ -69,6 +128,13 @@ struct caster<std::tuple<T...>> {
     }
   }
 };
+
+// std::tuple and std::pair: from any sequence of the right length (a list,
+// a tuple, a NumPy 1-D array...), returned as a tuple.
+template <class... T>
+struct caster<std::tuple<T...>> : tuple_caster<std::tuple<T...>, T...> {};
+template <class A, class B>
+struct caster<std::pair<A, B>> : tuple_caster<std::pair<A, B>, A, B> {};
 
 template <>
 struct caster<object> {

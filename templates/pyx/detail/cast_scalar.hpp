@@ -80,6 +80,9 @@ PYX_NOINLINE inline bool integer_fits(PyObject* o, long long lo, unsigned long l
 
 template <class T>
 struct caster<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
+  // The dtype's size check, instantiated with the class: __int128 is a
+  // compile error naming it, never a conversion through a narrower range.
+  static_assert(dtype_v<T>.itemsize == sizeof(T));
   static constexpr bool is_array = false;
   static constexpr long long lo = static_cast<long long>(std::numeric_limits<T>::min());
   static constexpr unsigned long long hi = static_cast<unsigned long long>(std::numeric_limits<T>::max());
@@ -181,6 +184,7 @@ PYX_NOINLINE inline bool load_double(PyObject* o, const arg_ctx& c, bool single,
 
 template <class T>
 struct caster<T, std::enable_if_t<std::is_floating_point_v<T>>> {
+  static_assert(dtype_v<T>.itemsize == sizeof(T));
   static constexpr bool is_array = false;
   T value = 0;
   static std::string describe() { return "float"; }
@@ -219,6 +223,7 @@ PYX_NOINLINE inline bool load_complex(PyObject* o, const arg_ctx& c, double* re,
 template <complex_like T>
 struct caster<T> {
   using V = typename T::value_type;
+  static_assert(dtype_v<T>.itemsize == sizeof(T));
   static constexpr bool is_array = false;
   T value{};
   static std::string describe() { return "complex"; }

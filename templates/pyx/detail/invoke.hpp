@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "pyx/detail/bounds.hpp"
+#include "pyx/detail/cast_array.hpp"
 #include "pyx/detail/cast_base.hpp"
 
 namespace pyx::detail {
@@ -100,9 +101,6 @@ decltype(auto) pass(V& v) {
 }
 
 PYX_COLD inline PyObject* translate_exception() {
-  // An out-of-bounds access recorded before the throw is superseded by it.
-  deferred_oob.set = false;
-  deferred_oob.message.clear();
   try {
     throw;
   } catch (const error_already_set&) {
@@ -138,6 +136,8 @@ PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults
                       std::index_sequence<I...>) {
   using F = decltype(Fn);
   using R = typename fn_traits<F>::ret;
+  // This call's out-of-bounds record (OpenMP builds), before the views are made.
+  call_scope scope;
   try {
     std::tuple<caster_for<param_t<F, I>>...> cs;
     bool ok = (load_arg(std::get<I>(cs), slots[I], std::get<I>(defs), arg_ctx{s.name, s.params[I]}) && ...);
@@ -154,15 +154,23 @@ PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults
         gil_release g(NoGil);
         return Fn(pass<param_t<F, I>>(std::get<I>(cs).value)...);
       }();
-      out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+      if constexpr (requires { caster<std::remove_cvref_t<R>>::returns_view; }) {
+        returning = {slots, s.nparams};
+        out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+        returning = {};
+      } else {
+        out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
+      }
     }
-    if (deferred_oob.set) [[unlikely]] {
+    if (scope.failed()) [[unlikely]] {
       Py_XDECREF(out);
-      raise_deferred_error();
+      scope.raise();
       return nullptr;
     }
     return out;
   } catch (...) {
+    // An out-of-bounds access recorded before the throw is superseded by it.
+    scope.clear();
     return translate_exception();
   }
 }
