@@ -179,14 +179,28 @@ template <class Layout, auto Fn, class Opts>
 void gufunc_loop(char** args, const npy_intp* dims, const npy_intp* steps, void*) {
   using G = gufunc_rule<Layout, Fn>;
   guarded<Opts>([&] {
+    // This loop's own record (pyx/detail/bounds.hpp): a checked index out of
+    // bounds inside a parallel region is recorded there, not thrown, by
+    // whichever thread made the view; never shared with another call.
+    detail::call_scope scope;
+#ifdef _OPENMP
+    detail::call_record* record = detail::current_call();
+#endif
     run_range<Opts>(dims[0], true, [&](npy_intp b, npy_intp e) {
+#ifdef _OPENMP
+      // Worker threads make the core views: point them at this loop's record.
+      struct adopt {
+        detail::call_record* saved = detail::this_thread_calls.current;
+        explicit adopt(detail::call_record* r) { detail::this_thread_calls.current = r; }
+        ~adopt() { detail::this_thread_calls.current = saved; }
+      } adopted{record};
+#endif
       G::range(args, b, e, dims, steps, std::make_index_sequence<G::nparams>{},
                std::make_index_sequence<G::nret>{});
     });
-    // A checked index out of bounds inside the parallel region was recorded, not thrown.
-    if (detail::deferred_oob.set) [[unlikely]] {
+    if (scope.failed()) [[unlikely]] {
       detail::gil_acquire g;
-      detail::raise_deferred_error();
+      scope.raise();
     }
   });
 }
