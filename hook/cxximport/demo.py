@@ -212,4 +212,27 @@ def run(args: argparse.Namespace) -> int:
         f"all {len(modules)} steps equal NumPy's result "
         f"(np.intc; float64 and int64 too for the fused steps)"
     )
+    if getattr(args, "annotate", False):
+        return _annotate_steps(directory, Path(args.annotate_dir), options)
     return 0
+
+
+def _annotate_steps(directory: Path, out_dir: Path, options: dict[str, Any]) -> int:
+    """One ``cxximport annotate`` report per step, with the import's options
+    (so the cached builds are reused), and a line of each report's story."""
+    from . import annotate
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f"\nannotated reports (cxximport annotate), in {out_dir.resolve()}:")
+    failed = 0
+    for step in STEPS:
+        path = directory / f"{step.name}.cxxpyx"
+        try:
+            report = annotate(path, module=step.name, **options)
+        except (CompileError, ImportError, OSError, RuntimeError) as exc:
+            print(f"  {step.name:<20} FAILED: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        target = report.save(str(out_dir / f"{step.name}.html"))
+        print(f"  {step.name:<20} {report.story()}\n  {'':<20} {target}")
+    return 1 if failed else 0
