@@ -84,7 +84,10 @@ DOC_SECTIONS = {
     "boundscheck": ("Bounds checks in loops", "bounds-checks-in-loops"),
     "strides": ("Strided views in loops", "strided-views-in-loops"),
     "dependence": ("Loop-carried dependences", "loop-carried-dependences"),
-    "profitability": ("Loops the compiler leaves scalar on purpose", "loops-left-scalar-on-purpose"),
+    "profitability": (
+        "Loops the compiler leaves scalar on purpose",
+        "loops-left-scalar-on-purpose",
+    ),
     "openmp-off": ("OpenMP pragmas need the openmp directive", "openmp-pragmas-need-the-directive"),
 }
 DOCS_PAGE = "docs/language.md"
@@ -235,9 +238,7 @@ def entry_command(entry_dir: str) -> tuple[list[str], list[str]]:
 def compiler_family(cxx: list[str]) -> tuple[str, str]:
     """("gcc" | "clang" | "", first line of --version)."""
     try:
-        out = subprocess.run(
-            [*cxx, "--version"], capture_output=True, text=True, timeout=60
-        ).stdout
+        out = subprocess.run([*cxx, "--version"], capture_output=True, text=True, timeout=60).stdout
     except (OSError, subprocess.SubprocessError):
         return "", ""
     first = out.splitlines()[0] if out else ""
@@ -344,7 +345,21 @@ def _isa(bits: int) -> str:
     return names.get(bits, "")
 
 
-def explain(raw: list[str], body_checked: bool, boundscheck: bool) -> tuple[str, str]:
+def called(asm: list[str]) -> list[str]:
+    """Functions the machine code calls (from its relocations), runtime helpers left out."""
+    names = []
+    for insn in asm:
+        # A direct call, or (with -fno-plt) the load of a function's address from the GOT.
+        m = re.search(r"(?:\bcall\b|\bmov\b.*\[rip).*; -> (\S+)", insn)
+        name = m.group(1).split("@")[0] if m else ""
+        if name and not name.startswith(("_", "pyx::", "std::", ".")) and name not in names:
+            names.append(name)
+    return names
+
+
+def explain(
+    raw: list[str], body_checked: bool, boundscheck: bool, calls: list[str] = ()
+) -> tuple[str, str]:
     """(plain words, DOC_SECTIONS key) for a loop's not-vectorised reasons."""
     # The compiler lists every step it tried; the most specific cause wins (_REASONS order).
     for pattern, key, words in _REASONS:
@@ -358,8 +373,9 @@ def explain(raw: list[str], body_checked: bool, boundscheck: bool) -> tuple[str,
                 )
             if key == "calls":
                 callee = re.search(r"=\s*([\w:~<>]+) \(|call to (\w+)", " ".join(raw))
-                name = next((g for g in callee.groups() if g), "") if callee else ""
-                words = words.format(call=f" (`{name}`)" if name else "")
+                found = [next(g for g in callee.groups() if g)] if callee else list(calls)
+                shown = ", ".join(f"`{n}`" for n in found[:3])
+                words = words.format(call=f" ({shown})" if shown else "")
             return words, key
     return (raw[-1] if raw else "the compiler gave no reason"), ""
 
@@ -377,7 +393,12 @@ def _loop_verdicts(
         versioned = [r for r in items if r.kind == "note" and "aliasing" in r.text]
         loop = loops.get(line.number)
         if wins and not fold_left:
-            asm = ctx["asm"].get(line.number, {}).get(instance, [])
+            last = loop.end if loop else line.number
+            asm = [
+                insn
+                for n in range(line.number, last + 1)
+                for insn in ctx["asm"].get(n, {}).get(instance, [])
+            ]
             bits = max(_bits(r.width, asm) for r in wins)
             detail = f"{bits}-bit, {_isa(bits)}" if bits else "vector width unknown"
             if versioned:
@@ -391,7 +412,12 @@ def _loop_verdicts(
                 raw = [r.text for r in items if r.kind == "not-vectorized"]
             last = loop.end if loop else line.number
             checked = scan.uses_checked_access(ctx["text"], line.number, last)
-            words, key = explain(raw, checked, ctx["boundscheck"])
+            body = [
+                insn
+                for n in range(line.number, last + 1)
+                for insn in ctx["asm"].get(n, {}).get(instance, [])
+            ]
+            words, key = explain(raw, checked, ctx["boundscheck"], called(body))
             v = Verdict(instance, "not vectorised", words, key, raw)
         else:
             continue
@@ -506,20 +532,20 @@ def analyse(
     )
 
 
-def _inline_words(
-    r: records.Remark, user_text: str, names: dict[str, str], in_loop: bool
-) -> str:
+def _inline_words(r: records.Remark, user_text: str, names: dict[str, str], in_loop: bool) -> str:
     text = r.text
     if r.kind == "not-inlined":
         # GCC: "not inlinable: caller -> callee, reason"; Clang: "callee will not be inlined
         # into caller because reason".
         m = re.search(r"-> (.+), ([^,]+)$", text) or re.search(
-            r"^'?([^' ]+)'? will not be inlined into .*? because (.*)$", text
+            r"^'?([^' ]+)'? (?:will not be|not) inlined into .*? because (.*)$", text
         )
+        if not in_loop:
+            return ""
         if m:
             callee = records.short_name(names.get(m.group(1), m.group(1)))
-            if callee.startswith("__") or not in_loop:
-                return ""  # exception machinery, or a call that runs once
+            if callee.startswith("__"):
+                return ""  # exception machinery
             return f"call to {callee} not inlined: {m.group(2).strip()}"
         return text
     # GCC: "Inlining callee into caller." / "Inlined callee into caller ..."; Clang:

@@ -36,7 +36,8 @@ div.line::before { content: " "; display: inline-block; width: 1em; }
 .tag.parallel { background: #c9dcf7; } .tag.py { background: #fff1a8; }
 [data-heat="python"] > summary, div[data-heat="python"] { background: #fff6b8; }
 [data-heat="scalar"] > summary, div[data-heat="scalar"] { background: #ffd2c8; }
-.expanded { margin: .2em 0 .6em 5.5em; border-left: 3px solid #ccc; padding-left: .8em; white-space: normal; }
+.expanded { margin: .2em 0 .6em 5.5em; border-left: 3px solid #ccc; padding-left: .8em;
+  white-space: normal; }
 .expanded pre { font: 12px/1.3 ui-monospace, monospace; background: #fafafa; margin: .3em 0;
   padding: .4em; overflow-x: auto; max-height: 30em; }
 .verdicts { margin: .2em 0; padding-left: 1.2em; }
@@ -127,6 +128,9 @@ def _line(line: Any) -> str:
     return f'<details {attrs}><summary>{head}</summary><div class="expanded">{body}</div></details>'
 
 
+_NOTHING_TO_TRY = "<li>nothing: no loop was left scalar</li>"
+
+
 def _summary(report: Any) -> str:
     counts = report.counts()
     exports = ", ".join(report.exports) or "none"
@@ -152,7 +156,7 @@ def _summary(report: Any) -> str:
 <div>target: <code>{_e(report.march())}</code>; compiler: {_e(report.compiler)}</div>
 <div>flags: <span class="flags">{_e(report.flags())}</span></div>
 {missing}
-<div>what to try:</div><ol id="what-to-try">{tries or "<li>nothing: no loop was left scalar</li>"}</ol>
+<div>what to try:</div><ol id="what-to-try">{tries or _NOTHING_TO_TRY}</ol>
 <div id="legend">{legend}</div>
 <div><button onclick="setAll(true)">expand all</button>
  <button onclick="setAll(false)">collapse all</button>

@@ -90,9 +90,7 @@ def read_gcc(path: str, source: str) -> list[Remark]:
             remarks.append(Remark(line, function, "inlined", text))
         elif kind == "failure" and text and not text.startswith(("splitting region", "will not")):
             pending.setdefault(container, []).append(text)
-        elif kind == "note" and (
-            "fold-left" in text or "versioned for vectorization because of possible aliasing" in text
-        ):
+        elif kind == "note" and ("fold-left" in text or "because of possible aliasing" in text):
             remarks.append(Remark(line, function, "note", text))
     return remarks
 
@@ -102,9 +100,7 @@ def read_gcc(path: str, source: str) -> list[Remark]:
 # fixed shape; read with a few patterns rather than a YAML dependency.
 
 _DOC = re.compile(r"^--- !(\w+)\s*$", re.M)
-_FIELD = re.compile(r"^(Pass|Name|Function):\s*(.*)$", re.M)
-_LOC = re.compile(r"^DebugLoc:\s*\{\s*File:\s*(.*?),\s*Line:\s*(\d+)", re.M)
-_ARG = re.compile(r"^  - (\w+):\s*(.*?)(?=^  - |^  \w|^\S|\Z)", re.M | re.S)
+_LOC = re.compile(r"\{\s*File:\s*(.*?),\s*Line:\s*(\d+)")
 
 
 def _yaml_scalar(text: str) -> str:
@@ -116,6 +112,46 @@ def _yaml_scalar(text: str) -> str:
     return text
 
 
+def _top_level(body: str) -> dict[str, str]:
+    """Top-level ``Key: value`` of one document; a value runs on over indented lines."""
+    fields: dict[str, str] = {}
+    key = ""
+    for line in body.splitlines():
+        m = re.match(r"^(\w+):\s*(.*)$", line)
+        if m:
+            key = m.group(1)
+            fields[key] = m.group(2)
+        elif key and line.startswith(" "):
+            fields[key] += "\n" + line
+    return fields
+
+
+def _args(text: str) -> str:
+    """The message of an ``Args:`` list: its values in order, nested DebugLocs left out."""
+    parts: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        item = re.match(r"^\s*- (\w+):\s*(.*)$", line)
+        if item:
+            if current is not None:
+                parts.append(_yaml_scalar("\n".join(current)))
+            current = [item.group(2)] if item.group(1) != "DebugLoc" else None
+        elif re.match(r"^\s+\w+:\s", line):
+            if current is not None:
+                parts.append(_yaml_scalar("\n".join(current)))
+            current = None  # a nested key (DebugLoc of a callee): not part of the words
+        elif current is not None:
+            current.append(line)
+    if current is not None:
+        parts.append(_yaml_scalar("\n".join(current)))
+    return " ".join("".join(parts).split())
+
+
+def _same_file(name: str, source: str) -> bool:
+    # Clang names the file relative to the compilation directory when it can.
+    return name == source or (not name.startswith("/") and source.endswith("/" + name))
+
+
 _CLANG_PASSES = ("loop-vectorize", "inline")
 
 
@@ -123,31 +159,28 @@ def read_clang(path: str, source: str) -> list[Remark]:
     with open(path, encoding="utf-8", errors="replace") as f:
         stream = f.read()
     starts = list(_DOC.finditer(stream))
+    base = source.rsplit("/", 1)[-1]
     remarks: list[Remark] = []
     pending: dict[str, list[str]] = {}
     for i, start in enumerate(starts):
         body = stream[start.end() : starts[i + 1].start() if i + 1 < len(starts) else len(stream)]
-        if source not in body:
+        if base not in body:
             continue
-        fields = {m.group(1): _yaml_scalar(m.group(2)) for m in _FIELD.finditer(body)}
-        if fields.get("Pass") not in _CLANG_PASSES:
+        fields = _top_level(body)
+        if _yaml_scalar(fields.get("Pass", "")) not in _CLANG_PASSES:
             continue
-        loc = _LOC.search(body)
-        if not loc or _yaml_scalar(loc.group(1)) != source:
+        loc = _LOC.search(" ".join(fields.get("DebugLoc", "").split()))
+        if not loc or not _same_file(_yaml_scalar(loc.group(1)), source):
             continue
         line = int(loc.group(2))
-        args = body.split("\nArgs:", 1)[1] if "\nArgs:" in body else ""
-        parts = []
-        for m in _ARG.finditer(args + "\n"):
-            if m.group(1) != "DebugLoc":
-                parts.append(_yaml_scalar(m.group(2)))
-        text = " ".join("".join(parts).split())
-        function, kind = fields.get("Function", ""), start.group(1)
-        if fields["Pass"] == "inline":
+        text = _args(fields.get("Args", ""))
+        function, kind = _yaml_scalar(fields.get("Function", "")), start.group(1)
+        name = _yaml_scalar(fields.get("Name", ""))
+        if _yaml_scalar(fields["Pass"]) == "inline":
             remarks.append(
                 Remark(line, function, "inlined" if kind == "Passed" else "not-inlined", text)
             )
-        elif kind == "Passed" and fields.get("Name") == "Vectorized":
+        elif kind == "Passed" and name == "Vectorized":
             pending.pop(function, None)
             remarks.append(Remark(line, function, "vectorized", text))
         elif kind == "Missed" and text.startswith("loop not vectorized"):
@@ -175,15 +208,18 @@ def demangle(names: Iterable[str]) -> dict[str, str]:
         ).stdout.splitlines()
     except (OSError, subprocess.SubprocessError):
         return {n: n for n in names}
-    return dict(zip(names, out)) if len(out) == len(names) else {n: n for n in names}
+    return dict(zip(names, out, strict=True)) if len(out) == len(names) else {n: n for n in names}
+
+
+_GCC_TYPE_NAMES = (("long long int", "long long"), ("long int", "long"), ("short int", "short"))
 
 
 def short_name(demangled: str) -> str:
     """A function's name as its reader writes it (see _short_name)."""
     name = _short_name(demangled)
     name = re.sub(r"\._omp_fn\.\d+$|\.omp_outlined.*$", "", name)
-    for long, short in (("long long int", "long long"), ("long int", "long"), ("short int", "short")):
-        name = name.replace(long, short)
+    for gcc, plain in _GCC_TYPE_NAMES:
+        name = name.replace(gcc, plain)
     return name
 
 
