@@ -444,6 +444,35 @@ def _drop_outer_failures(lines: dict[int, Line], loops: dict[int, scan.Loop]) ->
         ]
 
 
+def _place_loop_remarks(remarks: list[records.Remark], loops: dict[int, scan.Loop]) -> None:
+    """Moves each loop verdict onto the ``for`` line of its loop.
+
+    GCC locates a loop at the first statement of its header after rotation: often
+    the line below the ``for`` (the inner loop's line for an outer loop). So, per
+    function instance, the verdict lines are taken from the innermost outwards and
+    each goes to the innermost loop around it that no deeper verdict has taken.
+    Clang's locations are the ``for`` lines already, and stay where they are."""
+    kinds = ("vectorized", "not-vectorized", "note")
+    by_instance: dict[str, set[int]] = {}
+    for r in remarks:
+        if r.kind in kinds:
+            by_instance.setdefault(r.instance, set()).add(r.line)
+    moves: dict[tuple[str, int], int] = {}
+    for instance, where in by_instance.items():
+        taken: set[int] = set()
+        for line in sorted(where, reverse=True):
+            around = sorted(
+                (lp.line for lp in loops.values() if lp.line <= line <= lp.end), reverse=True
+            )
+            free = [n for n in around if n not in taken]
+            if free:
+                moves[instance, line] = free[0]
+                taken.add(free[0])
+    for r in remarks:
+        if r.kind in kinds:
+            r.line = moves.get((r.instance, r.line), r.line)
+
+
 def analyse(
     source: str,
     module: str,
@@ -481,6 +510,7 @@ def analyse(
         n: Line(n, t, python=list(python.get(n, [])), asm=asm.get(n, {}))
         for n, t in enumerate(text.splitlines(), 1)
     }
+    _place_loop_remarks(remarks, loops)
     by_line: dict[int, list[records.Remark]] = {}
     for r in remarks:
         if r.line in lines:

@@ -133,7 +133,7 @@ def python_lines(text: str) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
     for number, line in enumerate(clean.splitlines(), 1):
         why = [reason for pattern, reason in _PYTHON_PATTERNS if pattern.search(line)]
-        if uses is not None and uses.search(line) and not _OBJECT_NAME.search(line):
+        if uses is not None and uses.search(line):
             why.append("calls a Python object (callback or attribute)")
         if why:
             found[number] = why

@@ -67,14 +67,23 @@ def read_gcc(path: str, source: str) -> list[Remark]:
     pending: dict[str, list[str]] = {}  # reasons seen in a function since its last verdict
     for record in _walk(data[2] if len(data) > 2 else ()):
         location = record.get("location") or {}
-        if location.get("file") != source:
-            continue
-        line = int(location.get("line", 0))
-        # The function the statement was written in (inlining_chain[0]), not the one it
-        # was inlined into: a fused instance inlined into its wrapper is still itself.
         chain = record.get("inlining_chain") or [{}]
         container = record.get("function", "")
+        # The function the statement was written in (inlining_chain[0]), not the one it
+        # was inlined into: a fused instance inlined into its wrapper is still itself.
         function = chain[0].get("fndecl") or container
+        line = int(location.get("line", 0)) if location.get("file") == source else 0
+        if not line and record.get("kind") in ("success", "failure"):
+            # A loop whose first statement is runtime code (`a.shape(0)` in view.hpp) is
+            # located there; chain[i]["site"] is where chain[i - 1] was inlined into
+            # chain[i]'s function, so the first site in the source names line and function.
+            for link in chain:
+                site = link.get("site") or {}
+                if site.get("file") == source:
+                    line, function = int(site.get("line", 0)), link.get("fndecl") or container
+                    break
+        if not line:
+            continue
         text = _gcc_message(record.get("message", ()))
         kind = record.get("kind")
         vectorised = _GCC_VECTORISED.search(text)
