@@ -296,7 +296,7 @@ def machine_code(obj: str, source: str) -> dict[int, dict[str, list[str]]]:
     function, line, last = "", 0, None
     for text in out.splitlines():
         if m := _FUNC.match(text):
-            function, line = records.short_name(m.group(1)), 0
+            function, line = records.short_name(records.export_inside(m.group(1))), 0
         elif m := _LOC.match(text):
             line = int(m.group(2)) if os.path.abspath(m.group(1)) == source else 0
         elif (m := _INSN.match(text)) and line:
@@ -341,7 +341,7 @@ def _bits(width: int, asm: list[str]) -> int:
 
 def _isa(bits: int) -> str:
     arm = platform.machine().lower() in ("aarch64", "arm64")
-    names = {512: "AVX-512 zmm", 256: "AVX2 ymm", 128: "NEON" if arm else "xmm"}
+    names = {512: "AVX-512", 256: "AVX2", 128: "NEON" if arm else "SSE/AVX"}
     return names.get(bits, "")
 
 

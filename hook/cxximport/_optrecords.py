@@ -264,6 +264,14 @@ def _short_name(demangled: str) -> str:
     return head[cut:].strip() or demangled
 
 
+def export_inside(demangled: str) -> str:
+    """Clang (and the machine code) name the function code ended up in: an export
+    inlined into its wrapper is in ``pyx::detail::invoke_impl<&(total<double>(...)), ...>``;
+    this gives ``total<double>(...), ...`` for it, and other names unchanged."""
+    at = demangled.find("invoke_impl<&(")
+    return demangled[at + len("invoke_impl<&(") :] if at >= 0 else demangled
+
+
 def is_generated(demangled: str) -> bool:
     """Wrappers and runtime functions: the user's code inlined into them repeats
     what its own function already reports."""
@@ -275,7 +283,7 @@ def label_instances(remarks: list[Remark]) -> list[Remark]:
     names = demangle(r.function for r in remarks)
     kept = []
     for r in remarks:
-        full = names.get(r.function, r.function)
+        full = export_inside(names.get(r.function, r.function))
         if is_generated(full):
             continue
         r.instance = short_name(full)
