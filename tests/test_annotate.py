@@ -24,11 +24,7 @@ X86 = platform.machine() in ("x86_64", "AMD64")
 
 def _verdict_lines(text: str) -> str:
     """The report without the lines naming the compiler and its flags (machine details)."""
-    keep = [
-        line
-        for line in text.splitlines()
-        if not line.startswith(("# compiler:", "# flags:"))
-    ]
+    keep = [line for line in text.splitlines() if not line.startswith(("# compiler:", "# flags:"))]
     return "\n".join(keep) + "\n"
 
 
