@@ -301,7 +301,10 @@ def machine_code(obj: str, source: str) -> dict[int, dict[str, list[str]]]:
             line = int(m.group(2)) if os.path.abspath(m.group(1)) == source else 0
         elif (m := _INSN.match(text)) and line:
             last = code.setdefault(line, {}).setdefault(function, [])
-            last.append(f"{m.group(1):>6}  {' '.join(m.group(2).split())}")
+            insn = " ".join(m.group(2).split())
+            # Jump targets name the whole (long, demangled) function: keep the offset.
+            insn = re.sub(r" <.*\+(0x[0-9a-f]+)>$", r" <+\1>", insn)
+            last.append(f"{m.group(1):>6}  {insn}")
         elif (m := _RELOC.match(text)) and line and last:
             last[-1] += f"    ; -> {m.group(1).split('-0x')[0]}"
         elif not text.strip():
