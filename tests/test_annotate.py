@@ -249,3 +249,40 @@ def test_cell_magic_shows_the_report_inline(cache_dir, tmp_path, monkeypatch):
     assert shown.data["text/plain"].startswith("<cxximport annotate report of cell:")
     assert "cxximport annotate: cell" in html
     assert os.listdir(".") == []  # the report is shown, not written
+
+
+def test_what_to_try_links_name_sections_of_the_language_docs():
+    from cxximport import _annotate
+
+    headings = {
+        _annotate.anchor(line.lstrip("#").strip())
+        for line in (Path(__file__).parent.parent / "docs" / "language.md").read_text().splitlines()
+        if line.startswith("#")
+    }
+    for key, (title, anchor) in _annotate.DOC_SECTIONS.items():
+        assert anchor in headings, (key, title)
+        assert _annotate.doc_link(key) == f"docs/language.md#{anchor}"
+
+
+def test_reasons_in_plain_words():
+    from cxximport._annotate import explain
+
+    gcc_fold_left = [
+        "reduc op not supported by target.",
+        "using an in-order (fold-left) reduction.",
+    ]
+    assert explain(gcc_fold_left, False, False)[1] == "reduction"
+    clang_fp = ["loop not vectorized: cannot prove it is safe to reorder floating-point operations"]
+    words, key = explain(clang_fp, False, False)
+    assert key == "reduction" and "#pragma omp simd reduction(+:s)" in words
+    words, key = explain(["statement clobbers memory: _4 = hypot (_3, _2);"], False, False)
+    assert key == "calls" and "`hypot`" in words
+    words, key = explain(
+        ["loop not vectorized: call instruction cannot be vectorized"], False, False, ["cexp"]
+    )
+    assert key == "calls" and "`cexp`" in words
+    assert explain(["not vectorized: control flow in loop."], True, False)[1] == "boundscheck"
+    assert explain(["not vectorized: control flow in loop."], False, False)[1] == "branches"
+    alias = ["versioning for alias required: can't determine dependence between a and b"]
+    assert explain(alias, False, False)[1] == "aliasing"
+    assert explain(["failed: evolution of base is not affine."], False, False)[1] == "strides"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import pathlib
 import re
 from typing import Any
 
@@ -131,11 +132,24 @@ def _line(line: Any) -> str:
 _NOTHING_TO_TRY = "<li>nothing: no loop was left scalar</li>"
 
 
+def _docs_href(link: str) -> str:
+    """``docs/language.md#x`` as a file:// link when the docs are on this machine (a
+    source checkout), so the report's links open from file:// too."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    page, _, fragment = link.partition("#")
+    for root in (os.path.join(here, os.pardir, os.pardir), here):
+        path = os.path.normpath(os.path.join(root, page))
+        if os.path.isfile(path):
+            return pathlib.Path(path).as_uri() + "#" + fragment
+    return link
+
+
 def _summary(report: Any) -> str:
     counts = report.counts()
     exports = ", ".join(report.exports) or "none"
     tries = "".join(
-        f'<li><a href="{_e(link)}">{_e(title)}</a></li>' for _k, title, link in report.suggestions()
+        f'<li><a href="{_e(_docs_href(link))}">{_e(title)}</a> <small>({_e(link)})</small></li>'
+        for _k, title, link in report.suggestions()
     )
     missing = (
         f'<p id="missing"><b>No optimiser verdicts:</b> {_e(report.missing)}. '
@@ -165,7 +179,7 @@ def _summary(report: Any) -> str:
 
 
 def render_html(report: Any) -> str:
-    name = report.display or os.path.basename(report.source)
+    name = os.path.basename(report.display or report.source)
     lines = "\n".join(_line(line) for line in report.lines)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
