@@ -365,6 +365,17 @@ def called(asm: list[str]) -> list[str]:
     return names
 
 
+def python_calls(asm: list[str]) -> list[str]:
+    """Python/NumPy C-API symbols the machine code refers to (calls, or the NumPy
+    API table it calls through)."""
+    names: list[str] = []
+    for insn in asm:
+        m = re.search(r"; -> (_?Py\w+)", insn)
+        if m and m.group(1) not in names:
+            names.append(m.group(1))
+    return names
+
+
 def explain(
     raw: list[str], body_checked: bool, boundscheck: bool, calls: list[str] = ()
 ) -> tuple[str, str]:
@@ -541,6 +552,9 @@ def analyse(
                     line.inlining.append(words)
         if n in wrappers:
             line.export, line.wrapper = wrappers[n]
+        api = python_calls([insn for code in line.asm.values() for insn in code])
+        if api:
+            line.python.append("calls into the interpreter: " + ", ".join(api[:4]))
     _drop_outer_failures(lines, loops)
     for loop in loops.values():
         if loop.pragma and loop.line in lines and (loop.parallel or not openmp):

@@ -288,7 +288,7 @@ def _cmd_annotate(args: argparse.Namespace) -> int:
 
     try:
         report = _annotate.annotate(args.source, options=_build_options(args))
-    except CompileError as exc:
+    except ImportError as exc:  # CompileError, NotCachedError
         print(str(exc), file=sys.stderr)
         return 1
     except (OSError, RuntimeError) as exc:
