@@ -18,10 +18,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+@pytest.fixture
+def demo_run(tmp_path):
     """One quick demo run with --annotate into a private cache and report directory."""
-    root = tmp_path_factory.mktemp("demo")
+    root = tmp_path / "demo"
+    root.mkdir()
     reports = root / "reports"
     proc = run_cli(
         "demo",
@@ -47,8 +48,15 @@ def _story(stdout: str, step: str) -> str:
     return m.group(1)
 
 
-def test_demo_writes_six_reports_and_prints_where(demo_run):
-    proc, reports = demo_run
+def test_demo_annotate_tells_the_story_and_renders_in_chromium(demo_run, tmp_path):
+    """One test (the demo run is the costly part; under xdist a module fixture would
+    run once per worker)."""
+    _writes_six_reports_and_prints_where(*demo_run)
+    _reports_tell_the_seeds_story(*demo_run)
+    _final_kernel_report_in_headless_chromium(demo_run[1], tmp_path)
+
+
+def _writes_six_reports_and_prints_where(proc, reports):
     assert f"annotated reports (cxximport annotate), in {reports.resolve()}" in proc.stdout
     for step in demo.STEPS:
         report = reports / f"{step.name}.html"
@@ -58,8 +66,7 @@ def test_demo_writes_six_reports_and_prints_where(demo_run):
     assert proc.stdout.index("vs NumPy") < proc.stdout.index("annotated reports")
 
 
-def test_reports_tell_the_seeds_story(demo_run):
-    proc, reports = demo_run
+def _reports_tell_the_seeds_story(proc, reports):
     typed = _story(proc.stdout, "compute_typed")
     assert "0 loop(s) vectorised" in typed and "Bounds checks in loops" in typed
     html = (reports / "compute_typed.html").read_text()
@@ -95,10 +102,9 @@ def _visible(element: str) -> str:
     )
 
 
-def test_final_kernel_report_in_headless_chromium(demo_run, tmp_path):
+def _final_kernel_report_in_headless_chromium(reports, tmp_path):
     from cdp import Browser
 
-    _proc, reports = demo_run
     report = reports / "compute_prange.html"
     source = (EXAMPLES / "compute_prange.cxxpyx").read_text().splitlines()
     inner = 1 + next(i for i, t in enumerate(source) if "for (Py_ssize_t y" in t)

@@ -257,6 +257,8 @@ def compiler_family(cxx: list[str]) -> tuple[str, str]:
 def _compile(cxx: list[str], flags: list[str], entry_dir: str, tmp: str, family: str):
     """Compiles module.cpp into tmp with records; returns (records path, why missing)."""
     obj = os.path.join(tmp, "module.o")
+    # Full -g, not the cheaper -g1: GCC places its loop records by the first located
+    # statement of a loop, and -g1 (no debug binds) moves them.
     base = [*cxx, *flags, "-g", "-c", os.path.join(entry_dir, "module.cpp"), "-o", obj]
     extra = []
     if family == "clang":
