@@ -184,6 +184,9 @@ class Report:
         from ._files import write_atomic
 
         write_atomic(path, self.html())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(path, 0o666 & ~umask)  # a document to share, not a private cache file
         self.html_path = os.path.abspath(path)
         return self.html_path
 
