@@ -144,11 +144,14 @@ def test_clang_records(cache_dir, tmp_path, cli):
     assert "# compiler: " in proc.stdout and "clang" in proc.stdout
     lines = proc.stdout.splitlines()
     assert any(
-        line.startswith("fused_sum.cxxpyx:7: total<double>: loop not vectorised: floating-point")
+        line.startswith("fused_sum.cxxpyx:7: loop not vectorised: floating-point")
+        and line.endswith(" [total<double>]")
         for line in lines
     ), proc.stdout
     assert any(
-        line.startswith("fused_sum.cxxpyx:7: total<long long>: loop vectorised (") for line in lines
+        line.startswith("fused_sum.cxxpyx:7: loop vectorised (")
+        and line.endswith(" [total<long long>]")
+        for line in lines
     ), proc.stdout
 
 

@@ -1,7 +1,7 @@
 """``cxximport annotate --text``: the report as compiler-style lines.
 
     kernel.cxxpyx:12: loop vectorised (256-bit, AVX2)
-    kernel.cxxpyx:20: compute<long long>: loop not vectorised: ...
+    kernel.cxxpyx:20: loop not vectorised: ... [compute<long long>]
 
 Lines starting with ``#`` describe the build (compiler, flags); they are the
 only ones that depend on the machine, which keeps the rest comparable.
@@ -14,8 +14,10 @@ from typing import Any
 
 
 def _label(line: Any, instance: str) -> str:
+    """`` [compute<int>]`` after a fused instance's verdict, so every verdict line
+    still starts ``file:line: loop ...`` as compilers write theirs."""
     several = len({v.instance for v in line.verdicts if v.instance}) > 1
-    return f"{instance}: " if instance and (several or "<" in instance) else ""
+    return f" [{instance}]" if instance and (several or "<" in instance) else ""
 
 
 def render_text(report: Any) -> str:
@@ -36,11 +38,11 @@ def render_text(report: Any) -> str:
         for v in line.verdicts:
             label = _label(line, v.instance)
             if v.status == "vectorised":
-                out.append(f"{where} {label}loop vectorised ({v.detail})")
+                out.append(f"{where} loop vectorised ({v.detail}){label}")
             elif v.status == "parallel":
                 out.append(f"{where} loop parallelised ({v.detail})")
             else:
-                out.append(f"{where} {label}loop not vectorised: {v.detail}")
+                out.append(f"{where} loop not vectorised: {v.detail}{label}")
         for words in line.inlining:
             out.append(f"{where} {words}")
     counts = report.counts()
