@@ -13,13 +13,10 @@ the optimisation records (``_optrecords``), the machine code per line
 
 from __future__ import annotations
 
-import glob
 import os
 import platform
 import re
 import shlex
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,6 +24,13 @@ from typing import Any
 
 from . import _annotate_scan as scan
 from . import _optrecords as records
+from ._annotate_build import (
+    compile_with_records,
+    compiler_family,
+    entry_command,
+    machine_code,
+    wrappers_of,
+)
 
 # Not-vectorised reasons in plain words: (pattern over the compiler's words,
 # key, explanation). The key names the docs/language.md section (DOC_SECTIONS).
@@ -218,127 +222,6 @@ class Report:
 
 
 # --------------------------------------------------------------------------
-# The build: reuse the import's, then one more compile for the records.
-
-
-def _ninja_vars(path: str) -> dict[str, str]:
-    values = {}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            m = re.match(r"^(\w+) = (.*)$", line.rstrip("\n"))
-            if m:
-                values[m.group(1)] = m.group(2).replace("$$", "$")
-    return values
-
-
-_LAUNCHERS = {"ccache", "sccache", "distcc", "icecc"}
-
-
-def entry_command(entry_dir: str) -> tuple[list[str], list[str]]:
-    """The compiler (launcher removed) and cxxflags the entry was compiled with."""
-    values = _ninja_vars(os.path.join(entry_dir, "build.ninja"))
-    cxx = shlex.split(values.get("cxx", "c++"))
-    while len(cxx) > 1 and os.path.basename(cxx[0]) in _LAUNCHERS:
-        cxx = cxx[1:]
-    return cxx, shlex.split(values.get("cxxflags", ""))
-
-
-def compiler_family(cxx: list[str]) -> tuple[str, str]:
-    """("gcc" | "clang" | "", first line of --version)."""
-    try:
-        out = subprocess.run([*cxx, "--version"], capture_output=True, text=True, timeout=60).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "", ""
-    first = out.splitlines()[0] if out else ""
-    if "clang" in out.lower():
-        return "clang", first
-    if "Free Software Foundation" in out or re.search(r"\b(g\+\+|gcc|GCC)\b", out):
-        return "gcc", first
-    return "", first
-
-
-def _compile(cxx: list[str], flags: list[str], entry_dir: str, tmp: str, family: str):
-    """Compiles module.cpp into tmp with records; returns (records path, why missing)."""
-    obj = os.path.join(tmp, "module.o")
-    # Full -g, not the cheaper -g1: GCC places its loop records by the first located
-    # statement of a loop, and -g1 (no debug binds) moves them.
-    base = [*cxx, *flags, "-g", "-c", os.path.join(entry_dir, "module.cpp"), "-o", obj]
-    extra = []
-    if family == "clang":
-        extra = ["-fsave-optimization-record", f"-foptimization-record-file={tmp}/module.opt.yaml"]
-    elif family == "gcc":
-        extra = ["-fsave-optimization-record"]
-    run = subprocess.run(base[:-3] + extra + base[-3:], capture_output=True, text=True, cwd=tmp)
-    if run.returncode != 0 and extra:
-        reason = (run.stderr.strip().splitlines() or ["it failed"])[-1]
-        run = subprocess.run(base, capture_output=True, text=True, cwd=tmp)
-        missing = f"the compiler rejected -fsave-optimization-record ({reason})"
-    else:
-        missing = "" if extra else "the compiler is neither GCC nor Clang: no optimisation records"
-    if run.returncode != 0:
-        raise RuntimeError(f"cxximport annotate: recompiling failed:\n{run.stderr[-4000:]}")
-    found = glob.glob(os.path.join(tmp, "*.opt-record.json.gz")) + glob.glob(
-        os.path.join(tmp, "*.opt.yaml")
-    )
-    if not found and not missing:
-        missing = "the compiler wrote no optimisation records (GCC >= 9 or Clang writes them)"
-    return obj, (found[0] if found else ""), missing
-
-
-_FUNC = re.compile(r"^[0-9a-f]+ <(.*)>:$")
-_LOC = re.compile(r"^(/.*|[^\s:][^:]*):(\d+)(?: \(discriminator \d+\))?$")
-_INSN = re.compile(r"^\s+([0-9a-f]+):\t(.*)$")
-_RELOC = re.compile(r"^\s+[0-9a-f]+: R_\w+\s+(.*)$")
-
-
-def machine_code(obj: str, source: str) -> dict[int, dict[str, list[str]]]:
-    """source line -> function -> instructions (with the symbols they call)."""
-    tool = shutil.which("objdump")
-    if tool is None:
-        return {}
-    out = subprocess.run(
-        [tool, "-dlrC", "--no-show-raw-insn", "-M", "intel", obj],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    ).stdout
-    code: dict[int, dict[str, list[str]]] = {}
-    function, line, last = "", 0, None
-    for text in out.splitlines():
-        if m := _FUNC.match(text):
-            function, line = records.short_name(records.export_inside(m.group(1))), 0
-        elif m := _LOC.match(text):
-            line = int(m.group(2)) if os.path.abspath(m.group(1)) == source else 0
-        elif (m := _INSN.match(text)) and line:
-            last = code.setdefault(line, {}).setdefault(function, [])
-            insn = " ".join(m.group(2).split())
-            # Jump targets name the whole (long, demangled) function: keep the offset.
-            insn = re.sub(r" <.*\+(0x[0-9a-f]+)>$", r" <+\1>", insn)
-            last.append(f"{m.group(1):>6}  {insn}")
-        elif (m := _RELOC.match(text)) and line and last:
-            last[-1] += f"    ; -> {m.group(1).split('-0x')[0]}"
-        elif not text.strip():
-            last = None if not line else last
-    return code
-
-
-def _wrappers(entry_dir: str) -> dict[int, tuple[str, str]]:
-    """source line -> (export name, wrapper code), from wrappers.map."""
-    try:
-        with open(os.path.join(entry_dir, "wrappers.map"), encoding="utf-8") as f:
-            spans = [line.split() for line in f if line.strip()]
-        with open(os.path.join(entry_dir, "module.cpp"), encoding="utf-8") as f:
-            cpp = f.read().splitlines()
-    except OSError:
-        return {}
-    out = {}
-    for span in spans:
-        first, last, src_line, name = int(span[0]), int(span[1]), int(span[2]), span[3]
-        out[src_line] = (name, "\n".join(cpp[first - 1 : last]))
-    return out
-
-
-# --------------------------------------------------------------------------
 # Verdicts.
 
 
@@ -508,7 +391,7 @@ def analyse(
         text = f.read()
     family, version = compiler_family(cxx)
     with tempfile.TemporaryDirectory(prefix="cxximport-annotate-") as tmp:
-        obj, record_file, missing = _compile(cxx, flags, entry_dir, tmp, family)
+        obj, record_file, missing = compile_with_records(cxx, flags, entry_dir, tmp, family)
         asm = machine_code(obj, source)
         remarks: list[records.Remark] = []
         if record_file.endswith(".json.gz"):
@@ -523,7 +406,7 @@ def analyse(
     }
     loops = scan.find_loops(text)
     python = scan.python_lines(text)
-    wrappers = _wrappers(entry_dir)
+    wrappers = wrappers_of(entry_dir)
     openmp = "-fopenmp" in flags
     ctx = {
         "asm": asm,
