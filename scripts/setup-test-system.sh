@@ -8,7 +8,8 @@
 # - mount (mount): the read-only cache test bind-mounts a cache read-only;
 # - redis-server, nginx with WebDAV (nginx-extras): the remote cache's stores;
 # - chromium: the annotate report rendered in a real browser;
-# - clang: annotate's reports from the second compiler.
+# - clang, binutils (objdump): annotate's reports from the second compiler,
+#   and the machine code per line.
 set -eu
 
 need=""
@@ -18,6 +19,7 @@ command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 [ -e /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || need="$need nginx-extras"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v clang++ >/dev/null 2>&1 || need="$need clang"
+command -v objdump >/dev/null 2>&1 || need="$need binutils"
 [ -z "$need" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then

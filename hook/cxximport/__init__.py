@@ -36,6 +36,7 @@ __all__ = [
     "OptionError",
     "SUFFIX",
     "__version__",
+    "annotate",
     "build",
     "install",
     "installed",
@@ -126,6 +127,27 @@ def load(path: str | os.PathLike[str], *, module: str | None = None, **options: 
             del sys.modules[name]
         raise
     return mod
+
+
+def annotate(
+    path: str | os.PathLike[str],
+    *,
+    output: str | os.PathLike[str] | None = None,
+    module: str | None = None,
+    **options: Any,
+) -> Any:
+    """The annotated report of a .cxxpyx file (``cxximport annotate``): builds it
+    as an import would (reusing the cache), then returns a report with
+    ``text()``, ``html()``, ``save(path)``, ``lines`` and ``counts()``; in
+    Jupyter it displays inline. ``output``: also write the HTML there.
+    Options as for install(), on top of the installed finder's."""
+    from ._annotate import annotate as run
+
+    report = run(path, module=module, options=_merged(options, "annotate()"))
+    report.display = os.fspath(path)
+    if output is not None:
+        report.save(os.fspath(output))
+    return report
 
 
 def load_ipython_extension(ipython: Any) -> None:

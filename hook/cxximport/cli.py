@@ -1,7 +1,7 @@
 """``cxximport`` / ``python -m cxximport``: a thin shell over the package.
 
 Subcommands: demo, build, show, doctor (doctor.py), generate, flags, stubgen, ide,
-cache (list, info, clean, prune: _cache_cli.py).
+annotate (_annotate.py), cache (list, info, clean, prune: _cache_cli.py).
 Each one is a ``_cmd_*`` function registered in ``_make_parser``; new ones
 (stubgen, ide, ...) are added the same way.
 """
@@ -297,6 +297,37 @@ def _cmd_ide(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------
+# annotate
+
+
+def _cmd_annotate(args: argparse.Namespace) -> int:
+    from . import _annotate
+
+    try:
+        report = _annotate.annotate(args.source, options=_build_options(args))
+    except ImportError as exc:  # CompileError, NotCachedError
+        print(str(exc), file=sys.stderr)
+        return 1
+    except (OSError, RuntimeError) as exc:
+        print(f"cxximport annotate: {exc}", file=sys.stderr)
+        return 1
+    report.display = args.source
+    if args.text:
+        print(report.text(), end="")
+    if args.text and not args.output:
+        return 0
+    output = args.output or os.path.splitext(args.source)[0] + ".html"
+    path = report.save(output)
+    print(f"cxximport annotate: wrote {path}", file=sys.stderr if args.text else sys.stdout)
+    if args.open:
+        import pathlib
+        import webbrowser
+
+        webbrowser.open(pathlib.Path(path).as_uri())
+    return 0
+
+
+# --------------------------------------------------------------------------
 # demo
 
 
@@ -355,7 +386,36 @@ def _make_parser() -> argparse.ArgumentParser:
         help="timed runs per step (default 7; 3 with --quick)",
     )
     p.add_argument("--examples", metavar="DIR", help="directory of the tutorial's .cxxpyx files")
+    p.add_argument(
+        "--annotate",
+        action="store_true",
+        help="also write each step's annotated report (cxximport annotate) and print where",
+    )
+    p.add_argument(
+        "--annotate-dir",
+        metavar="DIR",
+        default="cxximport-demo-reports",
+        help="where --annotate writes the reports (default: ./cxximport-demo-reports)",
+    )
     p.set_defaults(run=_cmd_demo)
+
+    p = sub.add_parser(
+        "annotate",
+        help="HTML report: per line, what the optimiser did and what touches Python",
+        description="Builds a .cxxpyx as an import would (reusing the cache) and reports, "
+        "per source line, the optimiser's verdicts (loops vectorised or not and why, "
+        "inlining, OpenMP), the machine code, the generated wrappers and the lines that "
+        "talk to Python: one self-contained HTML file (FILE.html by default), or "
+        "compiler-style lines with --text.",
+        parents=[cache_opt, build_opt],
+    )
+    p.add_argument("source", metavar="FILE.cxxpyx")
+    p.add_argument("-o", "--output", metavar="OUT.html", help="default: FILE.html next to FILE")
+    p.add_argument("--open", action="store_true", help="open the report in a web browser")
+    p.add_argument(
+        "--text", action="store_true", help="print the findings as file:line: lines instead"
+    )
+    p.set_defaults(run=_cmd_annotate)
 
     p = sub.add_parser(
         "build",

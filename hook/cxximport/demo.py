@@ -212,4 +212,36 @@ def run(args: argparse.Namespace) -> int:
         f"all {len(modules)} steps equal NumPy's result "
         f"(np.intc; float64 and int64 too for the fused steps)"
     )
+    if getattr(args, "annotate", False):
+        return _annotate_steps(directory, Path(args.annotate_dir), options)
     return 0
+
+
+def _annotate_steps(directory: Path, out_dir: Path, options: dict[str, Any]) -> int:
+    """One ``cxximport annotate`` report per step, with the import's options
+    (so the cached builds are reused), and a line of each report's story."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import annotate
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    print(f"\nannotated reports (cxximport annotate), in {out_dir.resolve()}:")
+
+    def one(step: Step) -> Any:
+        try:
+            return annotate(directory / f"{step.name}.cxxpyx", module=step.name, **options)
+        except (CompileError, ImportError, OSError, RuntimeError) as exc:
+            return exc
+
+    # The steps are built already: what is left is one compile each, independent.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(one, STEPS))
+    failed = 0
+    for step, report in zip(STEPS, results, strict=True):
+        if isinstance(report, BaseException):
+            print(f"  {step.name:<20} FAILED: {report}", file=sys.stderr)
+            failed += 1
+            continue
+        target = report.save(str(out_dir / f"{step.name}.html"))
+        print(f"  {step.name:<20} {report.story()}\n  {'':<20} {target}")
+    return 1 if failed else 0

@@ -16,7 +16,8 @@ from the cell's first line after ``%%cxx``.
 Options: ``--openmp``, ``--boundscheck``, ``-O LEVEL`` (0-3, s, fast),
 ``--arch ARCH`` (auto, native, portable, or an -march value),
 ``--debug`` (``-O0 -g`` with bounds checks), ``--verbose`` (the compiler
-command and output), ``--force`` (rebuild even when cached). The rest comes
+command and output), ``--force`` (rebuild even when cached), ``-a``/``--annotate``
+(the ``cxximport annotate`` report of the cell, shown inline under it). The rest comes
 from the usual places (``cxximport.install(...)`` options, environment
 variables), as for an import.
 """
@@ -88,15 +89,21 @@ def _in_cell_terms(error: _loader.CompileError, path: str) -> _loader.CompileErr
     )
 
 
-def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = False):
-    """Builds a cell's code and returns the loaded module (also registered in
-    ``sys.modules``). Raises CompileError located at ``cell:LINE``."""
-    options = dict(options or {})
+def _merged(options: dict[str, Any]) -> dict[str, Any]:
+    """The cell's options on top of the installed finder's, as an import sees them."""
     from . import installed
 
     finder = installed()
     merged = dict(finder.options) if finder is not None else {}
     merged.update(options)
+    return merged
+
+
+def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = False):
+    """Builds a cell's code and returns the loaded module (also registered in
+    ``sys.modules``). Raises CompileError located at ``cell:LINE``."""
+    options = dict(options or {})
+    merged = _merged(options)
     if force:
         merged["force"] = True
     name = module_name(code, options)
@@ -136,6 +143,12 @@ class CxxMagics(Magics):
     @argument("--debug", action="store_true", help="debug build: -O0 -g, bounds checks on")
     @argument("--verbose", action="store_true", help="print the compiler command and output")
     @argument("--force", action="store_true", help="rebuild even when cached")
+    @argument(
+        "-a",
+        "--annotate",
+        action="store_true",
+        help="show the annotated report (cxximport annotate) under the cell",
+    )
     @cell_magic
     def cxx(self, line: str, cell: str) -> None:
         """Builds the cell as a .cxxpyx module and binds its exported
@@ -151,6 +164,19 @@ class CxxMagics(Magics):
         self.shell.user_ns.update(functions)
         if args.verbose:
             print(f"cxximport: {module.__name__}: bound {', '.join(sorted(functions))}")
+        if args.annotate:
+            from IPython.display import display
+
+            display(annotate_cell(module, options))
+
+
+def annotate_cell(module: Any, options: dict[str, Any]) -> Any:
+    """The annotate report of a built cell, its lines named ``cell:LINE``."""
+    from ._annotate import annotate
+
+    report = annotate(module.__cxxpyx__, module=module.__name__, options=_merged(options))
+    report.display = CELL_LABEL
+    return report
 
 
 def load_ipython_extension(ipython: Any) -> None:
