@@ -25,6 +25,7 @@ struct Token {
   int line = 0;  // 1-based, of the first character
   int col = 0;
   bool space_before = false;  // whitespace or a comment precedes it
+  int match = -1;  // an opening bracket's closing token, set by prepare_tokens(); -1 if none
 };
 
 struct Comment {

@@ -138,28 +138,29 @@ bool functional_cast(std::string_view s, std::string_view* inner) {
 }  // namespace
 
 std::string python_default(std::string_view cpp_default) {
-  std::string_view s = trim(cpp_default);
-  if (s.empty()) return kUnknown;
-  if (s == "true") return "True";
-  if (s == "false") return "False";
-  if (s == "std::nullopt" || s == "nullptr" || s == "NULL") return "None";
-  if (s.back() == '"') {
-    std::string bytes;
-    return string_bytes(s, &bytes) ? python_repr(bytes) : kUnknown;
+  // `T(U(3))` is unwrapped in a loop, not by recursion: the text may nest deeply.
+  for (std::string_view s = trim(cpp_default);;) {
+    if (s.empty()) return kUnknown;
+    if (s == "true") return "True";
+    if (s == "false") return "False";
+    if (s == "std::nullopt" || s == "nullptr" || s == "NULL") return "None";
+    if (s.back() == '"') {
+      std::string bytes;
+      return string_bytes(s, &bytes) ? python_repr(bytes) : kUnknown;
+    }
+    std::string_view sign;
+    std::string_view rest = s;
+    if (rest[0] == '-' || rest[0] == '+') {
+      sign = rest[0] == '-' ? "-" : "";
+      rest = trim(rest.substr(1));
+    }
+    if (std::string n = number(rest); !n.empty()) return std::string(sign) + n;
+    std::string_view inner;
+    if (!sign.empty() || !functional_cast(s, &inner) || trim(inner).empty()) return kUnknown;
+    s = trim(inner);
+    // A cast of None (`T(nullptr)`) is not None: what the cast makes is unknown.
+    if (s == "std::nullopt" || s == "nullptr" || s == "NULL") return kUnknown;
   }
-  std::string_view sign;
-  std::string_view rest = s;
-  if (rest[0] == '-' || rest[0] == '+') {
-    sign = rest[0] == '-' ? "-" : "";
-    rest = trim(rest.substr(1));
-  }
-  if (std::string n = number(rest); !n.empty()) return std::string(sign) + n;
-  std::string_view inner;
-  if (sign.empty() && functional_cast(s, &inner) && !trim(inner).empty()) {
-    std::string d = python_default(inner);
-    if (d != "None") return d;
-  }
-  return kUnknown;
 }
 
 }  // namespace cxximport::scan

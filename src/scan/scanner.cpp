@@ -31,6 +31,7 @@ class Scanner {
 
   bool run(ScanError* err) {
     const int n = static_cast<int>(t_.size());
+    if (int deep = too_deep(t_, kMaxNesting); deep >= 0) return fail(t_[deep], too_deep_message(), err);
     int stmt = 0;
     for (int i = 0; i < n; ++i) {
       const Token& tok = t_[i];
@@ -39,13 +40,14 @@ class Scanner {
         if (!export_at(stmt, i, &end, err)) return false;
         i = end;
         stmt = end + 1;
-        if (is_punct(t_, end, "{")) scopes_.push_back({ScopeKind::Other, ""});
+        if (is_punct(t_, end, "{")) push_scope({ScopeKind::Other, ""});
       } else if (is_punct(t_, i, "{")) {
-        scopes_.push_back(at_namespace_scope() ? classify(stmt, i) : Scope{ScopeKind::Other, ""});
+        if (scopes_.size() >= kMaxNesting) return fail(tok, too_deep_message(), err);
+        push_scope(at_namespace_scope() ? classify(stmt, i) : Scope{ScopeKind::Other, ""});
         stmt = i + 1;
       } else if (is_punct(t_, i, "}")) {
         if (scopes_.empty()) return fail(tok, "unmatched '}'", err);
-        scopes_.pop_back();
+        pop_scope();
         stmt = i + 1;
       } else if (!at_namespace_scope()) {
         continue;
@@ -59,15 +61,25 @@ class Scanner {
   }
 
  private:
+  static std::string too_deep_message() {
+    return "nesting too deep: brackets nested more than " + std::to_string(kMaxNesting) + " levels";
+  }
+
   static bool fail(const Token& at, std::string what, ScanError* err) {
     *err = ScanError{at.line, at.col, std::move(what)};
     return false;
   }
 
-  bool at_namespace_scope() const {
-    for (const Scope& s : scopes_)
-      if (s.kind == ScopeKind::Class || s.kind == ScopeKind::Other) return false;
-    return true;
+  // Counted, not searched: a file of unmatched '{' must not cost quadratic time.
+  bool at_namespace_scope() const { return bodies_ == 0; }
+  static bool is_body(const Scope& s) { return s.kind == ScopeKind::Class || s.kind == ScopeKind::Other; }
+  void push_scope(Scope s) {
+    bodies_ += is_body(s);
+    scopes_.push_back(std::move(s));
+  }
+  void pop_scope() {
+    bodies_ -= is_body(scopes_.back());
+    scopes_.pop_back();
   }
 
   bool export_at(int stmt, int mark, int* end, ScanError* err) {
@@ -152,6 +164,7 @@ class Scanner {
   Tokens t_;
   ScanResult* out_;
   std::vector<Scope> scopes_;
+  int bodies_ = 0;  // scopes_ that are Class or Other
   Concepts concepts_;
   std::map<int, const std::string*> doc_lines_;
   std::map<std::string, int> first_line_;  // export name -> line, to reject overloads
@@ -166,7 +179,7 @@ bool scan_source(std::string_view text, const std::string& filename, ScanResult*
   if (!lex(text, filename, &lexed, err)) return false;
   if (!parse_directives(lexed, filename, &out->directives, err)) return false;
   ScanError e;
-  if (!Scanner(lexed, split_shift_right(lexed.tokens), out).run(&e)) {
+  if (!Scanner(lexed, prepare_tokens(lexed.tokens), out).run(&e)) {
     *err = filename + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.what;
     out->exports.clear();
     return false;
