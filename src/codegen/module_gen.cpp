@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include "codegen/module_name.hpp"
 #include "codegen/writer.hpp"
 #include "scan/pytype.hpp"
+#include "util/utf8.hpp"
 
 namespace cxximport::codegen {
 
@@ -138,8 +140,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
       !load_template(in.templates_dir, "wrapper.cpp.in", &wrapper_tmpl, err))
     return false;
 
-  std::string short_name = in.module_name.substr(in.module_name.rfind('.') + 1);
-  std::string user = in.source_text;
+  // A byte order mark is legal only at the very start of a file; here the
+  // source follows the generated head, so it goes (the scanner skips it too).
+  std::string user = in.source_text.starts_with("\xEF\xBB\xBF") ? in.source_text.substr(3) : in.source_text;
   if (user.empty() || user.back() != '\n') user += '\n';
 
   // Lines before the wrappers: count them by rendering the head first.
@@ -149,8 +152,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
       {"SOURCE_LITERAL", cpp_string_literal(in.source_path)},
       {"USER_SOURCE", user},
       {"MODULE_NAME_LITERAL", cpp_string_literal(in.module_name)},
-      {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + in.source_path)},
-      {"INIT_NAME", short_name},
+      // Python decodes the doc as UTF-8; a directory name need not be.
+      {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + replace_invalid_utf8(in.source_path))},
+      {"INIT_FUNCTION", init_function_name(in.module_name)},
   };
   // Comments must not carry newlines from the path.
   for (char& ch : values["SOURCE_COMMENT"])

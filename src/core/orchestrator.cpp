@@ -15,6 +15,7 @@
 #include "build/undefined_symbols.hpp"
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
+#include "codegen/module_name.hpp"
 #include "codegen/stub_gen.hpp"
 #include "core/include_shadow.hpp"
 #include "core/key.hpp"
@@ -104,6 +105,13 @@ void abandon(PreparedModule* pm, BuildFailure::Kind kind, const std::string& mes
   set_failure(&pm->failure, kind, message);
 }
 
+// A path for a message, its line breaks shown as \r and \n.
+std::string shown_path(const std::string& path) {
+  std::string out;
+  for (char c : path) out += c == '\r' ? "\\r" : c == '\n' ? "\\n" : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 std::string default_cache_dir() { return cache::Store::default_root(); }
@@ -117,8 +125,20 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   BuildFailure* failure = &pm->failure;
   std::string err;
 
-  if (req.source.find('\n') != std::string::npos || req.source.empty() || req.source[0] != '/') {
-    set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute and free of newlines: " + req.source);
+  if (req.source.empty() || req.source[0] != '/') {
+    set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute: " + req.source);
+    return;
+  }
+  // build.ninja has no escape for them (and the compiler's depfile neither).
+  if (req.source.find_first_of("\r\n") != std::string::npos) {
+    set_failure(failure, BuildFailure::Kind::Input,
+                "cannot build " + shown_path(req.source) + ": its path holds a newline or carriage return, which "
+                "ninja cannot express; rename the directory or the file");
+    return;
+  }
+  if (std::string why; !codegen::check_module_name(req.module, &why)) {
+    set_failure(failure, BuildFailure::Kind::Input,
+                "cannot build a module named " + req.module + " from " + req.source + ": " + why);
     return;
   }
   std::string text;

@@ -26,6 +26,8 @@ int digit_value(char c) {
 
 // "1'000u" -> "1000", "0x10" -> "16", "1.5f" -> "1.5"; "" if not a number.
 std::string number(std::string_view s) {
+  // Checked before copying: python_default() calls this once per nested cast.
+  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')) return "";
   std::string n;
   for (char c : s)
     if (c != '\'') n += c;

@@ -10,6 +10,7 @@
 #include "scan/directives.hpp"
 #include "scan/lexer.hpp"
 #include "scan/tokens.hpp"
+#include "util/utf8.hpp"
 
 namespace cxximport::scan {
 namespace {
@@ -26,7 +27,7 @@ class Scanner {
   Scanner(const Lexed& lexed, Tokens tokens, ScanResult* out)
       : t_(std::move(tokens)), out_(out) {
     for (const Comment& c : lexed.comments)
-      if (c.doc && !c.block && c.starts_line) doc_lines_[c.line] = &c.body;
+      if (c.doc && !c.block && c.starts_line) doc_lines_[c.line] = &c;
   }
 
   bool run(ScanError* err) {
@@ -65,6 +66,13 @@ class Scanner {
     return "nesting too deep: brackets nested more than " + std::to_string(kMaxNesting) + " levels";
   }
 
+  static std::string not_utf8(char byte, const std::string& where) {
+    static const char* hex = "0123456789ABCDEF";
+    unsigned char b = static_cast<unsigned char>(byte);
+    return std::string("byte 0x") + hex[b >> 4] + hex[b & 15] + " in " + where +
+           " is not UTF-8: save the file as UTF-8 (it becomes Python text)";
+  }
+
   static bool fail(const Token& at, std::string what, ScanError* err) {
     *err = ScanError{at.line, at.col, std::move(what)};
     return false;
@@ -94,6 +102,10 @@ class Scanner {
     }
     Export ex;
     if (!parse_export(t_, stmt, mark, concepts_, &ex, end, err)) return false;
+    // Everything below becomes Python text (names, signatures, docstrings).
+    for (int k = stmt; k <= *end; ++k)
+      if (std::size_t bad = invalid_utf8_at(t_[k].text); bad != std::string::npos)
+        return fail(t_[k], not_utf8(t_[k].text[bad], "an exported declaration"), err);
     auto [first, inserted] = first_line_.emplace(ex.name, ex.loc.line);
     if (!inserted) {
       *err = ScanError{ex.loc.line, ex.loc.col,
@@ -104,8 +116,9 @@ class Scanner {
       return false;
     }
     ex.qualified_name = qualify(ex.name);
-    ex.doc = docs_above(t_[stmt].line);
-    if (ex.doc.empty() && t_[mark].line != t_[stmt].line) ex.doc = docs_above(t_[mark].line);
+    if (!docs_above(t_[stmt].line, &ex.doc, err)) return false;
+    if (ex.doc.empty() && t_[mark].line != t_[stmt].line && !docs_above(t_[mark].line, &ex.doc, err))
+      return false;
     out_->exports.push_back(std::move(ex));
     return true;
   }
@@ -119,17 +132,23 @@ class Scanner {
 
   // Consecutive `///` lines ending right above `line`; a blank line or any
   // other line breaks the run.
-  std::string docs_above(int line) const {
+  // Not UTF-8 is an error, not a replacement: the docstring would otherwise
+  // say something other than what the file does.
+  bool docs_above(int line, std::string* doc, ScanError* err) const {
     int first = line;
     while (doc_lines_.count(first - 1)) --first;
-    std::string doc;
+    doc->clear();
     for (int l = first; l < line; ++l) {
-      std::string_view text = *doc_lines_.at(l);
+      std::string_view text = doc_lines_.at(l)->body;
+      if (std::size_t bad = invalid_utf8_at(text); bad != std::string::npos) {
+        *err = ScanError{l, doc_lines_.at(l)->col, not_utf8(text[bad], "a /// docstring")};
+        return false;
+      }
       if (!text.empty() && text[0] == ' ') text.remove_prefix(1);
-      if (l > first) doc += '\n';
-      doc += text;
+      if (l > first) *doc += '\n';
+      *doc += text;
     }
-    return doc;
+    return true;
   }
 
   // What a '{' at namespace scope opens, judged from its statement's tokens.
@@ -166,7 +185,7 @@ class Scanner {
   std::vector<Scope> scopes_;
   int bodies_ = 0;  // scopes_ that are Class or Other
   Concepts concepts_;
-  std::map<int, const std::string*> doc_lines_;
+  std::map<int, const Comment*> doc_lines_;
   std::map<std::string, int> first_line_;  // export name -> line, to reject overloads
 };
 
@@ -178,6 +197,14 @@ bool scan_source(std::string_view text, const std::string& filename, ScanResult*
   Lexed lexed;
   if (!lex(text, filename, &lexed, err)) return false;
   if (!parse_directives(lexed, filename, &out->directives, err)) return false;
+  if (!lexed.macro_marks.empty()) {
+    const MacroMark& m = lexed.macro_marks.front();
+    *err = filename + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": macro '" + m.macro +
+           "' expands to " + m.mark +
+           ", which cxximport cannot see: it reads the source before preprocessing, so the functions the "
+           "macro marks would not be exported; write " + m.mark + " itself before each exported function";
+    return false;
+  }
   ScanError e;
   if (!Scanner(lexed, prepare_tokens(lexed.tokens), out).run(&e)) {
     *err = filename + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.what;

@@ -40,18 +40,22 @@ void index_brackets(Tokens* tokens) {
   struct Open {
     int at;
     bool angle;
+    bool header;  // `template <`: '=' gives a parameter a default there
   };
   std::vector<Open> open;
   auto drop_angles = [&] {
     while (!open.empty() && open.back().angle) open.pop_back();
   };
+  auto drop_angles_before_assignment = [&] {
+    while (!open.empty() && open.back().angle && !open.back().header) open.pop_back();
+  };
   for (int j = 0; j < static_cast<int>(t.size()); ++j) {
     Token& tok = t[j];
     tok.match = -1;
     if (closer_of(tok)) {
-      open.push_back({j, false});
+      open.push_back({j, false, false});
     } else if (may_open_angle(t, j)) {
-      open.push_back({j, true});
+      open.push_back({j, true, t[j - 1].text == "template"});
     } else if (tok.kind != TokKind::Punct) {
       continue;
     } else if (tok.text == ">" && !open.empty() && open.back().angle) {
@@ -65,8 +69,10 @@ void index_brackets(Tokens* tokens) {
       } else {
         open.clear();
       }
-    } else if (stops_angle(tok.text)) {
+    } else if (tok.text == ";") {
       drop_angles();
+    } else if (stops_angle(tok.text)) {
+      drop_angles_before_assignment();
     }
   }
 }

@@ -37,7 +37,8 @@ int too_deep(const Tokens& t, int limit);
 //   (2) a matching '>' follows (a '>>' counts as two) before the enclosing
 //       bracket closes, with (), [] and {} nested properly in between, and
 //   (3) no ';' and no top-level assignment ('=', '+=', ...) comes before that
-//       '>': a template argument cannot contain a bare assignment.
+//       '>': a template argument cannot contain a bare assignment (but the
+//       '<' of `template <` may hold '=': `template <class T = int>`).
 // Otherwise it is the less-than operator. So `T x = a < b`, `f(a < b)` and
 // `(bool p = a < b, bool q = c > d)` read as comparisons, while
 // `std::pair<int, int>(1, 2)` is a template. What it gets wrong is a
