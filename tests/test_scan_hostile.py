@@ -111,3 +111,80 @@ def test_templates_still_read_as_templates_beside_comparisons(tmp_path):
         ("std::array<int, 3>", "q", "{}"),
         ("bool", "r", "(c > d)"),
     ]
+
+
+# -- defect 9: bytes that are not UTF-8 ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        (b"\n/// caf\xe9\nPYX_EXPORT int f(int x) { return x; }\n", ":2:1: byte 0xE9 in a /// docstring"),
+        (b"\nPYX_EXPORT int f\xe9(int x) { return x; }\n", ":2:16: byte 0xE9"),
+        (b"\nPYX_EXPORT int f(int x\xff) { return x; }\n", ":2:22: byte 0xFF"),
+        (b'\nPYX_EXPORT int f(const char* s = "\xe9") { return 0; }\n', ":2:"),
+    ],
+)
+def test_non_utf8_is_a_scan_error_naming_the_line(tmp_path, source, where):
+    # Used to be SystemError: "returned a result with an exception set".
+    message = scan_error(tmp_path, source)
+    assert message.startswith(str(tmp_path / "m.cxxpyx") + where)
+    assert "not UTF-8" in message
+
+
+def test_non_utf8_outside_exports_is_left_to_the_compiler(tmp_path):
+    result = scan(tmp_path, b"// caf\xe9\nint g() { return 1; }\n/// d\xc3\xa9j\xc3\xa0\nPYX_EXPORT int f();\n")
+    assert result["exports"][0]["doc"] == "déjà"
+
+
+def test_scan_accepts_paths_that_are_not_utf8(tmp_path):
+    import os
+
+    from cxximport import _core
+
+    directory = os.path.join(os.fsencode(tmp_path), b"lat\xe9")
+    os.mkdir(directory)
+    path = os.path.join(directory, b"m.cxxpyx")
+    with open(path, "wb") as f:
+        f.write(b"// cxximport: include_dirs = inc\xe9\nPYX_EXPORT int f();\n")
+    for arg in (path, os.fsdecode(path)):
+        result = _core.scan(arg)
+        assert result["exports"][0]["name"] == "f"
+        assert os.fsencode(result["directives"]["include_dirs"][0]) == b"inc\xe9"
+    with open(path, "wb") as f:
+        f.write(b"PYX_EXPORT int f(;\n")
+    with pytest.raises(_core.ScanError) as info:
+        _core.scan(path)
+    assert os.fsencode(info.value.filename) == path
+
+
+# -- defect 12: reserved export names -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["__name__", "__getattr__", "__dict__", "__spec__", "__doc__", "__loader__", "__all__"]
+)
+def test_dunder_export_names_are_reserved(tmp_path, name):
+    message = scan_error(tmp_path, f"\nPYX_EXPORT int {name}(int x) {{ return x; }}\n")
+    assert message.startswith(f"{tmp_path / 'm.cxxpyx'}:2:16: cannot export a function named '{name}'")
+    assert "reserved" in message
+
+
+# -- defect 13: misreads --------------------------------------------------------
+
+
+def test_default_on_a_fused_template_parameter(tmp_path):
+    result = scan(tmp_path, "template <pyx::fused<int, double> T = int>\nPYX_EXPORT T f(T x) { return x; }\n")
+    assert result["exports"][0]["fused"] == [{"name": "T", "types": ["int", "double"]}]
+
+
+def test_keyword_is_not_an_export_name(tmp_path):
+    message = scan_error(tmp_path, "PYX_EXPORT inline (int x) { return x; }\n")
+    assert message.startswith(f"{tmp_path / 'm.cxxpyx'}:1:12: 'inline' is a C++ keyword")
+
+
+def test_macro_expanding_to_pyx_export_is_an_error(tmp_path):
+    message = scan_error(
+        tmp_path, "int a;\n#define EXPORTED PYX_EXPORT\nEXPORTED int f(int x) { return x; }\n"
+    )
+    assert message.startswith(f"{tmp_path / 'm.cxxpyx'}:2:1: macro 'EXPORTED' expands to PYX_EXPORT")

@@ -116,6 +116,13 @@ class Scanner {
       return false;
     }
     ex.qualified_name = qualify(ex.name);
+    // Text from elsewhere in the file (namespace names, a fused concept's list).
+    std::vector<const std::string*> from_elsewhere = {&ex.qualified_name};
+    for (const FusedParam& f : ex.fused)
+      for (const std::string& type : f.types) from_elsewhere.push_back(&type);
+    for (const std::string* text : from_elsewhere)
+      if (std::size_t bad = invalid_utf8_at(*text); bad != std::string::npos)
+        return fail(t_[mark], not_utf8((*text)[bad], "the namespace or fused concept of an export"), err);
     if (!docs_above(t_[stmt].line, &ex.doc, err)) return false;
     if (ex.doc.empty() && t_[mark].line != t_[stmt].line && !docs_above(t_[mark].line, &ex.doc, err))
       return false;

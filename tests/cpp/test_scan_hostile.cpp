@@ -127,3 +127,10 @@ TEST(scan_keyword_is_not_a_function_name) {
   CHECK(contains(scan_err("PYX_EXPORT int const (int x);\n"), "'const' is a C++ keyword"));
   CHECK(contains(scan_err("PYX_EXPORT static (int x);\n"), "'static' is a C++ keyword"));
 }
+
+TEST(scan_non_utf8_in_namespace_or_concept_of_an_export_is_an_error) {
+  CHECK(contains(scan_err("namespace caf\xE9 {\nPYX_EXPORT int f();\n}\n"), "m.cxxpyx:2:1: byte 0xE9"));
+  CHECK(contains(scan_err("template <class T> concept num = pyx::fused<T, int, lo\xA0ng>;\n"
+                          "template <num T> PYX_EXPORT T f(T x);\n"),
+                 "m.cxxpyx:2:18: byte 0xA0"));
+}
