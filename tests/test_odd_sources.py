@@ -26,7 +26,11 @@ def test_utf8_byte_order_mark_imports(isolated_import):
 
 
 def test_crlf_line_ends_import(isolated_import):
-    source = "// cxximport: boundscheck\r\n" + BODY.replace("\n", "\r\n") + "int g(int a,\\\r\n int b);\r\n"
+    source = (
+        "// cxximport: boundscheck\r\n"
+        + BODY.replace("\n", "\r\n")
+        + "int g(int a,\\\r\n int b);\r\n"
+    )
     (isolated_import.src / "crlf.cxxpyx").write_bytes(source.encode())
     m = isolated_import.import_module("crlf")
     assert m.inc(41) == 42
@@ -48,7 +52,9 @@ def test_non_identifier_module_name_is_refused_before_building(isolated_import, 
         isolated_import.import_module("my-mod")
     assert "'my-mod' is not a Python identifier" in str(info.value)
     assert "my_mod.cxxpyx" in str(info.value)
-    assert not (cache_dir / "v1" / "failed").exists() or not any((cache_dir / "v1" / "failed").iterdir())
+    assert not (cache_dir / "v1" / "failed").exists() or not any(
+        (cache_dir / "v1" / "failed").iterdir()
+    )
     with pytest.raises(ImportError, match="not a Python identifier"):
         _core.generate(str(isolated_import.src / "my-mod.cxxpyx"), "my-mod", "/nonexistent")
 
@@ -68,7 +74,9 @@ def test_latin1_docstring_is_an_error_naming_the_line(isolated_import):
 def test_reserved_export_name_fails_the_import_naming_the_line(isolated_import):
     import cxximport
 
-    (isolated_import.src / "dunder.cxxpyx").write_text("int a;\nPYX_EXPORT int __spec__() { return 1; }\n")
+    (isolated_import.src / "dunder.cxxpyx").write_text(
+        "int a;\nPYX_EXPORT int __spec__() { return 1; }\n"
+    )
     with pytest.raises(cxximport.CompileError) as info:
         isolated_import.import_module("dunder")
     assert f"{isolated_import.src / 'dunder.cxxpyx'}:2:" in str(info.value)

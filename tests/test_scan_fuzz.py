@@ -28,20 +28,72 @@ SEED = int(os.environ.get("CXXIMPORT_FUZZ_SEED", "14"))
 # Fragments the scanner treats specially: marks, brackets, literals, comments,
 # splices, line ends, encodings.
 DICTIONARY = [
-    b"PYX_EXPORT ", b"PYX_NOGIL ", b"template <", b"pyx::fused<", b"concept ", b"namespace n {",
-    b"struct S {", b"extern \"C\" {", b"<", b">", b">>", b"(", b")", b"[[", b"]]", b"{", b"}", b";",
-    b",", b"=", b"::", b"...", b"->", b"operator", b"inline ", b"///", b"// cxximport: ",
-    b"// cxximport: openmp\n", b"// cxximport: std = gnu++20\n", b"//", b"/*", b"*/", b'"', b"'",
-    b'R"x(', b')x"', b"u8\"", b"\\\n", b"\\\r\n", b"\r\n", b"\r", b"\n", b"#define M PYX_EXPORT\n",
-    b"#", b"\xef\xbb\xbf", b"\xe9", b"\xff", b"\xc3\xa9", b"\xed\xa0\x80", b"\x00", b"__name__",
-    b"1'000u", b"0x", b"std::optional<", b"std::nullopt", b"a < b", b"= int>",
+    b"PYX_EXPORT ",
+    b"PYX_NOGIL ",
+    b"template <",
+    b"pyx::fused<",
+    b"concept ",
+    b"namespace n {",
+    b"struct S {",
+    b'extern "C" {',
+    b"<",
+    b">",
+    b">>",
+    b"(",
+    b")",
+    b"[[",
+    b"]]",
+    b"{",
+    b"}",
+    b";",
+    b",",
+    b"=",
+    b"::",
+    b"...",
+    b"->",
+    b"operator",
+    b"inline ",
+    b"///",
+    b"// cxximport: ",
+    b"// cxximport: openmp\n",
+    b"// cxximport: std = gnu++20\n",
+    b"//",
+    b"/*",
+    b"*/",
+    b'"',
+    b"'",
+    b'R"x(',
+    b')x"',
+    b'u8"',
+    b"\\\n",
+    b"\\\r\n",
+    b"\r\n",
+    b"\r",
+    b"\n",
+    b"#define M PYX_EXPORT\n",
+    b"#",
+    b"\xef\xbb\xbf",
+    b"\xe9",
+    b"\xff",
+    b"\xc3\xa9",
+    b"\xed\xa0\x80",
+    b"\x00",
+    b"__name__",
+    b"1'000u",
+    b"0x",
+    b"std::optional<",
+    b"std::nullopt",
+    b"a < b",
+    b"= int>",
 ]
 
 HOSTILE_SEEDS = [
-    b"PYX_EXPORT int f(bool x = " + b" && ".join(b"a%d < b%d" % (i, i) for i in range(40)) + b");\n",
+    b"PYX_EXPORT int f(bool x = "
+    + b" && ".join(b"a%d < b%d" % (i, i) for i in range(40))
+    + b");\n",
     b"PYX_EXPORT int f(int x = " + b"(" * 300 + b"1" + b")" * 300 + b");\n",
     b"template <pyx::fused<int, double> T = int>\nPYX_EXPORT T f(T x = T(3)) { return x; }\n",
-    b"/// doc\r\nPYX_EXPORT std::tuple<int, std::optional<double>> g(const char* s = \"\\x41\");\r\n",
+    b'/// doc\r\nPYX_EXPORT std::tuple<int, std::optional<double>> g(const char* s = "\\x41");\r\n',
 ]
 
 MESSAGE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): ")
@@ -133,7 +185,9 @@ def test_scanner_survives_mutated_examples(tmp_path):
     print(f"{RUNS} inputs in {elapsed:.1f} s (seed {SEED})")
 
 
-@pytest.mark.parametrize("data", HOSTILE_SEEDS, ids=["chain", "nesting", "fused-default", "crlf-tuple"])
+@pytest.mark.parametrize(
+    "data", HOSTILE_SEEDS, ids=["chain", "nesting", "fused-default", "crlf-tuple"]
+)
 def test_hostile_seeds_scan(tmp_path, data):
     from cxximport import _core
 

@@ -119,7 +119,10 @@ def test_templates_still_read_as_templates_beside_comparisons(tmp_path):
 @pytest.mark.parametrize(
     ("source", "where"),
     [
-        (b"\n/// caf\xe9\nPYX_EXPORT int f(int x) { return x; }\n", ":2:1: byte 0xE9 in a /// docstring"),
+        (
+            b"\n/// caf\xe9\nPYX_EXPORT int f(int x) { return x; }\n",
+            ":2:1: byte 0xE9 in a /// docstring",
+        ),
         (b"\nPYX_EXPORT int f\xe9(int x) { return x; }\n", ":2:16: byte 0xE9"),
         (b"\nPYX_EXPORT int f(int x\xff) { return x; }\n", ":2:22: byte 0xFF"),
         (b'\nPYX_EXPORT int f(const char* s = "\xe9") { return 0; }\n', ":2:"),
@@ -133,7 +136,10 @@ def test_non_utf8_is_a_scan_error_naming_the_line(tmp_path, source, where):
 
 
 def test_non_utf8_outside_exports_is_left_to_the_compiler(tmp_path):
-    result = scan(tmp_path, b"// caf\xe9\nint g() { return 1; }\n/// d\xc3\xa9j\xc3\xa0\nPYX_EXPORT int f();\n")
+    result = scan(
+        tmp_path,
+        b"// caf\xe9\nint g() { return 1; }\n/// d\xc3\xa9j\xc3\xa0\nPYX_EXPORT int f();\n",
+    )
     assert result["exports"][0]["doc"] == "déjà"
 
 
@@ -166,7 +172,9 @@ def test_scan_accepts_paths_that_are_not_utf8(tmp_path):
 )
 def test_dunder_export_names_are_reserved(tmp_path, name):
     message = scan_error(tmp_path, f"\nPYX_EXPORT int {name}(int x) {{ return x; }}\n")
-    assert message.startswith(f"{tmp_path / 'm.cxxpyx'}:2:16: cannot export a function named '{name}'")
+    assert message.startswith(
+        f"{tmp_path / 'm.cxxpyx'}:2:16: cannot export a function named '{name}'"
+    )
     assert "reserved" in message
 
 
@@ -174,7 +182,9 @@ def test_dunder_export_names_are_reserved(tmp_path, name):
 
 
 def test_default_on_a_fused_template_parameter(tmp_path):
-    result = scan(tmp_path, "template <pyx::fused<int, double> T = int>\nPYX_EXPORT T f(T x) { return x; }\n")
+    result = scan(
+        tmp_path, "template <pyx::fused<int, double> T = int>\nPYX_EXPORT T f(T x) { return x; }\n"
+    )
     assert result["exports"][0]["fused"] == [{"name": "T", "types": ["int", "double"]}]
 
 
@@ -187,4 +197,6 @@ def test_macro_expanding_to_pyx_export_is_an_error(tmp_path):
     message = scan_error(
         tmp_path, "int a;\n#define EXPORTED PYX_EXPORT\nEXPORTED int f(int x) { return x; }\n"
     )
-    assert message.startswith(f"{tmp_path / 'm.cxxpyx'}:2:1: macro 'EXPORTED' expands to PYX_EXPORT")
+    assert message.startswith(
+        f"{tmp_path / 'm.cxxpyx'}:2:1: macro 'EXPORTED' expands to PYX_EXPORT"
+    )

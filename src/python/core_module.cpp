@@ -354,8 +354,7 @@ PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
     const char* module = nullptr;
     PyObject* own = opts;
     if (!PyTuple_Check(item) ||
-        !PyArg_ParseTuple(item, "O&s|O!:build_many item", path_arg, &source, &module, &PyDict_Type, &own) ||
-        !check_module_name(module, source)) {
+        !PyArg_ParseTuple(item, "O&s|O!:build_many item", path_arg, &source, &module, &PyDict_Type, &own)) {
       if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "build_many: each item must be a tuple (source, module[, options])");
       Py_DECREF(seq);
       return nullptr;
