@@ -112,3 +112,40 @@ def test_carriage_return_in_directory_name_is_an_error_naming_the_path(isolated_
     assert "the compiler printed nothing" not in message
     assert os.fsdecode(tmp_path) + "/cr\\rdir/crdir.cxxpyx" in message
     assert "carriage return" in message
+
+
+@pytest.mark.parametrize(
+    ("directory", "shown", "why"),
+    [
+        (b"tab\tdir", "tab\\tdir", "a tab"),
+        (b"nl\ndir", "nl\\ndir", "a newline or carriage return"),
+    ],
+)
+def test_unexpressible_directory_names_are_errors_naming_the_path(
+    isolated_import, tmp_path, directory, shown, why
+):
+    path = os.path.join(os.fsencode(tmp_path), directory)
+    os.mkdir(path)
+    name = "odd" + str(len(directory))
+    with open(os.path.join(path, name.encode() + b".cxxpyx"), "wb") as f:
+        f.write(BODY.encode())
+    importlib.invalidate_caches()
+    with pytest.raises(ImportError) as info:
+        _import_from(path, name)
+    assert f"{os.fsdecode(tmp_path)}/{shown}/{name}.cxxpyx" in str(info.value)
+    assert why in str(info.value)
+
+
+def test_pipe_in_a_sources_path_is_an_error_naming_it(isolated_import, tmp_path):
+    # '|' ends a path in a ninja build edge; only `sources` files are there.
+    path = os.path.join(os.fsencode(tmp_path), b"pi|pe")
+    os.mkdir(path)
+    with open(os.path.join(path, b"extra.cpp"), "wb") as f:
+        f.write(b"int g() { return 5; }\n")
+    with open(os.path.join(path, b"piped.cxxpyx"), "wb") as f:
+        f.write(b"// cxximport: sources = extra.cpp\nint g();\n" + BODY.encode())
+    importlib.invalidate_caches()
+    with pytest.raises(ImportError) as info:
+        _import_from(path, "piped")
+    assert f"{os.fsdecode(tmp_path)}/pi|pe/extra.cpp" in str(info.value)
+    assert "'|'" in str(info.value)

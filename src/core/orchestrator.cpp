@@ -105,11 +105,25 @@ void abandon(PreparedModule* pm, BuildFailure::Kind kind, const std::string& mes
   set_failure(&pm->failure, kind, message);
 }
 
-// A path for a message, its line breaks shown as \r and \n.
+// A path for a message, its line breaks and tabs shown as \r, \n and \t.
 std::string shown_path(const std::string& path) {
   std::string out;
-  for (char c : path) out += c == '\r' ? "\\r" : c == '\n' ? "\\n" : std::string(1, c);
+  for (char c : path) out += c == '\r' ? "\\r" : c == '\n' ? "\\n" : c == '\t' ? "\\t" : std::string(1, c);
   return out;
+}
+
+// Why a path cannot be built, or "". build.ninja has no escape for a line
+// break (nor for '|' in a build edge, where only `sources` files appear), and
+// compilers write a tab into their depfile unescaped, so the headers beside
+// the source would be misread.
+std::string unbuildable_path(const std::string& path, bool in_build_edge) {
+  if (path.find_first_of("\r\n") != std::string::npos)
+    return "its path holds a newline or carriage return, which ninja cannot express; rename the directory or the file";
+  if (path.find('\t') != std::string::npos)
+    return "its path holds a tab, which the compiler's dependency file cannot express; rename the directory or the file";
+  if (in_build_edge && path.find('|') != std::string::npos)
+    return "its path holds '|', which ninja cannot express in a build edge; rename the directory or the file";
+  return "";
 }
 
 }  // namespace
@@ -129,11 +143,8 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute: " + req.source);
     return;
   }
-  // build.ninja has no escape for them (and the compiler's depfile neither).
-  if (req.source.find_first_of("\r\n") != std::string::npos) {
-    set_failure(failure, BuildFailure::Kind::Input,
-                "cannot build " + shown_path(req.source) + ": its path holds a newline or carriage return, which "
-                "ninja cannot express; rename the directory or the file");
+  if (std::string why = unbuildable_path(req.source, false); !why.empty()) {
+    set_failure(failure, BuildFailure::Kind::Input, "cannot build " + shown_path(req.source) + ": " + why);
     return;
   }
   if (std::string why; !codegen::check_module_name(req.module, &why)) {
@@ -161,7 +172,14 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   // Extra inputs whose content joins the key.
   std::vector<std::pair<std::string, std::string>> extra_files;
   std::vector<std::string> extra_sources;
-  for (const auto& s : dirs.sources) extra_sources.push_back(absolute_in(source_dir, s));
+  for (const auto& s : dirs.sources) {
+    extra_sources.push_back(absolute_in(source_dir, s));
+    if (std::string why = unbuildable_path(extra_sources.back(), true); !why.empty()) {
+      set_failure(failure, BuildFailure::Kind::Input,
+                  req.source + ": cannot build its `sources` file " + shown_path(extra_sources.back()) + ": " + why);
+      return;
+    }
+  }
   std::vector<std::string> extras = extra_sources;
   for (const auto& d : dirs.depends) extras.push_back(absolute_in(source_dir, d));
   for (const auto& path : extras) {
