@@ -235,3 +235,11 @@ def test_errors_in_generated_bindings_name_the_export(isolated_import, write_sou
     assert "In file included from" not in message
     assert "required from" not in message
     assert info.value.lineno == 3
+
+
+def test_ninja_own_error_is_shown_not_hidden_as_chatter(tmp_path):
+    # A build.ninja ninja cannot read used to read "(the compiler printed nothing)".
+    log = "ninja: error: build.ninja:6: lexing error\n"
+    body, _, _ = _errors.format_build_log(log, str(tmp_path / "m.cxxpyx"), "m", templates_dir="")
+    assert "ninja: error: build.ninja:6: lexing error" in body
+    assert "printed nothing" not in body

@@ -461,8 +461,13 @@ class Formatter:
 
 
 def _fallback(log: str) -> str:
-    """The log without ninja's chatter, when no diagnostic could be parsed."""
-    lines = [line for line in log.splitlines() if line.strip() and not _NOISE.match(line)]
+    """The log without ninja's chatter, when no diagnostic could be parsed
+    (ninja's own errors are not chatter: they say why nothing was compiled)."""
+    lines = [
+        line
+        for line in log.splitlines()
+        if line.strip() and (line.startswith("ninja: error") or not _NOISE.match(line))
+    ]
     if len(lines) > MAX_LINES:
         lines = lines[:MAX_LINES] + ["..."]
     return "\n".join(lines) or "(the compiler printed nothing)"

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <map>
 
+#include "codegen/module_name.hpp"
 #include "codegen/ufunc_gen.hpp"
 #include "codegen/writer.hpp"
 #include "scan/pytype.hpp"
+#include "util/utf8.hpp"
 
 namespace cxximport::codegen {
 
@@ -142,8 +144,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
       (any_ufunc && !load_template(in.templates_dir, "ufunc.cpp.in", &ufunc_tmpl, err)))
     return false;
 
-  std::string short_name = in.module_name.substr(in.module_name.rfind('.') + 1);
-  std::string user = in.source_text;
+  // A byte order mark is legal only at the very start of a file; here the
+  // source follows the generated head, so it goes (the scanner skips it too).
+  std::string user = in.source_text.starts_with("\xEF\xBB\xBF") ? in.source_text.substr(3) : in.source_text;
   if (user.empty() || user.back() != '\n') user += '\n';
 
   // Lines before the wrappers: count them by rendering the head first.
@@ -154,8 +157,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
       {"SOURCE_LITERAL", cpp_string_literal(in.source_path)},
       {"USER_SOURCE", user},
       {"MODULE_NAME_LITERAL", cpp_string_literal(in.module_name)},
-      {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + shown)},
-      {"INIT_NAME", short_name},
+      // Python decodes the doc as UTF-8; a directory name need not be.
+      {"MODULE_DOC_LITERAL", cpp_string_literal("Built by cxximport from " + replace_invalid_utf8(shown))},
+      {"INIT_FUNCTION", init_function_name(in.module_name)},
       // Only modules with ufuncs compile NumPy's ufunc headers (and may use
       // pyx::floor_divide and friends in their source).
       {"RUNTIME_INCLUDES", any_ufunc ? "\n#include <pyx/ufunc.hpp>" : ""},

@@ -18,6 +18,7 @@
 #include "cache/units.hpp"
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
+#include "codegen/module_name.hpp"
 #include "codegen/stub_gen.hpp"
 #include "core/include_shadow.hpp"
 #include "core/key.hpp"
@@ -134,6 +135,27 @@ bool changed_since(const std::string& path, const struct timespec& since) {
   return later(st.st_ctim, since) && !later(st.st_ctim, now);
 }
 
+// A path for a message, its line breaks and tabs shown as \r, \n and \t.
+std::string shown_path(const std::string& path) {
+  std::string out;
+  for (char c : path) out += c == '\r' ? "\\r" : c == '\n' ? "\\n" : c == '\t' ? "\\t" : std::string(1, c);
+  return out;
+}
+
+// Why a path cannot be built, or "". build.ninja has no escape for a line
+// break (nor for '|' in a build edge, where only `sources` files appear), and
+// compilers write a tab into their depfile unescaped, so the headers beside
+// the source would be misread.
+std::string unbuildable_path(const std::string& path, bool in_build_edge) {
+  if (path.find_first_of("\r\n") != std::string::npos)
+    return "its path holds a newline or carriage return, which ninja cannot express; rename the directory or the file";
+  if (path.find('\t') != std::string::npos)
+    return "its path holds a tab, which the compiler's dependency file cannot express; rename the directory or the file";
+  if (in_build_edge && path.find('|') != std::string::npos)
+    return "its path holds '|', which ninja cannot express in a build edge; rename the directory or the file";
+  return "";
+}
+
 }  // namespace
 
 std::string default_cache_dir() { return cache::Store::default_root(); }
@@ -148,8 +170,17 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   BuildFailure* failure = &pm->failure;
   std::string err;
 
-  if (req.source.find('\n') != std::string::npos || req.source.empty() || req.source[0] != '/') {
-    set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute and free of newlines: " + req.source);
+  if (req.source.empty() || req.source[0] != '/') {
+    set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute: " + req.source);
+    return;
+  }
+  if (std::string why = unbuildable_path(req.source, false); !why.empty()) {
+    set_failure(failure, BuildFailure::Kind::Input, "cannot build " + shown_path(req.source) + ": " + why);
+    return;
+  }
+  if (std::string why; !codegen::check_module_name(req.module, &why)) {
+    set_failure(failure, BuildFailure::Kind::Input,
+                "cannot build a module named " + req.module + " from " + req.source + ": " + why);
     return;
   }
   std::string text;
@@ -188,7 +219,14 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   // Extra inputs whose content joins the key.
   std::vector<std::pair<std::string, std::string>> extra_files;
   std::vector<std::string> extra_sources;
-  for (const auto& s : dirs.sources) extra_sources.push_back(absolute_in(source_dir, s));
+  for (const auto& s : dirs.sources) {
+    extra_sources.push_back(absolute_in(source_dir, s));
+    if (std::string why = unbuildable_path(extra_sources.back(), true); !why.empty()) {
+      set_failure(failure, BuildFailure::Kind::Input,
+                  req.source + ": cannot build its `sources` file " + shown_path(extra_sources.back()) + ": " + why);
+      return;
+    }
+  }
   std::vector<std::string> extras = extra_sources;
   for (const auto& d : dirs.depends) extras.push_back(absolute_in(source_dir, d));
   for (const auto& path : extras) {

@@ -31,9 +31,13 @@ const char* root_arg(PyObject* arg) {
 }
 
 PyObject* entry_dict(const cache::EntryInfo& e) {
-  return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:K,s:L,s:L,s:s}", "module", e.module.c_str(), "source",
-                       e.source.c_str(), "key", e.key.c_str(), "variant", e.variant.c_str(), "entry_dir",
-                       e.entry_dir.c_str(), "size", static_cast<unsigned long long>(e.size_bytes), "created",
+  // Sources and entries are paths, which need not be UTF-8 (as os.fsdecode does).
+  auto path = [](const std::string& p) {
+    return PyUnicode_DecodeFSDefaultAndSize(p.data(), static_cast<Py_ssize_t>(p.size()));
+  };
+  return Py_BuildValue("{s:s,s:N,s:s,s:s,s:N,s:K,s:L,s:L,s:s}", "module", e.module.c_str(), "source",
+                       path(e.source), "key", e.key.c_str(), "variant", e.variant.c_str(), "entry_dir",
+                       path(e.entry_dir), "size", static_cast<unsigned long long>(e.size_bytes), "created",
                        static_cast<long long>(e.created), "last_used", static_cast<long long>(e.last_used),
                        "problem", e.problem.c_str());
 }

@@ -10,6 +10,7 @@
 #include "build/process.hpp"
 #include "build/toolchain.hpp"
 #include "codegen/module_gen.hpp"
+#include "codegen/module_name.hpp"
 #include "codegen/stub_gen.hpp"
 #include "codegen/ufunc_gen.hpp"
 #include "core/batch.hpp"
@@ -30,6 +31,60 @@ PyObject* BuildError = nullptr;
 PyObject* NotCachedError = nullptr;
 PyObject* CacheError = nullptr;
 
+// Paths cross this shell as bytes, the way os.fsencode/os.fsdecode carry
+// them: a directory name that is not UTF-8 reaches the core unchanged (str
+// with surrogate escapes, bytes or os.PathLike in) and comes back as the
+// same str. Text for people (messages, logs) is decoded with replacement.
+bool fs_bytes(PyObject* o, std::string* out) {
+  PyObject* b = nullptr;
+  if (!PyUnicode_FSConverter(o, &b)) return false;
+  out->assign(PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b)));
+  Py_DECREF(b);
+  return true;
+}
+
+// For PyArg_Parse* "O&".
+int path_arg(PyObject* o, void* out) { return fs_bytes(o, static_cast<std::string*>(out)) ? 1 : 0; }
+
+PyObject* fs_str(const std::string& s) {
+  return PyUnicode_DecodeFSDefaultAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
+}
+
+PyObject* text_str(const std::string& s) {
+  return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+}
+
+// Python's own rule (str.isidentifier) for each dotted part, before any
+// work: a module named otherwise builds but can never be imported.
+bool check_module_name(const char* module, const std::string& source) {
+  std::string why, m = module;
+  bool ok = codegen::check_module_name(m, &why);
+  for (std::size_t start = 0; ok;) {
+    std::size_t dot = m.find('.', start);
+    std::string part = m.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    PyObject* u = PyUnicode_DecodeUTF8(part.data(), static_cast<Py_ssize_t>(part.size()), "strict");
+    if (!u) return false;
+    int ident = PyUnicode_IsIdentifier(u);
+    Py_DECREF(u);
+    if (ident < 0) return false;
+    if (!ident) {
+      ok = false;
+      why = "'" + part + "' is not a Python identifier, so no import statement can name it; rename the file";
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (ok) return true;
+  PyObject* msg = text_str("cxximport: cannot build a module named " + m + " from " + source + ": " + why);
+  PyObject* name = text_str(m);
+  PyObject* path = fs_str(source);
+  if (msg && name && path) PyErr_SetImportError(msg, name, path);
+  Py_XDECREF(msg);
+  Py_XDECREF(name);
+  Py_XDECREF(path);
+  return false;
+}
+
 // Reads an optional str option; false with TypeError naming the key.
 bool opt_str(PyObject* opts, const char* key, std::string* out) {
   PyObject* v = PyDict_GetItemString(opts, key);  // borrowed
@@ -38,10 +93,7 @@ bool opt_str(PyObject* opts, const char* key, std::string* out) {
     PyErr_Format(PyExc_TypeError, "build option '%s' must be a str, not %s", key, Py_TYPE(v)->tp_name);
     return false;
   }
-  const char* s = PyUnicode_AsUTF8(v);
-  if (!s) return false;
-  *out = s;
-  return true;
+  return fs_bytes(v, out);  // many options are paths
 }
 
 bool opt_bool(PyObject* opts, const char* key, bool* out) {
@@ -77,13 +129,14 @@ bool opt_list(PyObject* opts, const char* key, std::vector<std::string>* out) {
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject* item = PySequence_Fast_GET_ITEM(seq, i);
-    const char* s = PyUnicode_Check(item) ? PyUnicode_AsUTF8(item) : nullptr;
-    if (!s) {
+    std::string s;
+    if (!PyUnicode_Check(item) || !fs_bytes(item, &s)) {
       Py_DECREF(seq);
-      PyErr_Format(PyExc_TypeError, "build option '%s' must be a list of str", key);
+      if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_TypeError))
+        PyErr_Format(PyExc_TypeError, "build option '%s' must be a list of str", key);
       return false;
     }
-    out->push_back(s);
+    out->push_back(std::move(s));
   }
   Py_DECREF(seq);
   return true;
@@ -140,7 +193,8 @@ class PyReporter : public core::Reporter {
       cancelled_ = true;
       stash();
     } else if (callback_) {
-      PyObject* r = PyObject_CallFunction(callback_, "ss", kind.c_str(), message.c_str());
+      // Messages name paths, which need not be UTF-8.
+      PyObject* r = PyObject_CallFunction(callback_, "NN", text_str(kind), text_str(message));
       if (!r) {
         if (PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
           cancelled_ = true;
@@ -172,8 +226,8 @@ class PyReporter : public core::Reporter {
   PyObject *type_ = nullptr, *value_ = nullptr, *tb_ = nullptr;
 };
 
-void set_attr_str(PyObject* o, const char* name, const std::string& v) {
-  PyObject* s = PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "replace");
+void set_attr_str(PyObject* o, const char* name, const std::string& v, bool path = false) {
+  PyObject* s = path ? fs_str(v) : text_str(v);
   if (s) {
     PyObject_SetAttrString(o, name, s);
     Py_DECREF(s);
@@ -214,10 +268,10 @@ PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) 
   if (!exc) return nullptr;
   set_attr_str(exc, "log", f.log);
   set_attr_str(exc, "command", f.command);
-  set_attr_str(exc, "log_path", f.log_path);
-  set_attr_str(exc, "source", source);
+  set_attr_str(exc, "log_path", f.log_path, true);
+  set_attr_str(exc, "source", source, true);
   if (f.kind == core::BuildFailure::Kind::Scan) {
-    set_attr_str(exc, "filename", f.filename);
+    set_attr_str(exc, "filename", f.filename, true);
     PyObject* line = PyLong_FromLong(f.line);
     if (line) {
       PyObject_SetAttrString(exc, "lineno", line);
@@ -232,12 +286,13 @@ PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) 
 
 PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
   static const char* kwlist[] = {"source", "module", "options", nullptr};
-  const char* source = nullptr;
+  std::string source;
   const char* module = nullptr;
   PyObject* opts = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ssO!:build", const_cast<char**>(kwlist), &source, &module,
-                                   &PyDict_Type, &opts))
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&sO!:build", const_cast<char**>(kwlist), path_arg, &source,
+                                   &module, &PyDict_Type, &opts))
     return nullptr;
+  if (!check_module_name(module, source)) return nullptr;
   core::BuildRequest req;
   req.source = source;
   req.module = module;
@@ -257,8 +312,8 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
     return nullptr;
   }
   if (!ok) return raise_failure(failure, source);
-  return Py_BuildValue("{s:s,s:s,s:s,s:O,s:d,s:K,s:K}", "so_path", result.so_path.c_str(), "entry_dir",
-                       result.entry_dir.c_str(), "key", result.key.c_str(), "built",
+  return Py_BuildValue("{s:N,s:N,s:s,s:O,s:d,s:K,s:K}", "so_path", fs_str(result.so_path), "entry_dir",
+                       fs_str(result.entry_dir), "key", result.key.c_str(), "built",
                        result.built ? Py_True : Py_False, "seconds", result.seconds, "so_dev",
                        static_cast<unsigned long long>(result.so_dev), "so_ino",
                        static_cast<unsigned long long>(result.so_ino));
@@ -267,9 +322,9 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
 // One result of build_many: the dict build() returns, or an "error" dict.
 PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& o) {
   if (o.ok)
-    return Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:O,s:d,s:K,s:K}", "source", req.source.c_str(), "module",
-                         req.module.c_str(), "so_path", o.result.so_path.c_str(), "entry_dir",
-                         o.result.entry_dir.c_str(), "key", o.result.key.c_str(), "built",
+    return Py_BuildValue("{s:N,s:s,s:N,s:N,s:s,s:O,s:d,s:K,s:K}", "source", fs_str(req.source), "module",
+                         req.module.c_str(), "so_path", fs_str(o.result.so_path), "entry_dir",
+                         fs_str(o.result.entry_dir), "key", o.result.key.c_str(), "built",
                          o.result.built ? Py_True : Py_False, "seconds", o.result.seconds, "so_dev",
                          static_cast<unsigned long long>(o.result.so_dev), "so_ino",
                          static_cast<unsigned long long>(o.result.so_ino));
@@ -282,12 +337,10 @@ PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& 
     case core::BuildFailure::Kind::Input: kind = "input"; break;
   }
   const auto& f = o.failure;
-  auto str = [](const std::string& v) {
-    return PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "replace");
-  };
-  return Py_BuildValue("{s:s,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:s}", "source", req.source.c_str(), "module",
-                       req.module.c_str(), "error", kind, "message", str(f.message), "log", str(f.log), "command",
-                       str(f.command), "log_path", str(f.log_path), "filename", str(f.filename), "line", f.line,
+  return Py_BuildValue("{s:N,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:s}", "source", fs_str(req.source), "module",
+                       req.module.c_str(), "error", kind, "message", text_str(f.message), "log", text_str(f.log),
+                       "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename",
+                       fs_str(f.filename), "line", f.line,
                        "key", o.result.key.c_str());
 }
 
@@ -303,9 +356,11 @@ PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
   std::vector<core::BuildRequest> reqs;
   for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); ++i) {
     PyObject* item = PySequence_Fast_GET_ITEM(seq, i);
-    const char *source = nullptr, *module = nullptr;
+    std::string source;
+    const char* module = nullptr;
     PyObject* own = opts;
-    if (!PyTuple_Check(item) || !PyArg_ParseTuple(item, "ss|O!:build_many item", &source, &module, &PyDict_Type, &own)) {
+    if (!PyTuple_Check(item) ||
+        !PyArg_ParseTuple(item, "O&s|O!:build_many item", path_arg, &source, &module, &PyDict_Type, &own)) {
       if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "build_many: each item must be a tuple (source, module[, options])");
       Py_DECREF(seq);
       return nullptr;
@@ -353,10 +408,14 @@ PyObject* py_default_jobs(PyObject*, PyObject*) { return PyLong_FromLong(core::d
 PyObject* py_host_x86_level(PyObject*, PyObject*) { return PyLong_FromLong(build::host_x86_level()); }
 
 // Reads and scans a source; on failure sets ScanError/ImportError.
-bool scan_file(const char* source, std::string* text, scan::ScanResult* out) {
+bool scan_file(const std::string& source, std::string* text, scan::ScanResult* out) {
   std::string err;
   if (!read_file(source, text, &err)) {
-    PyErr_SetString(PyExc_ImportError, err.c_str());
+    PyObject* msg = text_str(err);
+    PyObject* path = fs_str(source);
+    if (msg && path) PyErr_SetImportError(msg, nullptr, path);
+    Py_XDECREF(msg);
+    Py_XDECREF(path);
     return false;
   }
   if (!scan::scan_source(*text, source, out, &err)) {
@@ -369,10 +428,12 @@ bool scan_file(const char* source, std::string* text, scan::ScanResult* out) {
   return true;
 }
 
-PyObject* str_list(const std::vector<std::string>& v) {
+// Builds a list of converted strings; nullptr (exception set) if any fails.
+PyObject* str_list(const std::vector<std::string>& v, PyObject* (*convert)(const std::string&)) {
   PyObject* l = PyList_New(0);
+  if (!l) return nullptr;
   for (const auto& s : v) {
-    PyObject* item = PyUnicode_FromString(s.c_str());
+    PyObject* item = convert(s);
     if (!item || PyList_Append(l, item) < 0) {
       Py_XDECREF(item);
       Py_DECREF(l);
@@ -383,65 +444,99 @@ PyObject* str_list(const std::vector<std::string>& v) {
   return l;
 }
 
+// Appends item (a new reference, maybe nullptr) to list; false with the
+// exception set, never a result with an error pending.
+bool append_new(PyObject* list, PyObject* item) {
+  if (!item) return false;
+  int rc = PyList_Append(list, item);
+  Py_DECREF(item);
+  return rc == 0;
+}
+
+// The scanner guarantees UTF-8 in everything it returns about exports; a
+// decode error here would still be raised, not left pending.
+PyObject* utf8_str(const std::string& s) {
+  return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
+}
+
+PyObject* export_dict(const scan::Export& e) {
+  PyObject* params = PyList_New(0);
+  if (!params) return nullptr;
+  for (const auto& p : e.params) {
+    if (!append_new(params, Py_BuildValue("{s:N,s:N,s:N}", "name", utf8_str(p.name), "type", utf8_str(p.type),
+                                          "default", utf8_str(p.default_value)))) {
+      Py_DECREF(params);
+      return nullptr;
+    }
+  }
+  PyObject* fused = PyList_New(0);
+  if (!fused) {
+    Py_DECREF(params);
+    return nullptr;
+  }
+  for (const auto& f : e.fused) {
+    if (!append_new(fused, Py_BuildValue("{s:N,s:N}", "name", utf8_str(f.name), "types", str_list(f.types, utf8_str)))) {
+      Py_DECREF(params);
+      Py_DECREF(fused);
+      return nullptr;
+    }
+  }
+  PyObject* d = Py_BuildValue("{s:N,s:N,s:N,s:N,s:O,s:i,s:N,s:N}", "name", utf8_str(e.name), "qualified_name",
+                              utf8_str(e.qualified_name), "return_type", utf8_str(e.return_type), "doc",
+                              utf8_str(e.doc), "nogil", e.nogil ? Py_True : Py_False, "line", e.loc.line, "params",
+                              params, "fused", fused);
+  if (!d) return nullptr;
+  PyObject* extra =
+      e.kind == scan::ExportKind::function
+          ? Py_BuildValue("{s:s}", "kind", "function")
+          : Py_BuildValue("{s:s,s:N,s:N,s:i,s:i,s:N,s:O,s:O}", "kind",
+                          e.kind == scan::ExportKind::ufunc ? "ufunc" : "gufunc", "signature",
+                          utf8_str(e.ufunc.signature), "loops",
+                          str_list(codegen::ufunc_loop_signatures(e), utf8_str), "nin", codegen::ufunc_nin(e), "nout",
+                          codegen::ufunc_nout(e), "identity", utf8_str(e.ufunc.identity), "needs_gil",
+                          e.ufunc.needs_gil ? Py_True : Py_False, "parallel", e.ufunc.parallel ? Py_True : Py_False);
+  if (!extra || PyDict_Update(d, extra) < 0) Py_CLEAR(d);
+  Py_XDECREF(extra);
+  return d;
+}
+
 PyObject* py_scan(PyObject*, PyObject* arg) {
-  const char* source = PyUnicode_AsUTF8(arg);
-  if (!source) return nullptr;
+  std::string source;
+  if (!fs_bytes(arg, &source)) return nullptr;
   std::string text;
   scan::ScanResult r;
   if (!scan_file(source, &text, &r)) return nullptr;
   PyObject* exports = PyList_New(0);
+  if (!exports) return nullptr;
   for (const auto& e : r.exports) {
-    PyObject* params = PyList_New(0);
-    for (const auto& p : e.params) {
-      PyObject* d = Py_BuildValue("{s:s,s:s,s:s}", "name", p.name.c_str(), "type", p.type.c_str(), "default",
-                                  p.default_value.c_str());
-      PyList_Append(params, d);
-      Py_XDECREF(d);
-    }
-    PyObject* fused = PyList_New(0);
-    for (const auto& f : e.fused) {
-      PyObject* d = Py_BuildValue("{s:s,s:N}", "name", f.name.c_str(), "types", str_list(f.types));
-      PyList_Append(fused, d);
-      Py_XDECREF(d);
-    }
-    PyObject* d = Py_BuildValue("{s:s,s:s,s:s,s:s,s:O,s:i,s:N,s:N}", "name", e.name.c_str(), "qualified_name",
-                                e.qualified_name.c_str(), "return_type", e.return_type.c_str(), "doc",
-                                e.doc.c_str(), "nogil", e.nogil ? Py_True : Py_False, "line", e.loc.line,
-                                "params", params, "fused", fused);
-    if (d && e.kind != scan::ExportKind::function) {
-      PyObject* u = Py_BuildValue("{s:s,s:s,s:N,s:i,s:i,s:s,s:O,s:O}", "kind",
-                                  e.kind == scan::ExportKind::ufunc ? "ufunc" : "gufunc", "signature",
-                                  e.ufunc.signature.c_str(), "loops", str_list(codegen::ufunc_loop_signatures(e)),
-                                  "nin", codegen::ufunc_nin(e), "nout", codegen::ufunc_nout(e), "identity",
-                                  e.ufunc.identity.c_str(), "needs_gil", e.ufunc.needs_gil ? Py_True : Py_False,
-                                  "parallel", e.ufunc.parallel ? Py_True : Py_False);
-      if (!u || PyDict_Update(d, u) < 0) Py_CLEAR(d);
-      Py_XDECREF(u);
-    } else if (d) {
-      PyObject* kind = PyUnicode_FromString("function");
-      if (!kind || PyDict_SetItemString(d, "kind", kind) < 0) Py_CLEAR(d);
-      Py_XDECREF(kind);
-    }
-    if (!d) {
+    if (!append_new(exports, export_dict(e))) {
       Py_DECREF(exports);
       return nullptr;
     }
-    PyList_Append(exports, d);
-    Py_XDECREF(d);
   }
+  // Directive values are flags and paths: decoded as paths are.
   const auto& dv = r.directives;
   PyObject* directives = Py_BuildValue(
-      "{s:O,s:O,s:s,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
-      dv.boundscheck ? Py_True : Py_False, "arch", dv.arch.c_str(), "std", dv.std.c_str(), "optimize", dv.optimize.c_str(), "cxxflags",
-      str_list(dv.cxxflags), "ldflags", str_list(dv.ldflags), "libraries", str_list(dv.libraries), "include_dirs",
-      str_list(dv.include_dirs), "library_dirs", str_list(dv.library_dirs), "sources", str_list(dv.sources),
-      "depends", str_list(dv.depends));
+      "{s:O,s:O,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
+      dv.boundscheck ? Py_True : Py_False, "arch", fs_str(dv.arch), "std", fs_str(dv.std), "optimize",
+      fs_str(dv.optimize), "cxxflags", str_list(dv.cxxflags, fs_str), "ldflags", str_list(dv.ldflags, fs_str),
+      "libraries", str_list(dv.libraries, fs_str), "include_dirs", str_list(dv.include_dirs, fs_str),
+      "library_dirs", str_list(dv.library_dirs, fs_str), "sources", str_list(dv.sources, fs_str), "depends",
+      str_list(dv.depends, fs_str));
+  if (!directives) {
+    Py_DECREF(exports);
+    return nullptr;
+  }
   return Py_BuildValue("{s:N,s:N}", "exports", exports, "directives", directives);
 }
 
 PyObject* py_generate(PyObject*, PyObject* args) {
-  const char *source, *module, *templates, *display = nullptr;
-  if (!PyArg_ParseTuple(args, "sss|z:generate", &source, &module, &templates, &display)) return nullptr;
+  std::string source, templates;
+  const char* module = nullptr;
+  const char* display = nullptr;
+  if (!PyArg_ParseTuple(args, "O&sO&|z:generate", path_arg, &source, &module, path_arg, &templates, &display))
+    return nullptr;
+  if (!check_module_name(module, source)) return nullptr;
   std::string text;
   scan::ScanResult r;
   if (!scan_file(source, &text, &r)) return nullptr;
@@ -449,15 +544,20 @@ PyObject* py_generate(PyObject*, PyObject* args) {
   codegen::GeneratedModule gen;
   std::string err;
   if (!codegen::generate_module(r, in, &gen, &err)) {
-    PyErr_SetString(PyExc_RuntimeError, err.c_str());
+    PyObject* msg = text_str(err);
+    if (msg) {
+      PyErr_SetObject(PyExc_RuntimeError, msg);
+      Py_DECREF(msg);
+    }
     return nullptr;
   }
-  std::string pyi = codegen::generate_stub(r, module, display ? display : source);
-  return Py_BuildValue("{s:s,s:s}", "module_cpp", gen.module_cpp.c_str(), "pyi", pyi.c_str());
+  std::string pyi = codegen::generate_stub(r, module, display ? std::string(display) : source);
+  // Both texts hold the source path, which need not be UTF-8.
+  return Py_BuildValue("{s:N,s:N}", "module_cpp", fs_str(gen.module_cpp), "pyi", fs_str(pyi));
 }
 
 PyObject* py_default_cache_dir(PyObject*, PyObject*) {
-  return PyUnicode_FromString(core::default_cache_dir().c_str());
+  return fs_str(core::default_cache_dir());
 }
 
 PyMethodDef methods[] = {

@@ -38,6 +38,30 @@ bool is_type_word(const std::string& s) {
                        "const", "volatile"});
 }
 
+// C++ keywords that can stand where a function name is looked for.
+bool is_cpp_keyword(const std::string& s) {
+  return is_one_of(s, {"inline", "static", "constexpr", "consteval", "constinit", "extern", "virtual",
+                       "explicit", "friend", "const", "volatile", "auto", "int", "long", "short", "char",
+                       "unsigned", "signed", "double", "float", "bool", "void", "return", "if", "while",
+                       "for", "switch", "new", "delete", "throw", "typename", "template", "class", "struct",
+                       "union", "enum", "namespace", "using", "typedef", "register", "thread_local",
+                       "mutable", "noexcept", "decltype", "sizeof", "alignof", "static_assert",
+                       "co_await", "co_return", "co_yield", "requires", "concept"});
+}
+
+// Why an export may not have this Python name, or "" if it may. Dunders are
+// the module's own attributes (__name__, __spec__, __dict__, __getattr__...:
+// replacing them breaks the import); the rest are what module.cpp defines.
+std::string reserved_export_name(const std::string& s) {
+  if (s.size() > 4 && s.starts_with("__") && s.ends_with("__"))
+    return "names that begin and end with '__' are reserved for the module's own attributes "
+           "(__name__, __doc__, __spec__, __getattr__, ...)";
+  if (is_one_of(s, {"pyx_methods", "pyx_exec", "pyx_slots", "pyx_module_def"}) || s.starts_with("pyx_w_") ||
+      s.starts_with("PyInit"))
+    return "the name is used by the code cxximport generates";
+  return "";
+}
+
 bool is_python_keyword(const std::string& s) {
   return is_one_of(s, {"False", "None", "True", "and", "as", "assert", "async", "await",
                        "break", "class", "continue", "def", "del", "elif", "else", "except",
@@ -96,6 +120,12 @@ bool template_params(const Tokens& t, int lt, int gt, const std::string& fname,
   if (!split_ranges(t, lt + 1, gt, &ranges, err, "the template header of '" + fname + "'"))
     return false;
   for (auto [b, e] : ranges) {
+    // A default (`T = int`) changes nothing here: every listed type is instantiated.
+    std::vector<int> eqs;
+    int bad = -1;
+    if (!split_top_level(t, b, e, "=", &eqs, &bad))
+      return fail(t[bad], "unbalanced '" + t[bad].text + "' in the template header of '" + fname + "'", err);
+    if (!eqs.empty()) e = eqs[0];
     FusedParam fp;
     bool fused = false;
     int flt = -1, fgt = -1;
@@ -228,6 +258,8 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
     if (is_mark(t, j)) return fail(t[j], t[j].text + " must come before the return type", err);
     if (is_ident(t, j, "operator")) return fail(t[j], "operators cannot be exported", err);
     if (is_punct(t, j, "(") && is_ident(t, j - 1) && !is_operator_word(t[j - 1].text)) {
+      if (j - 1 < ret_begin || is_cpp_keyword(t[j - 1].text))
+        return fail(t[j - 1], "'" + t[j - 1].text + "' is a C++ keyword, not a function name: " + not_function, err);
       if (j - 1 == ret_begin) return fail(t[j - 1], "missing return type for '" + t[j - 1].text + "'", err);
       name = j - 1;
     } else if (is_punct(t, j, "(") || is_punct(t, j, "[")) {
@@ -244,6 +276,8 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
   if (name < 0) return fail(t[mark], not_function, err);
   ex->name = t[name].text;
   ex->loc = {t[name].line, t[name].col};
+  if (std::string why = reserved_export_name(ex->name); !why.empty())
+    return fail(t[name], "cannot export a function named '" + ex->name + "': " + why + "; rename it", err);
   if (is_punct(t, name - 1, "::"))
     return fail(t[name], "exported function '" + ex->name +
                              "' has a qualified name; declare it inside its namespace instead", err);

@@ -146,23 +146,44 @@ class Lexer {
   void preprocessor(Token* t) {
     t->kind = TokKind::Preprocessor;
     t->text = "#";
+    std::string code;  // the line without comments and literals, for macro_marks
     while (!r_.at_end() && r_.peek() != '\n') {
       char c = r_.peek();
-      if (c == '/' && r_.peek(1) == '/') return;
+      if (c == '/' && r_.peek(1) == '/') break;
       if (c == '/' && r_.peek(1) == '*') {
         r_.get(); r_.get();
         while (!r_.at_end() && !(r_.peek() == '*' && r_.peek(1) == '/')) r_.get();
         if (!r_.at_end()) { r_.get(); r_.get(); }
+        code += ' ';
         continue;
       }
-      r_.get();
+      code += r_.get();
       if (c == '"' || c == '\'') {
         while (!r_.at_end() && r_.peek() != '\n' && r_.peek() != c) {
           if (r_.get() == '\\' && !r_.at_end() && r_.peek() != '\n') r_.get();
         }
         if (r_.peek() == c) r_.get();
+        code += ' ';
       }
     }
+    find_macro_mark(code, *t);
+  }
+
+  // "# define NAME(args) ... PYX_EXPORT ...": records the first mark.
+  void find_macro_mark(const std::string& code, const Token& at) {
+    std::vector<std::string> words;
+    for (size_t i = 0; i < code.size();) {
+      if (!is_ident_start(code[i])) { ++i; continue; }
+      size_t b = i;
+      while (i < code.size() && is_ident_char(code[i])) ++i;
+      words.push_back(code.substr(b, i - b));
+    }
+    if (words.size() < 3 || words[0] != "define") return;
+    for (size_t k = 2; k < words.size(); ++k)
+      if (words[k] == "PYX_EXPORT" || words[k] == "PYX_NOGIL") {
+        out_->macro_marks.push_back({at.line, at.col, words[1], words[k]});
+        return;
+      }
   }
 
   bool ident_or_prefixed_literal(Token* t) {
@@ -265,6 +286,7 @@ class Lexer {
 
 bool lex(std::string_view text, const std::string& filename, Lexed* out, std::string* err) {
   *out = Lexed{};
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   return Lexer(text, filename, out, err).run();
 }
 

@@ -25,6 +25,7 @@ struct Token {
   int line = 0;  // 1-based, of the first character
   int col = 0;
   bool space_before = false;  // whitespace or a comment precedes it
+  int match = -1;  // an opening bracket's closing token, set by prepare_tokens(); -1 if none
 };
 
 struct Comment {
@@ -36,12 +37,25 @@ struct Comment {
   bool starts_line = false; // nothing but whitespace before it on its line
 };
 
+// A `#define` whose body names PYX_EXPORT or PYX_NOGIL: the scanner reads
+// the source unpreprocessed, so what such a macro marks would silently not
+// be exported. The scanner refuses it.
+struct MacroMark {
+  int line = 0;
+  int col = 0;
+  std::string macro;  // the macro being defined
+  std::string mark;   // "PYX_EXPORT" or "PYX_NOGIL"
+};
+
 struct Lexed {
   std::vector<Token> tokens;
   std::vector<Comment> comments;
+  std::vector<MacroMark> macro_marks;
 };
 
 // Backslash-newline splices are honoured everywhere except inside raw strings.
+// A UTF-8 byte order mark at the start is skipped (lines and columns count
+// from after it), as compilers and editors do.
 // On an unterminated comment or literal returns false with
 // *err = "filename:LINE:COL: unterminated ...".
 bool lex(std::string_view text, const std::string& filename, Lexed* out, std::string* err);

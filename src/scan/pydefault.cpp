@@ -27,6 +27,8 @@ int digit_value(char c) {
 
 // "1'000u" -> "1000", "0x10" -> "16", "1.5f" -> "1.5"; "" if not a number.
 std::string number(std::string_view s) {
+  // Checked before copying: python_default() calls this once per nested cast.
+  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')) return "";
   std::string n;
   for (char c : s)
     if (c != '\'') n += c;
@@ -179,39 +181,43 @@ std::string python_tuple(std::string_view inner, std::string (*item)(std::string
 }  // namespace
 
 std::string python_default(std::string_view cpp_default) {
-  std::string_view s = trim(cpp_default);
-  if (s.empty()) return kUnknown;
-  if (s == "true") return "True";
-  if (s == "false") return "False";
-  if (s == "std::nullopt" || s == "nullptr" || s == "NULL") return "None";
-  if (s.back() == '"') {
-    std::string bytes;
-    return string_bytes(s, &bytes) ? python_repr(bytes) : kUnknown;
+  // `T(U(3))` and `{{3}}` are unwrapped in a loop, not by recursion: the text
+  // may nest deeply. Tuples recurse once per level of items, and the scanner
+  // has refused nesting deeper than 256 levels before a default gets here.
+  for (std::string_view s = trim(cpp_default);;) {
+    if (s.empty()) return kUnknown;
+    if (s == "true") return "True";
+    if (s == "false") return "False";
+    if (s == "std::nullopt" || s == "nullptr" || s == "NULL") return "None";
+    if (s.back() == '"') {
+      std::string bytes;
+      return string_bytes(s, &bytes) ? python_repr(bytes) : kUnknown;
+    }
+    std::string_view sign;
+    std::string_view rest = s;
+    if (rest[0] == '-' || rest[0] == '+') {
+      sign = rest[0] == '-' ? "-" : "";
+      rest = trim(rest.substr(1));
+    }
+    if (std::string n = number(rest); !n.empty()) return std::string(sign) + n;
+    // `{x}` initialises a scalar as well as a 1-tuple: shown as x. `{}` may be
+    // None, '' or 0: unknown.
+    if (s.front() == '{' && s.back() == '}') {
+      std::string_view items = s.substr(1, s.size() - 2);
+      if (trim(items).empty()) return kUnknown;
+      if (top_level_items(items).size() != 1) return python_tuple(items, python_default);
+      s = trim(items);
+      continue;
+    }
+    std::string_view inner;
+    const bool sequence_type = s.rfind("std::tuple", 0) == 0 || s.rfind("std::pair", 0) == 0 ||
+                               s.rfind("std::vector", 0) == 0 || s.rfind("std::array", 0) == 0;
+    if (sequence_type && functional_cast(s, &inner)) return python_tuple(inner, python_default);
+    if (!sign.empty() || !functional_cast(s, &inner) || trim(inner).empty()) return kUnknown;
+    s = trim(inner);
+    // A cast of None (`T(nullptr)`) is not None: what the cast makes is unknown.
+    if (s == "std::nullopt" || s == "nullptr" || s == "NULL") return kUnknown;
   }
-  std::string_view sign;
-  std::string_view rest = s;
-  if (rest[0] == '-' || rest[0] == '+') {
-    sign = rest[0] == '-' ? "-" : "";
-    rest = trim(rest.substr(1));
-  }
-  if (std::string n = number(rest); !n.empty()) return std::string(sign) + n;
-  // `{x}` initialises a scalar as well as a 1-tuple: shown as x. `{}` may be
-  // None, '' or 0: unknown.
-  if (s.front() == '{' && s.back() == '}') {
-    std::string_view inner = s.substr(1, s.size() - 2);
-    if (trim(inner).empty()) return kUnknown;
-    if (top_level_items(inner).size() == 1) return python_default(inner);
-    return python_tuple(inner, python_default);
-  }
-  std::string_view inner;
-  const bool sequence_type = s.rfind("std::tuple", 0) == 0 || s.rfind("std::pair", 0) == 0 ||
-                             s.rfind("std::vector", 0) == 0 || s.rfind("std::array", 0) == 0;
-  if (sequence_type && functional_cast(s, &inner)) return python_tuple(inner, python_default);
-  if (sign.empty() && functional_cast(s, &inner) && !trim(inner).empty()) {
-    std::string d = python_default(inner);
-    if (d != "None") return d;
-  }
-  return kUnknown;
 }
 
 }  // namespace cxximport::scan

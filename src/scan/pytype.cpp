@@ -60,7 +60,10 @@ class Annotator {
  public:
   Annotator(const Tokens& t, const std::vector<std::string>& fused) : t_(t), fused_(fused) {}
 
-  std::string annotate(int b, int e) const {
+  // Recursive over template arguments, so bounded: the scanner refuses
+  // deeper nesting anyway, but this is also called on any type text.
+  std::string annotate(int b, int e, int depth = 0) const {
+    if (depth > kMaxNesting) return kAny;
     // Drop top-level cv-qualifiers, references and `typename`; count pointers.
     std::vector<int> keep;
     int pointers = 0;
@@ -102,7 +105,7 @@ class Annotator {
       int start = open + 1;
       commas.push_back(close);
       for (int c : commas) {
-        args.push_back(annotate(start, c));
+        args.push_back(annotate(start, c, depth + 1));
         start = c + 1;
       }
       if (close == open + 1) args.clear();
@@ -147,7 +150,7 @@ std::string python_annotation(std::string_view cpp_type, const std::vector<std::
   Lexed lexed;
   std::string err;
   if (!lex(cpp_type, "", &lexed, &err)) return kAny;
-  Tokens t = split_shift_right(std::move(lexed.tokens));
+  Tokens t = prepare_tokens(std::move(lexed.tokens));
   return Annotator(t, fused_choices).annotate(0, static_cast<int>(t.size()));
 }
 

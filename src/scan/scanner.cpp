@@ -10,6 +10,7 @@
 #include "scan/directives.hpp"
 #include "scan/lexer.hpp"
 #include "scan/tokens.hpp"
+#include "util/utf8.hpp"
 
 namespace cxximport::scan {
 namespace {
@@ -26,11 +27,12 @@ class Scanner {
   Scanner(const Lexed& lexed, Tokens tokens, ScanResult* out)
       : t_(std::move(tokens)), out_(out) {
     for (const Comment& c : lexed.comments)
-      if (c.doc && !c.block && c.starts_line) doc_lines_[c.line] = &c.body;
+      if (c.doc && !c.block && c.starts_line) doc_lines_[c.line] = &c;
   }
 
   bool run(ScanError* err) {
     const int n = static_cast<int>(t_.size());
+    if (int deep = too_deep(t_, kMaxNesting); deep >= 0) return fail(t_[deep], too_deep_message(), err);
     int stmt = 0;
     for (int i = 0; i < n; ++i) {
       const Token& tok = t_[i];
@@ -39,13 +41,14 @@ class Scanner {
         if (!export_at(stmt, i, &end, err)) return false;
         i = end;
         stmt = end + 1;
-        if (is_punct(t_, end, "{")) scopes_.push_back({ScopeKind::Other, ""});
+        if (is_punct(t_, end, "{")) push_scope({ScopeKind::Other, ""});
       } else if (is_punct(t_, i, "{")) {
-        scopes_.push_back(at_namespace_scope() ? classify(stmt, i) : Scope{ScopeKind::Other, ""});
+        if (scopes_.size() >= kMaxNesting) return fail(tok, too_deep_message(), err);
+        push_scope(at_namespace_scope() ? classify(stmt, i) : Scope{ScopeKind::Other, ""});
         stmt = i + 1;
       } else if (is_punct(t_, i, "}")) {
         if (scopes_.empty()) return fail(tok, "unmatched '}'", err);
-        scopes_.pop_back();
+        pop_scope();
         stmt = i + 1;
       } else if (!at_namespace_scope()) {
         continue;
@@ -59,15 +62,32 @@ class Scanner {
   }
 
  private:
+  static std::string too_deep_message() {
+    return "nesting too deep: brackets nested more than " + std::to_string(kMaxNesting) + " levels";
+  }
+
+  static std::string not_utf8(char byte, const std::string& where) {
+    static const char* hex = "0123456789ABCDEF";
+    unsigned char b = static_cast<unsigned char>(byte);
+    return std::string("byte 0x") + hex[b >> 4] + hex[b & 15] + " in " + where +
+           " is not UTF-8: save the file as UTF-8 (it becomes Python text)";
+  }
+
   static bool fail(const Token& at, std::string what, ScanError* err) {
     *err = ScanError{at.line, at.col, std::move(what)};
     return false;
   }
 
-  bool at_namespace_scope() const {
-    for (const Scope& s : scopes_)
-      if (s.kind == ScopeKind::Class || s.kind == ScopeKind::Other) return false;
-    return true;
+  // Counted, not searched: a file of unmatched '{' must not cost quadratic time.
+  bool at_namespace_scope() const { return bodies_ == 0; }
+  static bool is_body(const Scope& s) { return s.kind == ScopeKind::Class || s.kind == ScopeKind::Other; }
+  void push_scope(Scope s) {
+    bodies_ += is_body(s);
+    scopes_.push_back(std::move(s));
+  }
+  void pop_scope() {
+    bodies_ -= is_body(scopes_.back());
+    scopes_.pop_back();
   }
 
   bool export_at(int stmt, int mark, int* end, ScanError* err) {
@@ -82,6 +102,10 @@ class Scanner {
     }
     Export ex;
     if (!parse_export(t_, stmt, mark, concepts_, &ex, end, err)) return false;
+    // Everything below becomes Python text (names, signatures, docstrings).
+    for (int k = stmt; k <= *end; ++k)
+      if (std::size_t bad = invalid_utf8_at(t_[k].text); bad != std::string::npos)
+        return fail(t_[k], not_utf8(t_[k].text[bad], "an exported declaration"), err);
     auto [first, inserted] = first_line_.emplace(ex.name, ex.loc.line);
     if (!inserted) {
       *err = ScanError{ex.loc.line, ex.loc.col,
@@ -92,8 +116,16 @@ class Scanner {
       return false;
     }
     ex.qualified_name = qualify(ex.name);
-    ex.doc = docs_above(t_[stmt].line);
-    if (ex.doc.empty() && t_[mark].line != t_[stmt].line) ex.doc = docs_above(t_[mark].line);
+    // Text from elsewhere in the file (namespace names, a fused concept's list).
+    std::vector<const std::string*> from_elsewhere = {&ex.qualified_name};
+    for (const FusedParam& f : ex.fused)
+      for (const std::string& type : f.types) from_elsewhere.push_back(&type);
+    for (const std::string* text : from_elsewhere)
+      if (std::size_t bad = invalid_utf8_at(*text); bad != std::string::npos)
+        return fail(t_[mark], not_utf8((*text)[bad], "the namespace or fused concept of an export"), err);
+    if (!docs_above(t_[stmt].line, &ex.doc, err)) return false;
+    if (ex.doc.empty() && t_[mark].line != t_[stmt].line && !docs_above(t_[mark].line, &ex.doc, err))
+      return false;
     out_->exports.push_back(std::move(ex));
     return true;
   }
@@ -107,17 +139,23 @@ class Scanner {
 
   // Consecutive `///` lines ending right above `line`; a blank line or any
   // other line breaks the run.
-  std::string docs_above(int line) const {
+  // Not UTF-8 is an error, not a replacement: the docstring would otherwise
+  // say something other than what the file does.
+  bool docs_above(int line, std::string* doc, ScanError* err) const {
     int first = line;
     while (doc_lines_.count(first - 1)) --first;
-    std::string doc;
+    doc->clear();
     for (int l = first; l < line; ++l) {
-      std::string_view text = *doc_lines_.at(l);
+      std::string_view text = doc_lines_.at(l)->body;
+      if (std::size_t bad = invalid_utf8_at(text); bad != std::string::npos) {
+        *err = ScanError{l, doc_lines_.at(l)->col, not_utf8(text[bad], "a /// docstring")};
+        return false;
+      }
       if (!text.empty() && text[0] == ' ') text.remove_prefix(1);
-      if (l > first) doc += '\n';
-      doc += text;
+      if (l > first) *doc += '\n';
+      *doc += text;
     }
-    return doc;
+    return true;
   }
 
   // What a '{' at namespace scope opens, judged from its statement's tokens.
@@ -152,8 +190,9 @@ class Scanner {
   Tokens t_;
   ScanResult* out_;
   std::vector<Scope> scopes_;
+  int bodies_ = 0;  // scopes_ that are Class or Other
   Concepts concepts_;
-  std::map<int, const std::string*> doc_lines_;
+  std::map<int, const Comment*> doc_lines_;
   std::map<std::string, int> first_line_;  // export name -> line, to reject overloads
 };
 
@@ -165,8 +204,16 @@ bool scan_source(std::string_view text, const std::string& filename, ScanResult*
   Lexed lexed;
   if (!lex(text, filename, &lexed, err)) return false;
   if (!parse_directives(lexed, filename, &out->directives, err)) return false;
+  if (!lexed.macro_marks.empty()) {
+    const MacroMark& m = lexed.macro_marks.front();
+    *err = filename + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": macro '" + m.macro +
+           "' expands to " + m.mark +
+           ", which cxximport cannot see: it reads the source before preprocessing, so the functions the "
+           "macro marks would not be exported; write " + m.mark + " itself before each exported function";
+    return false;
+  }
   ScanError e;
-  if (!Scanner(lexed, split_shift_right(lexed.tokens), out).run(&e)) {
+  if (!Scanner(lexed, prepare_tokens(lexed.tokens), out).run(&e)) {
     *err = filename + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.what;
     out->exports.clear();
     return false;

@@ -1,6 +1,7 @@
 #include "scan/tokens.hpp"
 
 #include <string_view>
+#include <vector>
 
 namespace cxximport::scan {
 namespace {
@@ -28,6 +29,54 @@ bool stops_angle(const std::string& p) {
          p == "&=" || p == "|=" || p == "^=" || p == "<<=" || p == ">>=";
 }
 
+// The one pass behind match_bracket(). It gives the answer the rule in
+// tokens.hpp defines for each bracket: an open '<' stays tentative on the
+// stack until a '>' at its level closes it, or a stop (';', an assignment) at
+// its level or a closing ')', ']', '}' around it makes it a less-than. A
+// mismatched closer leaves every bracket still open unbalanced, as a
+// recursive scan from each of them would find.
+void index_brackets(Tokens* tokens) {
+  Tokens& t = *tokens;
+  struct Open {
+    int at;
+    bool angle;
+    bool header;  // `template <`: '=' gives a parameter a default there
+  };
+  std::vector<Open> open;
+  auto drop_angles = [&] {
+    while (!open.empty() && open.back().angle) open.pop_back();
+  };
+  auto drop_angles_before_assignment = [&] {
+    while (!open.empty() && open.back().angle && !open.back().header) open.pop_back();
+  };
+  for (int j = 0; j < static_cast<int>(t.size()); ++j) {
+    Token& tok = t[j];
+    tok.match = -1;
+    if (closer_of(tok)) {
+      open.push_back({j, false, false});
+    } else if (may_open_angle(t, j)) {
+      open.push_back({j, true, t[j - 1].text == "template"});
+    } else if (tok.kind != TokKind::Punct) {
+      continue;
+    } else if (tok.text == ">" && !open.empty() && open.back().angle) {
+      t[open.back().at].match = j;
+      open.pop_back();
+    } else if (is_closer(tok)) {
+      drop_angles();
+      if (!open.empty() && closer_of(t[open.back().at]) == tok.text[0]) {
+        t[open.back().at].match = j;
+        open.pop_back();
+      } else {
+        open.clear();
+      }
+    } else if (tok.text == ";") {
+      drop_angles();
+    } else if (stops_angle(tok.text)) {
+      drop_angles_before_assignment();
+    }
+  }
+}
+
 }  // namespace
 
 bool is_punct(const Tokens& t, int i, const char* text) {
@@ -39,9 +88,9 @@ bool is_ident(const Tokens& t, int i, const char* text) {
          (!text || t[i].text == text);
 }
 
-Tokens split_shift_right(Tokens tokens) {
-  Tokens out;
-  out.reserve(tokens.size());
+Tokens prepare_tokens(Tokens tokens) {
+  Tokens t;
+  t.reserve(tokens.size());
   for (Token& tok : tokens) {
     if (tok.kind == TokKind::Punct && tok.text == ">>") {
       Token second = tok;
@@ -49,13 +98,14 @@ Tokens split_shift_right(Tokens tokens) {
       second.text = ">";
       second.col += 1;
       second.space_before = false;
-      out.push_back(std::move(tok));
-      out.push_back(std::move(second));
+      t.push_back(std::move(tok));
+      t.push_back(std::move(second));
     } else {
-      out.push_back(std::move(tok));
+      t.push_back(std::move(tok));
     }
   }
-  return out;
+  index_brackets(&t);
+  return t;
 }
 
 bool may_open_angle(const Tokens& t, int i) {
@@ -69,23 +119,18 @@ bool may_open_angle(const Tokens& t, int i) {
 }
 
 int match_bracket(const Tokens& t, int open, int end) {
-  bool angle = is_punct(t, open, "<");
-  char want = angle ? '>' : closer_of(t[open]);
-  for (int j = open + 1; j < end; ++j) {
-    const Token& tok = t[j];
-    if (closer_of(tok)) {
-      int k = match_bracket(t, j, end);
-      if (k < 0) return -1;
-      j = k;
-    } else if (may_open_angle(t, j)) {
-      int k = match_bracket(t, j, end);
-      if (k >= 0) j = k;  // else it was a less-than
-    } else if (tok.kind == TokKind::Punct && tok.text.size() == 1 && tok.text[0] == want) {
-      return j;
-    } else if (is_closer(tok)) {
-      return -1;
-    } else if (angle && tok.kind == TokKind::Punct && stops_angle(tok.text)) {
-      return -1;
+  if (open < 0 || open >= static_cast<int>(t.size())) return -1;
+  int k = t[open].match;
+  return k >= 0 && k < end ? k : -1;
+}
+
+int too_deep(const Tokens& t, int limit) {
+  std::vector<int> closers;  // of the brackets enclosing the current token
+  for (int j = 0; j < static_cast<int>(t.size()); ++j) {
+    if (!closers.empty() && closers.back() == j) closers.pop_back();
+    if (t[j].match > j) {
+      closers.push_back(t[j].match);
+      if (static_cast<int>(closers.size()) > limit) return j;
     }
   }
   return -1;

@@ -308,13 +308,24 @@ TEST(scan_export_inside_raw_string_is_ignored) {
 TEST(scan_export_in_preprocessor_lines_is_ignored) {
   ScanResult r = scan_ok(
       "#define PYX_EXPORT\n"
-      "#define DECL(n) \\\n"
-      "  PYX_EXPORT int n();\n"
-      "#if 0\n"
+      "#ifdef PYX_EXPORT\n"
+      "#define MSG \"PYX_EXPORT\" /* PYX_EXPORT */ // PYX_EXPORT\n"
       "#endif\n"
       "PYX_EXPORT int after_pp();\n");
   CHECK_EQ(r.exports.size(), 1u);
   CHECK_EQ(r.exports.at(0).name, "after_pp");
+}
+
+// The scanner does not preprocess: what a macro marks would silently not be
+// exported, so a macro that expands to a mark is refused where it is defined.
+TEST(scan_macro_expanding_to_a_mark_is_an_error) {
+  std::string err = scan_err(
+      "int x;\n"
+      "#define DECL(n) \\\n"
+      "  PYX_EXPORT int n();\n"
+      "DECL(f)\n");
+  CHECK(starts_with(err, "m.cxxpyx:2:1: macro 'DECL' expands to PYX_EXPORT"));
+  CHECK(contains(scan_err("#define FAST PYX_NOGIL\nPYX_EXPORT FAST int f();\n"), "m.cxxpyx:1:1: macro 'FAST' expands to PYX_NOGIL"));
 }
 
 TEST(scan_namespaces_give_qualified_names) {

@@ -11,6 +11,12 @@
 # detection is off: the interpreter keeps memory until exit by design (the
 # leak test is tests/test_leaks.py). Any sanitizer report aborts the process,
 # which fails the running test (or the matrix case) with the report in its output.
+#
+# Then the scanner: cxximport._core itself is rebuilt with ASan and UBSan
+# (CMake, into a temporary directory) and the bounded scanner fuzz test
+# (test_scan_fuzz.py: 20,000 mutated inputs through _core.scan, in process)
+# runs against it. CXXIMPORT_FUZZ_RUNS / CXXIMPORT_FUZZ_SEED size and seed it;
+# fuzz_scan.sh is the coverage-guided harness for longer runs.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,3 +51,23 @@ for source in (tb.TYPES_SOURCE, tb.BOUNDS_SOURCE):
 # real one at start-up, before the extension modules bring libstdc++ in.
 stdcxx=$("$cxx" -print-file-name=libstdc++.so)
 LD_PRELOAD="$asan $stdcxx" python -m pytest -q -p no:cacheprovider test_types.py test_bad_inputs.py "$@"
+
+# ---- the scanner, in process, under the sanitizers ----
+scan_build=$(mktemp -d "${TMPDIR:-/tmp}/pyx-sanitize-core.XXXXXX")
+trap 'rm -rf "$PYXTYPES_CACHE_DIR" "$scan_build"' EXIT
+san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+repo=$(dirname "$tests")
+generator=""
+command -v ninja >/dev/null 2>&1 && generator="-G Ninja"
+# shellcheck disable=SC2086
+cmake -S "$repo" -B "$scan_build/build" $generator -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER="$cxx" -DPython_EXECUTABLE="$(command -v python)" \
+    -DCMAKE_CXX_FLAGS="$san" -DCMAKE_MODULE_LINKER_FLAGS="$san" -DCMAKE_SHARED_LINKER_FLAGS="$san" >/dev/null
+cmake --build "$scan_build/build" --target _core -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+mkdir -p "$scan_build/pkg/cxximport"
+cp "$repo"/hook/cxximport/*.py "$scan_build/pkg/cxximport/"
+cp "$scan_build"/build/_core*.so "$scan_build/pkg/cxximport/"
+PYTHONPATH="$scan_build/pkg${PYTHONPATH:+:$PYTHONPATH}" LD_PRELOAD="$asan $stdcxx" python -c \
+    'import cxximport._core as c; print("sanitized core:", c.__file__)'
+PYTHONPATH="$scan_build/pkg${PYTHONPATH:+:$PYTHONPATH}" LD_PRELOAD="$asan $stdcxx" \
+    python -m pytest -q -p no:cacheprovider test_scan_fuzz.py test_scan_hostile.py
