@@ -19,6 +19,8 @@
 
 // src/python/cache_admin.cpp
 extern PyMethodDef cxximport_cache_admin_methods[];
+// src/python/cache_entry.cpp
+extern PyMethodDef cxximport_cache_entry_methods[];
 
 namespace {
 
@@ -254,7 +256,16 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
     PyErr_Format(PyExc_RuntimeError, "cxximport internal error while building %s: %s", module, internal.c_str());
     return nullptr;
   }
-  if (!ok) return raise_failure(failure, source);
+  if (!ok) {
+    // The key (when computed) lets the remote cache look the module up.
+    raise_failure(failure, source);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value) set_attr_str(value, "key", result.key);
+    PyErr_Restore(type, value, tb);
+    return nullptr;
+  }
   return Py_BuildValue("{s:s,s:s,s:s,s:O,s:d}", "so_path", result.so_path.c_str(), "entry_dir",
                        result.entry_dir.c_str(), "key", result.key.c_str(), "built",
                        result.built ? Py_True : Py_False, "seconds", result.seconds);
@@ -468,7 +479,8 @@ int exec_module(PyObject* m) {
       PyModule_AddObjectRef(m, "NotCachedError", NotCachedError) < 0 ||
       PyModule_AddObjectRef(m, "CacheError", CacheError) < 0 ||
       PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0 ||
-      PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0)
+      PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0 ||
+      PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0)
     return -1;
   return 0;
 }
