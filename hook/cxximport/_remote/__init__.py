@@ -52,6 +52,7 @@ class Session:
         self.cache_dir = cache_dir
         self.progress = progress
         self.secret: bytes | None = None
+        self.failed = False  # a request failed: no more leases or waits in this import
         self.store = config.store_for(settings)
         if self.store is None:
             return
@@ -82,6 +83,7 @@ class Session:
         try:
             return getattr(self.store, method)(*args)
         except StoreError as e:
+            self.failed = True
             if e.transport:
                 self._down(str(e))
             else:
@@ -143,7 +145,7 @@ class Session:
         or wait for the holder's upload; else build here."""
         deadline = time.monotonic() + self.settings.wait
         holder = holder_identity()
-        while self.usable:
+        while self.usable and not self.failed:
             if self.settings.writes and self.call(
                 "acquire_lease", key, holder, self.settings.lease_ttl, default=False
             ):
@@ -153,6 +155,7 @@ class Session:
                 return result
             if outcome != "gone" or not self.settings.writes or time.monotonic() >= deadline:
                 break
+            time.sleep(POLL)  # the holder released without uploading: take over
         result = dict(build_local())
         if self.settings.writes and result.get("built") and self.usable:
             self.upload(key)
@@ -182,7 +185,7 @@ class Session:
             if now >= next_check:
                 next_check = now + HOLDER_CHECK
                 holder = self.call("lease_holder", key, self.settings.lease_ttl)
-                if not self.usable:
+                if not self.usable or self.failed:
                     return None, "down"
                 if holder is None:
                     # Released: uploaded (fetch it), or failed or died (build here).
@@ -195,7 +198,7 @@ class Session:
             if self.call("exists", key, default=False):
                 result = self.fetch(key)
                 return (result, "hit") if result is not None else (None, "failed")
-            if not self.usable:
+            if not self.usable or self.failed:
                 return None, "down"
             if now >= deadline:
                 logger.warning(
