@@ -46,7 +46,9 @@ def parse_holder(holder: bytes) -> dict[str, str]:
 class Session:
     """One import's use of the remote store (the store object is per process)."""
 
-    def __init__(self, core: Any, settings: Settings, cache_dir: str, progress=None):
+    def __init__(
+        self, core: Any, settings: Settings, cache_dir: str, progress=None, loads: bool = True
+    ):
         self.core = core
         self.settings = settings
         self.cache_dir = cache_dir
@@ -61,7 +63,7 @@ class Session:
                 self.secret = config.read_key_file(settings.key_file)
             except StoreError as e:
                 self._down(str(e))
-        elif not settings.trusted:
+        elif loads and not settings.trusted:  # uploading alone needs no trust
             self._down(
                 "not used: it is not marked trusted and no signing key is configured "
                 "(set CXXIMPORT_REMOTE_TRUST=1 or CXXIMPORT_REMOTE_KEY_FILE; docs/cache.md)"
