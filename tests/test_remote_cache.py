@@ -344,15 +344,18 @@ def test_stopping_the_server_mid_upload_leaves_no_blob(tmp_path, module):
             def _pump(self, src_sock, dst, answer):
                 if answer:
                     return super()._pump(src_sock, dst, answer)
-                total = 0
+                uploading = 0  # bytes of an entry upload forwarded so far
                 try:
                     while data := src_sock.recv(65536):
-                        total += len(data)
-                        if b"PUT /cache/v1/entries/" in data and len(data) > 2000:
-                            dst.sendall(data[:2000])  # half an upload, then the server dies
-                            holder["cut"] = True
-                            server.stop()
-                            break
+                        if b"PUT /cache/v1/entries/" in data:
+                            uploading = 1
+                        if uploading:
+                            uploading += len(data)
+                            if uploading > 3000:  # part of an upload, then the server dies
+                                dst.sendall(data[:1000])
+                                holder["cut"] = True
+                                server.stop()
+                                break
                         dst.sendall(data)
                 except OSError:
                     pass
@@ -386,14 +389,14 @@ def test_a_full_store_is_a_local_build(tmp_path, module):
 def test_a_waiter_names_the_holder_and_builds_when_the_holder_dies(redis_srv, module, tmp_path):
     src, name = module
     # Learn the key (a NO_BUILD import computes it), then hold its lease as a
-    # "process" that dies: nobody renews the lease, it expires after 1.5 s.
+    # "process" that dies: nobody renews the lease, it expires after 5 s.
     probe, _ = run_import(src, name, tmp_path / "a", {"CXXIMPORT_NO_BUILD": "1"})
     assert probe["error"] == "NotCachedError"
     from cxximport import _core
 
     key = _probe_key(src, name, tmp_path / "a")
     r = redis_client(redis_srv)
-    r.set("cxximport:v1:lease:" + key, b"host=deadnode pid=4242 token=x", px=1500)
+    r.set("cxximport:v1:lease:" + key, b"host=deadnode pid=4242 token=x", px=5000)
     out, err = run_import(src, name, tmp_path / "a", rw(redis_srv.url))
     assert out["value"] == 144 and out["state"]["built"], out
     assert "deadnode" in err and "4242" in err

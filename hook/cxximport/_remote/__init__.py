@@ -14,10 +14,8 @@ local build and one warning per process.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -32,7 +30,8 @@ HOLDER_CHECK = 0.5  # seconds between checks that the lease still has a holder
 
 
 def holder_identity() -> bytes:
-    return f"host={socket.gethostname()} pid={os.getpid()} token={uuid.uuid4().hex}".encode()
+    host = os.uname().nodename
+    return f"host={host} pid={os.getpid()} token={os.urandom(8).hex()}".encode()
 
 
 def parse_holder(holder: bytes) -> dict[str, str]:

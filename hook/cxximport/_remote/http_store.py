@@ -17,7 +17,6 @@ import base64
 import http.client
 import threading
 import time
-from email.utils import parsedate_to_datetime
 from urllib.parse import unquote, urlsplit
 
 from .errors import StoreError
@@ -155,6 +154,8 @@ class HttpStore:
             return None
         if status != 200:
             raise self._fail("GET", path, status)
+        from email.utils import parsedate_to_datetime
+
         try:
             now = parsedate_to_datetime(headers["Date"])
             age = (now - parsedate_to_datetime(headers["Last-Modified"])).total_seconds()
