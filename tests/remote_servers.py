@@ -191,6 +191,9 @@ class FaultProxy:
                     data = data[: max(0, limit - sent)]
                     if not data:
                         break
+                    if sent + len(data) >= limit:  # the rest never comes: close
+                        dst.sendall(data)
+                        break
                 if answer and self.mode == "flip":
                     offset = self.params.get("offset", 0)
                     if sent <= offset < sent + len(data):

@@ -54,6 +54,7 @@ class Session:
         self.progress = progress
         self.secret: bytes | None = None
         self.failed = False  # a request failed: no more leases or waits in this import
+        self._refused: set[str] = set()  # keys whose blob was refused: not fetched again
         self.store = config.store_for(settings)
         if self.store is None:
             return
@@ -107,18 +108,22 @@ class Session:
 
     def fetch(self, key: str) -> dict[str, Any] | None:
         """The installed entry of key, from the store; None on a miss or any failure."""
+        if key in self._refused:
+            return None
         blob = self.call("get", key)
         if blob is None:
             return None
         try:
             files = unpack(blob, key, self.secret)
         except BlobError as e:
+            self._refused.add(key)
             self.count("error")
             config.warn_once(self.settings, f"entry {key} refused: {e}")
             return None
         try:
             result = self.core.install_entry(self.cache_dir, key, files)
         except self.core.CacheError as e:
+            self._refused.add(key)
             if "other headers" in str(e):
                 logger.debug("cxximport: remote entry %s not usable here: %s", key, e)
             else:
