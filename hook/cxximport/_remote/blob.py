@@ -19,8 +19,6 @@ C++ store checks again when it installs the entry.
 
 from __future__ import annotations
 
-import re
-
 try:  # OpenSSL's SHA-256 without importing hashlib (which loads blake2 too: ms per process)
     from _hashlib import openssl_sha256 as _sha256
 except ImportError:  # pragma: no cover - a Python built without OpenSSL
@@ -29,9 +27,21 @@ except ImportError:  # pragma: no cover - a Python built without OpenSSL
 MAGIC = b"cxximport-remote-entry 1\n"
 MAX_HEADER = 64 * 1024
 MAX_FILES = 16
-_KEY = re.compile(rb"[0-9a-f]{32}")
-_HEX64 = re.compile(rb"[0-9a-f]{64}")
-_NAME = re.compile(rb"[^/\x00\n\r ][^/\x00\n\r]{0,254}")
+_HEX = frozenset(b"0123456789abcdef")
+
+
+def _is_hex64(b: bytes) -> bool:
+    return len(b) == 64 and _HEX.issuperset(b)
+
+
+def _is_name(b: bytes) -> bool:
+    # Not a regular expression: compiling one costs milliseconds per process.
+    return (
+        0 < len(b) <= 255
+        and not b.startswith(b" ")
+        and b not in (b".", b"..")
+        and not any(c in b for c in (b"/", b"\x00", b"\n", b"\r"))
+    )
 
 
 class BlobError(ValueError):
@@ -81,12 +91,12 @@ def unpack(blob: bytes, key: str, secret: bytes | None) -> dict[str, bytes]:
             pass
         elif word == b"file" and digest is None:
             size, _, name = rest.partition(b" ")
-            if not size.isdigit() or not _NAME.fullmatch(name) or len(files) >= MAX_FILES:
+            if not size.isdigit() or not _is_name(name) or len(files) >= MAX_FILES:
                 raise BlobError(f"bad file line {line[:80]!r}")
             files.append((name.decode("utf-8", "replace"), int(size)))
-        elif word == b"sha256" and digest is None and _HEX64.fullmatch(rest):
+        elif word == b"sha256" and digest is None and _is_hex64(rest):
             digest = rest.decode()
-        elif word == b"hmac-sha256" and digest is not None and _HEX64.fullmatch(rest):
+        elif word == b"hmac-sha256" and digest is not None and _is_hex64(rest):
             signature = rest.decode()
             continue
         else:

@@ -35,7 +35,9 @@ class Connection:
         self.timeout = timeout
         self._lock = threading.Lock()
         try:
-            sock = socket.create_connection((host, port), timeout=timeout)
+            # An ASCII host as bytes: a str would load the idna codec (ms per process).
+            name = host.encode("ascii") if host.isascii() else host
+            sock = socket.create_connection((name, port), timeout=timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if tls:
                 import ssl
@@ -108,11 +110,28 @@ class Connection:
             n = int(rest)
             if n < 0:
                 return None
-            while len(self._buf) < n + 2:
-                self._fill(deadline)
-            data = bytes(self._buf[:n])
-            del self._buf[: n + 2]
-            return data
+            if len(self._buf) >= n + 2:
+                data = bytes(self._buf[:n])
+                del self._buf[: n + 2]
+                return data
+            # A large value (a blob): received straight into its own buffer.
+            out = bytearray(n + 2)
+            have = len(self._buf)
+            out[:have] = self._buf
+            self._buf.clear()
+            view = memoryview(out)
+            while have < n + 2:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError()
+                self._sock.settimeout(left)
+                got = self._sock.recv_into(view[have:])
+                if not got:
+                    raise ValueError("connection closed by the server")
+                have += got
+            view.release()
+            del out[n:]
+            return out
         if kind == b"*":
             n = int(rest)
             return None if n < 0 else [self._reply(deadline) for _ in range(n)]
