@@ -8,12 +8,30 @@ redis-py.
 
 from __future__ import annotations
 
-import socket
+import _socket  # not socket: its import (selectors, enum tables) costs ms per process
 import threading
 import time
 from typing import Any
 
 from .errors import StoreError
+
+
+def _connect(host: str, port: int, timeout: float):
+    """socket.create_connection, with _socket."""
+    # An ASCII host as bytes: a str would load the idna codec (ms per process).
+    name = host.encode("ascii") if host.isascii() else host
+    error: OSError | None = None
+    for family, kind, proto, _, address in _socket.getaddrinfo(name, port, 0, _socket.SOCK_STREAM):
+        sock = _socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(address)
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+            return sock
+        except OSError as e:
+            sock.close()
+            error = e
+    raise error or OSError(f"cannot resolve {host}")
 
 
 class ReplyError(Exception):
@@ -35,14 +53,14 @@ class Connection:
         self.timeout = timeout
         self._lock = threading.Lock()
         try:
-            # An ASCII host as bytes: a str would load the idna codec (ms per process).
-            name = host.encode("ascii") if host.isascii() else host
-            sock = socket.create_connection((name, port), timeout=timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock = _connect(host, port, timeout)
             if tls:
+                import socket
                 import ssl
 
-                sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+                plain = socket.socket(fileno=sock.detach())
+                plain.settimeout(timeout)
+                sock = ssl.create_default_context().wrap_socket(plain, server_hostname=host)
         except OSError as e:
             raise StoreError(f"cannot connect: {e}") from None
         self._sock = sock
