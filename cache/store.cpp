@@ -135,26 +135,7 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
   }
 
   // Headers first (the likely change), then the shared object's content.
-  if (check_headers) {
-    for (const HeaderDigest& h : m.headers) {
-      std::string hex;
-      if (!hash_file(h.path, &hex, &err)) {
-        *why = "header " + h.path + " is gone (" + err + ")";
-        return false;
-      }
-      if (hex != h.hash) {
-        *why = "header " + h.path + " changed";
-        return false;
-      }
-    }
-    for (const std::string& a : m.absent) {
-      struct stat ast;
-      if (lstat(a.c_str(), &ast) == 0) {
-        *why = "new header " + a + " shadows one the build used";
-        return false;
-      }
-    }
-  }
+  if (check_headers && !Store::headers_match(m, why)) return false;
   std::string so_hex;
   if (!fs::hash_fd(sofd.fd, &so_hex, &err)) {
     *why = so_path + ": " + err;
@@ -388,6 +369,29 @@ bool Store::is_build_dir(const std::string& dir) const {
   if (dir.compare(0, prefix.size(), prefix) != 0) return false;
   std::string name = dir.substr(prefix.size());
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+bool Store::headers_match(const Manifest& m, std::string* why) {
+  std::string err;
+  for (const HeaderDigest& h : m.headers) {
+    std::string hex;
+    if (!hash_file(h.path, &hex, &err)) {
+      *why = "header " + h.path + " is gone (" + err + ")";
+      return false;
+    }
+    if (hex != h.hash) {
+      *why = "header " + h.path + " changed";
+      return false;
+    }
+  }
+  for (const std::string& a : m.absent) {
+    struct stat ast;
+    if (lstat(a.c_str(), &ast) == 0) {
+      *why = "new header " + a + " shadows one the build used";
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string Store::variant_name(const Manifest& m) {

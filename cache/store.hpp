@@ -110,6 +110,23 @@ class Store {
   // and leftover trash.* directories. Called by open(). Returns how many.
   int remove_stale_build_dirs(std::int64_t now);
 
+  // True when every header the manifest records still hashes the same and no
+  // recorded `absent` path exists (on this machine); else the reason.
+  static bool headers_match(const Manifest& m, std::string* why);
+
+  // An entry built elsewhere (a remote cache: docs/cache.md, "Remote
+  // cache"), given as its files (plain names -> bytes, `manifest` among
+  // them). Checked like a build's output (the manifest parses and records
+  // key, the shared object has the recorded size and XXH3-128, the headers
+  // match on this machine) and then published by publish(), atomically. On
+  // failure nothing is published and *err says why.
+  using EntryFiles = std::vector<std::pair<std::string, std::string>>;
+  bool install(const std::string& key, const EntryFiles& files, Hit* hit, std::string* err);
+
+  // The files of the valid entry of key that another machine needs to load
+  // it (manifest, shared object, .pyi): what install() takes.
+  bool export_entry(const std::string& key, EntryFiles* files, std::string* err);
+
   // The variant directory name of a manifest's header set (16 hex digits).
   static std::string variant_name(const Manifest& m);
 

@@ -32,3 +32,10 @@ echo "cxximport: installing test packages:$need" >&2
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $need >/dev/null
+# The tests start their own servers on free loopback ports: the packages'
+# system services are not wanted.
+for service in redis-server nginx; do
+  if command -v systemctl >/dev/null 2>&1; then
+    $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done

@@ -109,6 +109,9 @@ def _cmd_cache_info(args: argparse.Namespace) -> int:
         ("builds", info.get("build", 0)),
         ("failed builds", info.get("build_failed", 0)),
     ]
+    from ._remote_cli import info_rows
+
+    rows += info_rows(args, info.get("counters", {}))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key.ljust(width)}  {value}")

@@ -192,7 +192,12 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
     result = None
     try:
         with building():
-            result = _core().build(source, name, resolved)
+            if resolved.get("remote_cache"):
+                from . import _remote  # the miss path's second level (docs/cache.md)
+
+                result = _remote.build(_core(), source, name, resolved)
+            else:
+                result = _core().build(source, name, resolved)
     except Exception as exc:
         with building():
             translated = translate_error(exc, name, source, verbose=bool(resolved.get("verbose")))

@@ -85,6 +85,14 @@ SCHEMA: dict[str, str] = {
     "library_dirs": _PATHS,
     "depends": _PATHS,
     "progress": _CALLABLE,
+    # The remote cache (docs/cache.md, "Remote cache").
+    "remote_cache": _STR,
+    "remote_cache_mode": _STR,
+    "remote_cache_trusted": _BOOL,
+    "remote_key_file": _PATH,
+    "remote_timeout": _FLOAT,
+    "remote_wait": _FLOAT,
+    "remote_lease_ttl": _FLOAT,
 }
 
 LIST_OPTIONS = frozenset(k for k, kind in SCHEMA.items() if kind in (_FLAGS, _PATHS, _WORDS))
@@ -108,13 +116,22 @@ PYPROJECT_KEYS = frozenset(
         "include_dirs",
         "library_dirs",
         "depends",
+        # A team's shared store; trusting it or holding its key is each user's call.
+        "remote_cache",
+        "remote_cache_mode",
+        "remote_timeout",
+        "remote_wait",
+        "remote_lease_ttl",
     }
 )
 
 _CHOICES = {
     "build_type": ("release", "debug"),
     "optimize": ("0", "1", "2", "3", "s", "fast"),
+    "remote_cache_mode": ("read", "readwrite"),
 }
+
+_REMOTE_SCHEMES = ("redis://", "rediss://", "http://", "https://", "file://")
 
 # As the core's valid_arch(): one -march value, never a second flag.
 _ARCH_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+")
@@ -140,6 +157,13 @@ ENVIRONMENT = {
     "CXXIMPORT_BUILD_TYPE": "build_type",
     "CXXIMPORT_NO_BUILD": "no_build",
     "CXXIMPORT_ARCH": "arch",
+    "CXXIMPORT_REMOTE_CACHE": "remote_cache",
+    "CXXIMPORT_REMOTE_CACHE_MODE": "remote_cache_mode",
+    "CXXIMPORT_REMOTE_TRUST": "remote_cache_trusted",
+    "CXXIMPORT_REMOTE_KEY_FILE": "remote_key_file",
+    "CXXIMPORT_REMOTE_TIMEOUT": "remote_timeout",
+    "CXXIMPORT_REMOTE_WAIT": "remote_wait",
+    "CXXIMPORT_REMOTE_LEASE_TTL": "remote_lease_ttl",
 }
 
 
@@ -162,6 +186,11 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
             raise _fail(origin, name, "a positive integer", value)
         return value
     if kind == _FLOAT:
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise _fail(origin, name, "a number of seconds >= 0", value) from None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise _fail(origin, name, "a number of seconds >= 0", value)
         return float(value)
@@ -193,6 +222,9 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
             raise _fail(origin, name, "one of " + ", ".join(map(repr, choices)), value)
         if name == "arch" and not _is_arch(value):
             raise _fail(origin, name, _ARCH_EXPECTED, value)
+        if name == "remote_cache" and not value.startswith(_REMOTE_SCHEMES):
+            schemes = ", ".join(s + "..." for s in _REMOTE_SCHEMES)
+            raise _fail(origin, name, "a URL " + schemes, value)
         return value
     # The list kinds.
     if isinstance(value, (str, os.PathLike)):

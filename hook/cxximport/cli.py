@@ -1,7 +1,8 @@
 """``cxximport`` / ``python -m cxximport``: a thin shell over the package.
 
 Subcommands: demo, build, show, doctor (doctor.py), generate, flags, stubgen, ide,
-annotate (_annotate.py), cache (list, info, clean, prune: _cache_cli.py).
+annotate (_annotate.py), cache (list, info, clean, prune: _cache_cli.py;
+push, pull: _remote_cli.py).
 Each one is a ``_cmd_*`` function registered in ``_make_parser``; new ones
 (stubgen, ide, ...) are added the same way.
 """
@@ -28,6 +29,7 @@ from ._cache_cli import (
 from ._finder import SUFFIX, find_source, module_name_for
 from ._loader import CompileError, NotCachedError, _core, translate_error
 from ._loader import build as build_source
+from ._remote_cli import _cmd_cache_pull, _cmd_cache_push
 from .doctor import _cmd_doctor
 
 # --------------------------------------------------------------------------
@@ -547,6 +549,29 @@ def _make_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-size", type=_parse_size, metavar="SIZE", help="e.g. 500M, 2G")
     q.add_argument("--older-than", type=_parse_age, metavar="AGE", help="e.g. 12h, 30d")
     q.set_defaults(run=_cmd_cache_prune)
+    remote_opt = argparse.ArgumentParser(add_help=False)
+    remote_opt.add_argument(
+        "--remote", metavar="URL", help="remote cache (default: $CXXIMPORT_REMOTE_CACHE)"
+    )
+    q = cache_sub.add_parser(
+        "push",
+        help="upload what is built locally to the remote cache",
+        parents=[cache_opt, remote_opt],
+        description="Uploads the local entries of PATHS (.cxxpyx files or directories; "
+        "default: every entry of the local cache) to the remote cache, signed when "
+        "CXXIMPORT_REMOTE_KEY_FILE is set. Entries already there are left alone.",
+    )
+    q.add_argument("paths", nargs="*", metavar="PATH")
+    q.set_defaults(run=_cmd_cache_push)
+    q = cache_sub.add_parser(
+        "pull",
+        help="fetch modules from the remote cache (prefetch for an offline node)",
+        parents=[cache_opt, remote_opt],
+        description="Fetches, verifies and installs into the local cache the remote "
+        "entries of PATHS (.cxxpyx files or directories), without compiling.",
+    )
+    q.add_argument("paths", nargs="+", metavar="PATH")
+    q.set_defaults(run=_cmd_cache_pull)
     return parser
 
 

@@ -169,6 +169,9 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
     _check_cache_dir(doc, _cache_dir(args))
     _check_project(doc, os.getcwd())
+    from ._remote_cli import check_remote
+
+    check_remote(doc.report)
 
     try:
         core = _core()

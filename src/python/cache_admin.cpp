@@ -76,7 +76,18 @@ PyObject* py_cache_info(PyObject* self, PyObject* arg) {
   ok = cache::cache_info(root, &info, &err);
   Py_END_ALLOW_THREADS
   if (!ok) return cache_error(self, err);
-  return Py_BuildValue("{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K}", "location", info.location.c_str(), "entries",
+  PyObject* counters = PyDict_New();
+  if (!counters) return nullptr;
+  for (const auto& [name, value] : info.counters) {
+    PyObject* v = PyLong_FromUnsignedLongLong(value);
+    if (!v || PyDict_SetItemString(counters, name.c_str(), v) < 0) {
+      Py_XDECREF(v);
+      Py_DECREF(counters);
+      return nullptr;
+    }
+    Py_DECREF(v);
+  }
+  return Py_BuildValue("{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:N}", "location", info.location.c_str(), "entries",
                        static_cast<unsigned long long>(info.entries), "size",
                        static_cast<unsigned long long>(info.total_bytes), "tmp_size",
                        static_cast<unsigned long long>(info.tmp_bytes), "failed_logs",
@@ -84,7 +95,7 @@ PyObject* py_cache_info(PyObject* self, PyObject* arg) {
                        static_cast<unsigned long long>(info.hits), "miss",
                        static_cast<unsigned long long>(info.misses), "build",
                        static_cast<unsigned long long>(info.builds), "build_failed",
-                       static_cast<unsigned long long>(info.build_failures));
+                       static_cast<unsigned long long>(info.build_failures), "counters", counters);
 }
 
 PyObject* py_cache_clean(PyObject* self, PyObject* args, PyObject* kwargs) {

@@ -21,6 +21,8 @@
 
 // src/python/cache_admin.cpp
 extern PyMethodDef cxximport_cache_admin_methods[];
+// src/python/cache_entry.cpp
+extern PyMethodDef cxximport_cache_entry_methods[];
 
 namespace {
 
@@ -311,7 +313,16 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
     PyErr_Format(PyExc_RuntimeError, "cxximport internal error while building %s: %s", module, internal.c_str());
     return nullptr;
   }
-  if (!ok) return raise_failure(failure, source);
+  if (!ok) {
+    // The key (when computed) lets the remote cache look the module up.
+    raise_failure(failure, source);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value) set_attr_str(value, "key", result.key);
+    PyErr_Restore(type, value, tb);
+    return nullptr;
+  }
   return Py_BuildValue("{s:N,s:N,s:s,s:O,s:d,s:K,s:K}", "so_path", fs_str(result.so_path), "entry_dir",
                        fs_str(result.entry_dir), "key", result.key.c_str(), "built",
                        result.built ? Py_True : Py_False, "seconds", result.seconds, "so_dev",
@@ -593,7 +604,8 @@ int exec_module(PyObject* m) {
       PyModule_AddObjectRef(m, "NotCachedError", NotCachedError) < 0 ||
       PyModule_AddObjectRef(m, "CacheError", CacheError) < 0 ||
       PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0 ||
-      PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0)
+      PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0 ||
+      PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0)
     return -1;
   return 0;
 }
