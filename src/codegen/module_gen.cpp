@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "codegen/class_gen.hpp"
 #include "codegen/writer.hpp"
 #include "scan/pytype.hpp"
 
@@ -173,8 +174,11 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
   const int wrappers_first = before_user + 1 + user_lines + between;
   values["GENERATED_LINE"] = std::to_string(generated_line);
 
-  std::string wrappers, entries;
-  int line = wrappers_first;
+  // Exported classes come first: function wrappers may take or return them.
+  ClassCode classes = generate_classes(scan, in.module_name, in.source_path);
+  values["CLASS_EXEC"] = classes.exec;
+  std::string wrappers = classes.definitions, entries;
+  int line = wrappers_first + count_lines(classes.definitions);
   for (const auto& e : scan.exports) {
     std::vector<std::string> default_blocks;
     std::string dispatch = dispatch_code(e, &default_blocks);

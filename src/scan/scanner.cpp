@@ -6,6 +6,7 @@
 
 #include <map>
 
+#include "scan/class_decl.hpp"
 #include "scan/declaration.hpp"
 #include "scan/directives.hpp"
 #include "scan/lexer.hpp"
@@ -34,7 +35,13 @@ class Scanner {
     int stmt = 0;
     for (int i = 0; i < n; ++i) {
       const Token& tok = t_[i];
-      if (is_ident(t_, i, "PYX_EXPORT") || is_ident(t_, i, "PYX_NOGIL")) {
+      if ((is_ident(t_, i, "PYX_EXPORT") || is_ident(t_, i, "PYX_NOGIL")) &&
+          (is_class_export(t_, i) || is_alias_export(t_, i))) {
+        int end = -1;
+        if (!class_at(stmt, i, &end, err)) return false;
+        i = end;
+        stmt = end + 1;
+      } else if (is_ident(t_, i, "PYX_EXPORT") || is_ident(t_, i, "PYX_NOGIL")) {
         int end = -1;
         if (!export_at(stmt, i, &end, err)) return false;
         i = end;
@@ -98,6 +105,62 @@ class Scanner {
     return true;
   }
 
+  // An exported class, class template (kept until a `using` instantiates
+  // it) or instantiation alias.
+  bool class_at(int stmt, int mark, int* end, ScanError* err) {
+    if (!at_namespace_scope())
+      return fail(t_[mark], "PYX_EXPORT on a class must be at namespace scope (not nested in a class or function)",
+                  err);
+    if (mark != stmt && !is_ident(t_, stmt, "PYX_EXPORT") && !is_ident(t_, stmt, "PYX_NOGIL"))
+      return fail(t_[mark], "PYX_EXPORT must begin the class declaration", err);
+    auto docs = [this](int line) { return docs_above(line); };
+    if (is_alias_export(t_, mark)) {
+      std::string name, tmpl;
+      std::vector<std::string> args;
+      SourceLoc loc;
+      if (!parse_class_alias(t_, mark, &name, &tmpl, &args, &loc, end, err)) return false;
+      auto it = templates_.find(tmpl);
+      if (it == templates_.end())
+        return fail(t_[mark], "PYX_EXPORT using '" + name + "': '" + tmpl +
+                                  "' is not a class template marked PYX_EXPORT earlier in this file", err);
+      ClassExport c = it->second.first;
+      const auto& params = it->second.second;
+      if (args.size() > params.size())
+        return fail(t_[mark], "PYX_EXPORT using '" + name + "': too many template arguments for '" + tmpl + "'",
+                    err);
+      for (std::size_t k = 0; k < args.size(); ++k) c.template_args.push_back({params[k], args[k]});
+      c.name = name;
+      c.loc = loc;
+      c.qualified_name = qualify(name);
+      std::string doc = docs_above(t_[stmt].line);
+      if (!doc.empty()) c.doc = doc;
+      return add_class(std::move(c), err);
+    }
+    ClassExport c;
+    std::vector<std::string> params;
+    if (!parse_class(t_, mark, concepts_, docs, &c, &params, end, err)) return false;
+    c.doc = docs_above(t_[stmt].line);
+    if (!params.empty()) {
+      std::string key = c.name;  // the right side of '=' is evaluated first
+      templates_[key] = {std::move(c), std::move(params)};
+      return true;
+    }
+    c.qualified_name = qualify(c.name);
+    return add_class(std::move(c), err);
+  }
+
+  bool add_class(ClassExport c, ScanError* err) {
+    auto [first, inserted] = first_line_.emplace(c.name, c.loc.line);
+    if (!inserted) {
+      *err = ScanError{c.loc.line, c.loc.col,
+                       "duplicate export '" + c.name + "' (first exported at line " + std::to_string(first->second) +
+                           ")"};
+      return false;
+    }
+    out_->classes.push_back(std::move(c));
+    return true;
+  }
+
   std::string qualify(const std::string& name) const {
     std::string q;
     for (const Scope& s : scopes_)
@@ -154,6 +217,7 @@ class Scanner {
   std::vector<Scope> scopes_;
   Concepts concepts_;
   std::map<int, const std::string*> doc_lines_;
+  std::map<std::string, std::pair<ClassExport, std::vector<std::string>>> templates_;
   std::map<std::string, int> first_line_;  // export name -> line, to reject overloads
 };
 
@@ -169,6 +233,7 @@ bool scan_source(std::string_view text, const std::string& filename, ScanResult*
   if (!Scanner(lexed, split_shift_right(lexed.tokens), out).run(&e)) {
     *err = filename + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.what;
     out->exports.clear();
+    out->classes.clear();
     return false;
   }
   return true;

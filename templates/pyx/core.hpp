@@ -26,6 +26,7 @@
 // Marks read by the cxximport scanner; they expand to nothing for the compiler.
 #define PYX_EXPORT
 #define PYX_NOGIL
+#define PYX_PROPERTY
 
 // Error paths are out of line and optimised for size: every exported function
 // instantiates the conversions, and only the fast path should be inlined.
