@@ -318,8 +318,7 @@ class ClassWriter {
       std::string ft = "std::remove_cvref_t<decltype(std::declval<" + self_ + "&>()." + f.name + ")>";
       code_ += "static PyObject* " + g + "(PyObject* self, void*) {\n"
                "  auto* s = pyx::detail::self_ptr<" + self_ + ">(self);\n  if (!s) return nullptr;\n"
-               "  try {\n    using FT = " + ft + ";\n    FT v = s->" + f.name +
-               ";\n    return pyx::detail::caster<FT>::cast(std::move(v));\n"
+               "  try {\n    using FT = " + ft + ";\n    return pyx::detail::field_get<FT>(s->" + f.name + ");\n"
                "  } catch (...) {\n    return pyx::detail::translate_exception();\n  }\n}\n";
       std::string setter = "nullptr";
       if (!f.readonly) {
@@ -331,7 +330,7 @@ class ClassWriter {
                  "  try {\n    using FT = " + ft + ";\n    pyx::detail::caster<FT> c;\n"
                  "    if (!c.load(value, pyx::detail::arg_ctx{" + cpp_string_literal(c_.name + "." + f.name) +
                  ", \"value\"})) return -1;\n"
-                 "    FT& v = c.value;\n    s->" + f.name + " = v;\n    return 0;\n"
+                 "    FT& v = c.value;\n    pyx::detail::field_set<FT>(s->" + f.name + ", v);\n    return 0;\n"
                  "  } catch (...) {\n    pyx::detail::translate_exception();\n    return -1;\n  }\n}\n";
       }
       getset_entries_ += "    {" + cpp_string_literal(f.name) + ", " + g + ", " + setter + ", " +
@@ -607,7 +606,7 @@ std::string class_aware_annotation(const scan::ScanResult& scan, const std::stri
   }
   for (const auto& c : scan.classes) {
     std::string q = c.qualified_name;
-    if (t == c.name || t == q || (q.size() > t.size() && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0))
+    if (t == c.name || t == q || (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0))
       return "\"" + c.name + "\"" + (pointer ? " | None" : "");
   }
   return scan::python_annotation(cpp_type, fused_choices);

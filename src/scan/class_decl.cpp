@@ -184,6 +184,12 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
     if (!name_seen && j > tmpl_end && is_ident(t, j, cls.c_str()) && is_punct(t, j + 1, "(")) {
       if (is_ident(t, j - 1, "explicit") || j == b || j == tmpl_end + 1 || is_mark(t, j - 1) ||
           is_ident(t, j - 1, "constexpr") || is_ident(t, j - 1, "inline")) {
+        // Copy and move constructors are how Python copies, not how it constructs.
+        int k = j + 2;
+        if (is_ident(t, k, "const")) ++k;
+        if (is_ident(t, k, cls.c_str()) && (is_punct(t, k + 1, "&") || is_punct(t, k + 1, "&&")) &&
+            (is_punct(t, k + 2, ")") || (is_ident(t, k + 2) && is_punct(t, k + 3, ")"))))
+          return true;
         f.ctor = true;
         d.push_back(synthetic(tok, TokKind::Ident, "void"));
       }
@@ -244,12 +250,13 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
                         "and takes one)", err);
     if (setter) {
       std::string pname = ex.name.substr(4);
+      bool merged = false;
       for (auto& p : out->properties)
         if (p.name == pname) {
           p.setter = ex.name;
-          return true;
+          merged = true;
         }
-      out->properties.push_back({pname, ex.name, "\x01"});  // getter not seen yet
+      if (!merged) out->properties.push_back({pname, ex.name, "\x01"});  // getter not seen yet
     } else {
       bool merged = false;
       for (auto& p : out->properties)

@@ -402,6 +402,25 @@ PYX_NOINLINE inline Py_hash_t as_hash(PyObject* r) {
   return v == -1 && !PyErr_Occurred() ? -2 : v;
 }
 
+// Attribute access: a copy converted, or for move-only handles to Python
+// objects (pyx::array) a new reference to the same object.
+template <class FT>
+PyObject* field_get(const FT& f) {
+  if constexpr (std::is_copy_constructible_v<FT>) {
+    FT v = f;
+    return caster<FT>::cast(std::move(v));
+  } else {
+    PyObject* p = f.ptr();
+    return Py_NewRef(p ? p : Py_None);
+  }
+}
+
+template <class FT>
+void field_set(FT& dst, FT& src) {
+  if constexpr (std::is_copy_assignable_v<FT>) dst = src;
+  else dst = std::move(src);
+}
+
 PYX_COLD inline int cannot_delete(const char* cls, const char* attr) {
   PyErr_Format(PyExc_AttributeError, "cannot delete attribute '%s' of '%s' objects", attr, cls);
   return -1;
