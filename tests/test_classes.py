@@ -380,3 +380,63 @@ def test_no_leak_over_a_million_method_calls_and_100k_objects(m, classes_cache):
     assert proc.returncode == 0, proc.stderr
     assert proc.result["alive"] == 0
     assert proc.result["growth"] < 4.0, proc.result
+
+
+# ---------------------------------------------------------------- bad declarations
+
+BAD_CLASSES = {
+    "PYX_EXPORT struct A final { int x; };\n": "1:19: exported class 'A' is final",
+    "PYX_EXPORT struct A;\n": "1:19: PYX_EXPORT on class 'A' needs its definition",
+    "PYX_EXPORT using B = Nope<double>;\n": "1:1: PYX_EXPORT using 'B': 'Nope' is not a class template",
+    "PYX_EXPORT struct A { PYX_PROPERTY void set_v(int v) {} };\n": "setter 'set_v' of 'A' has no getter 'v'",
+    "PYX_EXPORT struct A { int f(int a) { return a; } int f(double b) { return 1; } };\n": (
+        "class 'A' has overloaded public method 'f'"
+    ),
+    "struct O { PYX_EXPORT struct A { int x; }; };\n": "1:12: PYX_EXPORT on a class must be at namespace scope",
+    "PYX_NOGIL PYX_EXPORT struct A { int x; };\n": "PYX_NOGIL applies to functions and methods",
+    "PYX_EXPORT struct A { PYX_PROPERTY int v(int k) const { return k; } };\n": (
+        "PYX_PROPERTY getter 'v' must take no parameters"
+    ),
+    "PYX_EXPORT struct A { int x; };\nPYX_EXPORT int A() { return 1; }\n": "2:16: duplicate export 'A'",
+    "PYX_EXPORT struct A { int x; } a;\n": "expected ';' after the definition of exported class 'A'",
+}
+
+
+@pytest.mark.parametrize("source", sorted(BAD_CLASSES))
+def test_bad_class_declarations_name_file_and_line(tmp_path, source):
+    from cxximport import _core
+
+    path = tmp_path / "bad.cxxpyx"
+    path.write_text(source)
+    with pytest.raises(_core.ScanError) as info:
+        _core.scan(str(path))
+    assert str(info.value).startswith(f"{path}:")
+    assert BAD_CLASSES[source] in str(info.value)
+
+
+def test_scan_reports_public_members_only(tmp_path):
+    from cxximport import _core
+
+    path = tmp_path / "ok.cxxpyx"
+    path.write_text(
+        "namespace n {\n"
+        "PYX_EXPORT class C {\n"
+        "    int p;\n"
+        "    void hidden();\n"
+        "  public:\n"
+        "    C(int a, int b = 2) : p(a), q{b} {}\n"
+        "    C(const C& o) = default;\n"
+        "    int get() const { return p; }\n"
+        "    static int s();\n"
+        "    double d = 1, e;\n"
+        "    bool operator==(const C& o) const = default;\n"
+        "    PYX_PROPERTY int v() const { return p; }\n"
+        "  private:\n"
+        "    int q;\n"
+        "};\n"
+        "}\n"
+    )
+    (c,) = _core.scan(str(path))["classes"]
+    assert c["qualified_name"] == "n::C" and c["constructors"] == 1
+    assert c["methods"] == ["get", "v"] and c["statics"] == ["s"]
+    assert c["fields"] == ["d", "e"] and c["properties"] == ["v"] and c["operators"] == ["=="]

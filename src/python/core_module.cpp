@@ -412,7 +412,27 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
       str_list(dv.cxxflags), "ldflags", str_list(dv.ldflags), "libraries", str_list(dv.libraries), "include_dirs",
       str_list(dv.include_dirs), "library_dirs", str_list(dv.library_dirs), "sources", str_list(dv.sources),
       "depends", str_list(dv.depends));
-  return Py_BuildValue("{s:N,s:N}", "exports", exports, "directives", directives);
+  // Exported classes: names of their members, for tools and tests.
+  PyObject* classes = PyList_New(0);
+  for (const auto& c : r.classes) {
+    auto names = [](const std::vector<scan::Export>& v) {
+      std::vector<std::string> n;
+      for (const auto& e : v) n.push_back(e.name);
+      return n;
+    };
+    std::vector<std::string> fields, properties, operators;
+    for (const auto& f : c.fields) fields.push_back(f.name);
+    for (const auto& p : c.properties) properties.push_back(p.name);
+    for (const auto& o : c.operators) operators.push_back(o.symbol);
+    PyObject* d = Py_BuildValue("{s:s,s:s,s:s,s:i,s:i,s:N,s:N,s:N,s:N,s:N}", "name", c.name.c_str(), "qualified_name",
+                                c.qualified_name.c_str(), "doc", c.doc.c_str(), "line", c.loc.line, "constructors",
+                                static_cast<int>(c.ctors.size()), "methods", str_list(names(c.methods)), "statics",
+                                str_list(names(c.statics)), "fields", str_list(fields), "properties",
+                                str_list(properties), "operators", str_list(operators));
+    PyList_Append(classes, d);
+    Py_XDECREF(d);
+  }
+  return Py_BuildValue("{s:N,s:N,s:N}", "exports", exports, "directives", directives, "classes", classes);
 }
 
 PyObject* py_generate(PyObject*, PyObject* args) {
