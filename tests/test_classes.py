@@ -387,18 +387,28 @@ def test_no_leak_over_a_million_method_calls_and_100k_objects(m, classes_cache):
 BAD_CLASSES = {
     "PYX_EXPORT struct A final { int x; };\n": "1:19: exported class 'A' is final",
     "PYX_EXPORT struct A;\n": "1:19: PYX_EXPORT on class 'A' needs its definition",
-    "PYX_EXPORT using B = Nope<double>;\n": "1:1: PYX_EXPORT using 'B': 'Nope' is not a class template",
-    "PYX_EXPORT struct A { PYX_PROPERTY void set_v(int v) {} };\n": "setter 'set_v' of 'A' has no getter 'v'",
+    "PYX_EXPORT using B = Nope<double>;\n": (
+        "1:1: PYX_EXPORT using 'B': 'Nope' is not a class template"
+    ),
+    "PYX_EXPORT struct A { PYX_PROPERTY void set_v(int v) {} };\n": (
+        "setter 'set_v' of 'A' has no getter 'v'"
+    ),
     "PYX_EXPORT struct A { int f(int a) { return a; } int f(double b) { return 1; } };\n": (
         "class 'A' has overloaded public method 'f'"
     ),
-    "struct O { PYX_EXPORT struct A { int x; }; };\n": "1:12: PYX_EXPORT on a class must be at namespace scope",
+    "struct O { PYX_EXPORT struct A { int x; }; };\n": (
+        "1:12: PYX_EXPORT on a class must be at namespace scope"
+    ),
     "PYX_NOGIL PYX_EXPORT struct A { int x; };\n": "PYX_NOGIL applies to functions and methods",
     "PYX_EXPORT struct A { PYX_PROPERTY int v(int k) const { return k; } };\n": (
         "PYX_PROPERTY getter 'v' must take no parameters"
     ),
-    "PYX_EXPORT struct A { int x; };\nPYX_EXPORT int A() { return 1; }\n": "2:16: duplicate export 'A'",
-    "PYX_EXPORT struct A { int x; } a;\n": "expected ';' after the definition of exported class 'A'",
+    "PYX_EXPORT struct A { int x; };\nPYX_EXPORT int A() { return 1; }\n": (
+        "2:16: duplicate export 'A'"
+    ),
+    "PYX_EXPORT struct A { int x; } a;\n": (
+        "expected ';' after the definition of exported class 'A'"
+    ),
 }
 
 
