@@ -40,8 +40,17 @@ PROBES = [
 def build_floor(ctx: Context) -> Any:
     so = ctx.path("classes_floor", "classes_floor" + EXT_SUFFIX)
     cc = os.environ.get("CC", "cc")
-    cmd = [cc, "-O3", "-shared", "-fPIC", "-I", sysconfig.get_paths()["include"],
-           os.path.join(COMPETITORS, "classes_floor.c"), "-o", so]
+    cmd = [
+        cc,
+        "-O3",
+        "-shared",
+        "-fPIC",
+        "-I",
+        sysconfig.get_paths()["include"],
+        os.path.join(COMPETITORS, "classes_floor.c"),
+        "-o",
+        so,
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise Skip(f"classes_floor.c does not build: {p.stderr[-1500:]}")
@@ -68,9 +77,14 @@ def cold_build_seconds(source: str) -> float:
         return time.perf_counter() - t
 
 
-TEN_METHODS = "PYX_EXPORT struct S {\n    double x = 0;\n" + "".join(
-    f"    double m{k}(double a, double b) const {{ return x + a * {k} + b; }}\n" for k in range(10)
-) + "};\n"
+TEN_METHODS = (
+    "PYX_EXPORT struct S {\n    double x = 0;\n"
+    + "".join(
+        f"    double m{k}(double a, double b) const {{ return x + a * {k} + b; }}\n"
+        for k in range(10)
+    )
+    + "};\n"
+)
 TEN_FUNCTIONS = "".join(
     f"PYX_EXPORT double f{k}(double x, double a, double b) {{ return x + a * {k} + b; }}\n"
     for k in range(10)
@@ -109,18 +123,34 @@ def run(ctx: Context) -> Result:
         rows.append(row)
         if ("cxximport", probe) in best and (floor, probe) in best:
             r = best[("cxximport", probe)] / best[(floor, probe)]
-            res.targets.append(Target(f"{probe}: cxximport / floor", f"{r:.2f}×", "≤ 1.2×", r <= 1.2))
+            res.targets.append(
+                Target(f"{probe}: cxximport / floor", f"{r:.2f}×", "≤ 1.2×", r <= 1.2)
+            )
         for other in ("Cython cdef class", "nanobind"):
             if ("cxximport", probe) in best and (other, probe) in best:
                 r = best[("cxximport", probe)] / best[(other, probe)]
-                res.targets.append(Target(f"{probe}: cxximport / {other}", f"{r:.2f}×", "≤ 1.0×", r <= 1.0))
+                res.targets.append(
+                    Target(f"{probe}: cxximport / {other}", f"{r:.2f}×", "≤ 1.0×", r <= 1.0)
+                )
     res.sections.append(
         f"Minimum over {repeat} timeit repeats of {number:,} operations, ns each "
-        "(ratio to the hand-written floor).\n\n" + table(["operation"] + [lab for lab, _ in mods], rows))
+        "(ratio to the hand-written floor).\n\n"
+        + table(["operation"] + [lab for lab, _ in mods], rows)
+    )
     cls = min(cold_build_seconds(TEN_METHODS) for _ in range(1 if ctx.quick else 3))
     fns = min(cold_build_seconds(TEN_FUNCTIONS) for _ in range(1 if ctx.quick else 3))
-    res.sections.append(table(["cold build", "seconds"],
-                              [["one class, 10 methods", f"{cls:.2f}"], ["10 free functions", f"{fns:.2f}"]]))
-    res.targets.append(Target("cold build: 10-method class / 10 functions", f"{cls / fns:.2f}×", "≤ 1.5×",
-                              cls / fns <= 1.5))
+    res.sections.append(
+        table(
+            ["cold build", "seconds"],
+            [["one class, 10 methods", f"{cls:.2f}"], ["10 free functions", f"{fns:.2f}"]],
+        )
+    )
+    res.targets.append(
+        Target(
+            "cold build: 10-method class / 10 functions",
+            f"{cls / fns:.2f}×",
+            "≤ 1.5×",
+            cls / fns <= 1.5,
+        )
+    )
     return res
