@@ -107,6 +107,8 @@ class ClassWriter {
                         thunks_ + code_;
     out->exec += "  if (!pyx::detail::add_type(module, &" + p_ + "spec, &pyx::detail::class_info<" + self_ +
                  ">::type)) return -1;\n";
+    if (ctor_count_ > 0)  // Type(...) without an argument tuple (no spec slot before Python 3.14)
+      out->exec += "  pyx::detail::class_info<" + self_ + ">::type->tp_vectorcall = &" + p_ + "vectorcall;\n";
   }
 
   std::string info_specialization() const {
@@ -224,6 +226,9 @@ class ClassWriter {
     code_ += "static int " + p_ + "init(PyObject* self, PyObject* args, PyObject* kwargs) {\n"
              "  return pyx::detail::construct<" + self_ + ">(self, args, kwargs, " + p_ + "ctors, " +
              std::to_string(list.size()) + ");\n}\n";
+    code_ += "static PyObject* " + p_ + "vectorcall(PyObject* type, PyObject* const* args, size_t nargsf, "
+             "PyObject* kwnames) {\n  return pyx::detail::construct_call<" + self_ + ">(type, args, nargsf, kwnames, " +
+             p_ + "ctors, " + std::to_string(list.size()) + ");\n}\n";
     // Pickling: a constructor whose parameters are all public attributes.
     std::set<std::string> field_names;
     for (const auto& f : c_.fields) field_names.insert(f.name);

@@ -275,9 +275,8 @@ PYX_COLD inline int no_ctor_match(const char* cls, const ctor_entry* ctors, int 
 // Tries the constructors in declaration order: an exact match first, then
 // one the conversions accept; one constructor gets its own precise errors.
 template <class T>
-int construct(PyObject* self, PyObject* args, PyObject* kwargs, const ctor_entry* ctors, int n) {
-  call_args ca;
-  if (!ca.load(args, kwargs, class_info<T>::name)) return -1;
+int construct_vector(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                     const ctor_entry* ctors, int n) {
   auto* in = as_instance<T>(self);
   if (in->ready) {  // __init__ called again: the old object goes first
     in->ready = false;
@@ -285,7 +284,7 @@ int construct(PyObject* self, PyObject* args, PyObject* kwargs, const ctor_entry
   }
   PyObject* slots[32];
   if (n == 1) {
-    if (!bind(ctors[0].sig, ca.stack, ca.nargs, ca.kwnames, slots)) return -1;
+    if (!bind(ctors[0].sig, args, nargs, kwnames, slots)) return -1;
     PyObject* r = ctors[0].construct(self, slots);
     if (!r) return -1;
     Py_DECREF(r);
@@ -293,7 +292,7 @@ int construct(PyObject* self, PyObject* args, PyObject* kwargs, const ctor_entry
   }
   for (bool strict : {true, false}) {
     for (int c = 0; c < n; ++c) {
-      if (!bind_slow(ctors[c].sig, ca.stack, ca.nargs, ca.kwnames, slots)) {
+      if (!bind_slow(ctors[c].sig, args, nargs, kwnames, slots)) {
         PyErr_Clear();
         continue;
       }
@@ -304,7 +303,54 @@ int construct(PyObject* self, PyObject* args, PyObject* kwargs, const ctor_entry
       return 0;
     }
   }
-  return no_ctor_match(class_info<T>::name, ctors, n, ca.stack, ca.nargs, ca.kwnames);
+  return no_ctor_match(class_info<T>::name, ctors, n, args, nargs, kwnames);
+}
+
+// tp_init: (args, kwargs) to the vectorcall layout.
+template <class T>
+int construct(PyObject* self, PyObject* args, PyObject* kwargs, const ctor_entry* ctors, int n) {
+  call_args ca;
+  if (!ca.load(args, kwargs, class_info<T>::name)) return -1;
+  return construct_vector<T>(self, ca.stack, ca.nargs, ca.kwnames, ctors, n);
+}
+
+// `Type(...)` through the type's vectorcall: no argument tuple, no dict.
+// Subclasses (which may override __new__/__init__) take type's own path.
+PYX_NOINLINE inline PyObject* call_type_slow(PyObject* type, PyObject* const* args, Py_ssize_t nargs,
+                                             PyObject* kwnames) {
+  PyObject* tuple = PyTuple_New(nargs);
+  if (!tuple) return nullptr;
+  for (Py_ssize_t k = 0; k < nargs; ++k) PyTuple_SET_ITEM(tuple, k, Py_NewRef(args[k]));
+  PyObject* kwargs = nullptr;
+  if (kwnames && PyTuple_GET_SIZE(kwnames)) {
+    kwargs = PyDict_New();
+    for (Py_ssize_t j = 0; kwargs && j < PyTuple_GET_SIZE(kwnames); ++j)
+      if (PyDict_SetItem(kwargs, PyTuple_GET_ITEM(kwnames, j), args[nargs + j]) < 0) Py_CLEAR(kwargs);
+    if (!kwargs) {
+      Py_DECREF(tuple);
+      return nullptr;
+    }
+  }
+  PyObject* r = PyType_Type.tp_call(type, tuple, kwargs);
+  Py_DECREF(tuple);
+  Py_XDECREF(kwargs);
+  return r;
+}
+
+template <class T>
+PyObject* construct_call(PyObject* type, PyObject* const* args, std::size_t nargsf, PyObject* kwnames,
+                         const ctor_entry* ctors, int n) {
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  auto* tp = reinterpret_cast<PyTypeObject*>(type);
+  if (tp != class_info<T>::type) [[unlikely]]
+    return call_type_slow(type, args, nargs, kwnames);
+  PyObject* self = tp->tp_alloc(tp, 0);
+  if (!self) return nullptr;
+  if (construct_vector<T>(self, args, nargs, kwnames, ctors, n) < 0) {
+    Py_DECREF(self);
+    return nullptr;
+  }
+  return self;
 }
 
 // The constructor call: placement-new into the instance, then it is ready.
