@@ -273,6 +273,26 @@ def test_weakref_pickle_and_refcounts(m):
     assert sys.getrefcount(v) == before
 
 
+def test_copy_and_equality_without_hash_is_unhashable(m):
+    import copy
+
+    p = m.Point(1, 2)
+    q = copy.copy(p)
+    assert q == p and q is not p
+    q.x = 5
+    assert p.x == 1.0
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(p)
+
+
+def test_help_renders(m):
+    import pydoc
+
+    text = pydoc.render_doc(m.Vec, renderer=pydoc.plaintext)
+    assert "A 2-D vector." in text and "norm(self, /)" in text and "Euclidean norm." in text
+    assert "length" in text and "x coordinate" in text
+
+
 def test_python_subclass_overrides_seen_by_python_not_cpp(m):
     class Sub(m.Tracked):
         def who(self):
@@ -281,6 +301,7 @@ def test_python_subclass_overrides_seen_by_python_not_cpp(m):
     s = Sub()
     assert s.who() == "py" and s.ask() == "cxx"
     s.extra = 1  # subclasses get a __dict__
+    assert isinstance(s, m.Tracked) and Sub.alive() >= 1
 
     class NoInit(m.Vec):
         def __init__(self):
