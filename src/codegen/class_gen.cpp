@@ -689,11 +689,28 @@ std::string class_stubs(const scan::ScanResult& scan) {
       if (op.symbol == "[]" && arity == 1) dunder = "__getitem__";
       if (!dunder) continue;
       out += "    def " + std::string(dunder) + "(self" + params(e) + ") -> " + ann(e, e.return_type) + ": ...\n";
+      const std::string& rt = e.return_type;
+      if (op.symbol == "[]" && arity == 1 && !rt.empty() && rt.back() == '&' && !starts_with(rt, "const ") &&
+          !e.is_const)
+        out += "    def __setitem__(self" + params(e) + ", value: " + ann(e, rt) + ") -> None: ...\n";
+      if (op.symbol == "==") {
+        bool has_ne = false;
+        for (const auto& o : c.operators) has_ne = has_ne || o.symbol == "!=";
+        if (!has_ne) out += "    def __ne__(self" + params(e) + ") -> bool: ...\n";
+      }
     }
+    bool has_begin = false, has_end = false;
+    for (const auto& m : c.methods) {
+      has_begin = has_begin || (m.name == "begin" && m.params.empty());
+      has_end = has_end || (m.name == "end" && m.params.empty());
+    }
+    if (has_begin && has_end) out += "    def __iter__(self) -> typing.Iterator[typing.Any]: ...\n";
     for (const auto& m : c.methods) {
       if (!m.params.empty()) continue;
       if (m.name == "size") out += "    def __len__(self) -> int: ...\n";
       if (m.name == "hash") out += "    def __hash__(self) -> int: ...\n";
+      if (m.name == "repr") out += "    def __repr__(self) -> str: ...\n";
+      if (m.name == "str") out += "    def __str__(self) -> str: ...\n";
     }
   }
   return out;
