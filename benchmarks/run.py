@@ -19,6 +19,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bench_call_overhead  # noqa: E402
+import bench_classes  # noqa: E402
 import bench_cold_build  # noqa: E402
 import bench_kernel  # noqa: E402
 import bench_many_modules  # noqa: E402
@@ -27,7 +28,7 @@ import bench_warm_import  # noqa: E402
 from common import RESULTS, Context, Result, environment, loadavg, table  # noqa: E402
 
 BENCHMARKS = [bench_kernel, bench_cold_build, bench_warm_import, bench_call_overhead,
-              bench_many_modules, bench_ufunc]
+              bench_many_modules, bench_ufunc, bench_classes]
 
 
 def main(argv: list[str] | None = None) -> int:

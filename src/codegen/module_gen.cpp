@@ -5,6 +5,7 @@
 
 #include "codegen/module_name.hpp"
 #include "codegen/ufunc_gen.hpp"
+#include "codegen/class_gen.hpp"
 #include "codegen/writer.hpp"
 #include "scan/pytype.hpp"
 #include "util/utf8.hpp"
@@ -184,8 +185,12 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
   const int wrappers_first = before_user + 1 + user_lines + between;
   values["GENERATED_LINE"] = std::to_string(generated_line);
 
-  std::string wrappers, entries, ufunc_setup = any_ufunc ? "  if (_import_umath() < 0) return -1;\n" : "";
-  int line = wrappers_first;
+  // Exported classes come first: function wrappers may take or return them.
+  ClassCode classes = generate_classes(scan, in.module_name, in.source_path);
+  values["CLASS_EXEC"] = classes.exec;
+  std::string wrappers = classes.definitions, entries;
+  std::string ufunc_setup = any_ufunc ? "  if (_import_umath() < 0) return -1;\n" : "";
+  int line = wrappers_first + count_lines(classes.definitions);
   for (const auto& e : scan.exports) {
     if (e.kind != scan::ExportKind::function) {
       std::string rendered;

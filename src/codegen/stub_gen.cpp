@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "codegen/class_gen.hpp"
 #include "codegen/ufunc_gen.hpp"
 #include "scan/pytype.hpp"
 #include "util/utf8.hpp"
@@ -67,7 +68,7 @@ std::string generate_stub(const scan::ScanResult& scan, const std::string& modul
       for (const auto& [name, types] : choices)
         if (type == name || type == "const " + name || type == name + " const")
           return scan::python_annotation(type, types);
-      return scan::python_annotation(type);
+      return class_aware_annotation(scan, type);
     };
     out += "\n\ndef " + e.name + "(";
     for (std::size_t k = 0; k < e.params.size(); ++k) {
@@ -78,7 +79,7 @@ std::string generate_stub(const scan::ScanResult& scan, const std::string& modul
     if (!e.doc.empty()) out += "    " + py_doc_literal(e.doc) + "\n";
     out += "    ...\n";
   }
-  return out;
+  return out + class_stubs(scan);
 }
 
 }  // namespace cxximport::codegen

@@ -538,7 +538,37 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
     Py_DECREF(exports);
     return nullptr;
   }
-  return Py_BuildValue("{s:N,s:N}", "exports", exports, "directives", directives);
+  // Exported classes: names of their members, for tools and tests.
+  PyObject* classes = PyList_New(0);
+  if (!classes) {
+    Py_DECREF(exports);
+    Py_DECREF(directives);
+    return nullptr;
+  }
+  for (const auto& c : r.classes) {
+    auto names = [](const std::vector<scan::Export>& v) {
+      std::vector<std::string> n;
+      for (const auto& e : v) n.push_back(e.name);
+      return n;
+    };
+    std::vector<std::string> fields, properties, operators;
+    for (const auto& f : c.fields) fields.push_back(f.name);
+    for (const auto& p : c.properties) properties.push_back(p.name);
+    for (const auto& op : c.operators) operators.push_back(op.symbol);
+    PyObject* d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:i,s:N,s:N,s:N,s:N,s:N}", "name", utf8_str(c.name),
+                                "qualified_name", utf8_str(c.qualified_name), "doc", utf8_str(c.doc), "line",
+                                c.loc.line, "constructors", static_cast<int>(c.ctors.size()), "methods",
+                                str_list(names(c.methods), utf8_str), "statics", str_list(names(c.statics), utf8_str),
+                                "fields", str_list(fields, utf8_str), "properties", str_list(properties, utf8_str),
+                                "operators", str_list(operators, utf8_str));
+    if (!append_new(classes, d)) {
+      Py_DECREF(exports);
+      Py_DECREF(directives);
+      Py_DECREF(classes);
+      return nullptr;
+    }
+  }
+  return Py_BuildValue("{s:N,s:N,s:N}", "exports", exports, "directives", directives, "classes", classes);
 }
 
 PyObject* py_generate(PyObject*, PyObject* args) {

@@ -55,6 +55,7 @@ struct Export {
   bool nogil = false;              // PYX_NOGIL present
   ExportKind kind = ExportKind::function;
   UfuncInfo ufunc;                 // for ufunc and gufunc exports
+  bool is_const = false;           // a const member function
   SourceLoc loc;                   // where the function name is
 };
 
@@ -68,7 +69,48 @@ struct Directives {
   std::vector<std::string> cxxflags, ldflags, libraries, include_dirs, library_dirs, sources, depends;
 };
 
+// A public data member: `double total = 0;` -> attribute `total`.
+struct Field {
+  std::string name;
+  std::string type;   // whitespace-normalised declared type
+  bool readonly = false;  // declared const
+  std::string doc;
+  SourceLoc loc;
+};
+
+// `PYX_PROPERTY double mean() const;` (+ optional `PYX_PROPERTY void set_mean(double)`).
+struct Property {
+  std::string name;       // the getter's name
+  std::string setter;     // "set_mean"; empty when read-only
+  std::string doc;        // the getter's `///`
+};
+
+// An operator member: `Vec operator+(const Vec& o) const`.
+struct Operator {
+  std::string symbol;     // "+", "==", "+=", "()", "[]", "<<"
+  Export fn;              // params/return as for a method; fn.name is "operator+"
+};
+
+// `PYX_EXPORT struct Accumulator { ... };` or an instantiation of an exported
+// class template named by `PYX_EXPORT using Accumulator64 = Accumulator<double>;`.
+struct ClassExport {
+  std::string name;            // the Python name (the alias name for templates)
+  std::string qualified_name;  // C++ type: "ns::Accumulator" or "ns::Accumulator<double>"
+  std::string doc;
+  SourceLoc loc;
+  std::vector<std::pair<std::string, std::string>> template_args;  // {"T", "double"}
+  std::vector<Export> ctors;    // public constructors in declaration order (name = class name)
+  std::vector<Export> methods;  // public non-static member functions (not operators)
+  std::vector<Export> statics;  // public static member functions
+  std::vector<Field> fields;
+  std::vector<Property> properties;
+  std::vector<Operator> operators;
+  bool has_default_ctor = false;  // no user constructor declared: `T()` is implicit
+  bool is_final = false;
+};
+
 struct ScanResult {
+  std::vector<ClassExport> classes;  // exported classes and class template instantiations
   std::vector<Export> exports;
   Directives directives;
 };

@@ -5,7 +5,9 @@
 #include "scan/scanner.hpp"
 
 #include <map>
+#include <optional>
 
+#include "scan/class_decl.hpp"
 #include "scan/declaration.hpp"
 #include "scan/directives.hpp"
 #include "scan/lexer.hpp"
@@ -36,7 +38,13 @@ class Scanner {
     int stmt = 0;
     for (int i = 0; i < n; ++i) {
       const Token& tok = t_[i];
-      if (is_export_mark(t_, i)) {
+      if ((is_ident(t_, i, "PYX_EXPORT") || is_ident(t_, i, "PYX_NOGIL")) &&
+          (is_class_export(t_, i) || is_alias_export(t_, i))) {
+        int end = -1;
+        if (!class_at(stmt, i, &end, err)) return false;
+        i = end;
+        stmt = end + 1;
+      } else if (is_export_mark(t_, i)) {
         int end = -1;
         if (!export_at(stmt, i, &end, err)) return false;
         i = end;
@@ -130,6 +138,63 @@ class Scanner {
     return true;
   }
 
+  // An exported class, class template (kept until a `using` instantiates
+  // it) or instantiation alias.
+  bool class_at(int stmt, int mark, int* end, ScanError* err) {
+    if (!at_namespace_scope())
+      return fail(t_[mark], "PYX_EXPORT on a class must be at namespace scope (not nested in a class or function)",
+                  err);
+    if (mark != stmt && !is_ident(t_, stmt, "PYX_EXPORT") && !is_ident(t_, stmt, "PYX_NOGIL"))
+      return fail(t_[mark], "PYX_EXPORT must begin the class declaration", err);
+    auto docs = [this](int line) { return docs_above(line); };
+    if (is_alias_export(t_, mark)) {
+      std::string name, tmpl;
+      std::vector<std::string> args;
+      SourceLoc loc;
+      if (!parse_class_alias(t_, mark, &name, &tmpl, &args, &loc, end, err)) return false;
+      auto it = templates_.find(tmpl);
+      if (it == templates_.end())
+        return fail(t_[mark], "PYX_EXPORT using '" + name + "': '" + tmpl +
+                                  "' is not a class template marked PYX_EXPORT earlier in this file", err);
+      ClassExport c = it->second.first;
+      const auto& params = it->second.second;
+      if (args.size() > params.size())
+        return fail(t_[mark], "PYX_EXPORT using '" + name + "': too many template arguments for '" + tmpl + "'",
+                    err);
+      for (std::size_t k = 0; k < args.size(); ++k) c.template_args.push_back({params[k], args[k]});
+      c.name = name;
+      c.loc = loc;
+      c.qualified_name = qualify(name);
+      std::string doc = docs_above(t_[stmt].line);
+      if (!doc.empty()) c.doc = doc;
+      return doc_ok(err) && add_class(std::move(c), err);
+    }
+    ClassExport c;
+    std::vector<std::string> params;
+    if (!parse_class(t_, mark, concepts_, docs, &c, &params, end, err)) return false;
+    c.doc = docs_above(t_[stmt].line);
+    if (!doc_ok(err)) return false;
+    if (!params.empty()) {
+      std::string key = c.name;  // the right side of '=' is evaluated first
+      templates_[key] = {std::move(c), std::move(params)};
+      return true;
+    }
+    c.qualified_name = qualify(c.name);
+    return add_class(std::move(c), err);
+  }
+
+  bool add_class(ClassExport c, ScanError* err) {
+    auto [first, inserted] = first_line_.emplace(c.name, c.loc.line);
+    if (!inserted) {
+      *err = ScanError{c.loc.line, c.loc.col,
+                       "duplicate export '" + c.name + "' (first exported at line " + std::to_string(first->second) +
+                           ")"};
+      return false;
+    }
+    out_->classes.push_back(std::move(c));
+    return true;
+  }
+
   std::string qualify(const std::string& name) const {
     std::string q;
     for (const Scope& s : scopes_)
@@ -156,6 +221,21 @@ class Scanner {
       *doc += text;
     }
     return true;
+  }
+
+  // The class scanner's callback: the docs above `line`, or "" with the
+  // first decode error kept for class_at to report (doc_ok).
+  std::string docs_above(int line) {
+    std::string doc;
+    ScanError e;
+    if (docs_above(line, &doc, &e)) return doc;
+    if (!doc_error_) doc_error_ = e;
+    return "";
+  }
+  bool doc_ok(ScanError* err) {
+    if (!doc_error_) return true;
+    *err = *doc_error_;
+    return false;
   }
 
   // What a '{' at namespace scope opens, judged from its statement's tokens.
@@ -193,6 +273,8 @@ class Scanner {
   int bodies_ = 0;  // scopes_ that are Class or Other
   Concepts concepts_;
   std::map<int, const Comment*> doc_lines_;
+  std::map<std::string, std::pair<ClassExport, std::vector<std::string>>> templates_;
+  std::optional<ScanError> doc_error_;
   std::map<std::string, int> first_line_;  // export name -> line, to reject overloads
 };
 
@@ -216,6 +298,7 @@ bool scan_source(std::string_view text, const std::string& filename, ScanResult*
   if (!Scanner(lexed, prepare_tokens(lexed.tokens), out).run(&e)) {
     *err = filename + ":" + std::to_string(e.line) + ":" + std::to_string(e.col) + ": " + e.what;
     out->exports.clear();
+    out->classes.clear();
     return false;
   }
   return true;

@@ -33,6 +33,8 @@
 #define PYX_UFUNC_GIL
 #define PYX_UFUNC_PARALLEL
 #define PYX_UFUNC_PARALLEL_MIN(elements)
+// Marks a getter (and its set_NAME setter) as a Python property (docs/language.md, "Classes").
+#define PYX_PROPERTY
 
 // Error paths are out of line and optimised for size: every exported function
 // instantiates the conversions, and only the fast path should be inlined.

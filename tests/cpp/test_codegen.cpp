@@ -64,6 +64,17 @@ TEST(codegen_module_matches_golden) {
   check_golden("compute.pyi.ref", codegen::generate_stub(scan, "pkg.compute", "/src/compute.cxxpyx"));
 }
 
+// Exported classes: the protocol table of docs/language.md, pinned.
+TEST(codegen_classes_match_golden) {
+  std::string text = slurp(std::string(CXXIMPORT_SOURCE_DIR) + "/tests/golden/protocols.cxxpyx");
+  codegen::GeneratedModule gen;
+  scan::ScanResult scan;
+  if (!generate(text, &gen, &scan)) return;
+  CHECK_EQ(scan.classes.size(), std::size_t{2});
+  check_golden("protocols.module.cpp.ref", gen.module_cpp);
+  check_golden("protocols.pyi.ref", codegen::generate_stub(scan, "pkg.compute", "/src/compute.cxxpyx"));
+}
+
 TEST(codegen_spans_point_at_each_wrapper_in_module_cpp) {
   std::string text = slurp(std::string(CXXIMPORT_SOURCE_DIR) + "/tests/golden/compute.cxxpyx");
   codegen::GeneratedModule gen;
