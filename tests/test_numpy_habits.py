@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import warnings
 
 import cxximport
@@ -40,8 +39,9 @@ def test_view_returned_as_array_is_one_line(isolated_import, write_source):
     error, lines = compile_error(isolated_import, "viewret")
     assert lines[1].startswith(f"{source}:2:")
     assert lines[1].endswith(
-        "error: cxximport: a view is not a pyx::array: return v.copy() for a new array, or declare "
-        "the function to return the view type (pyx::view<T, N>) to return a NumPy view of the argument"
+        "error: cxximport: a view is not a pyx::array: return v.copy() for a new array, or "
+        "declare the function to return the view type (pyx::view<T, N>) to return a NumPy view "
+        "of the argument"
     )
     assert lines[2] == "    2 |   return x(pyx::slice(1, pyx::_));"
     assert error.lineno == 2
@@ -182,7 +182,6 @@ def test_exception_in_parallel_region_becomes_python_exception(write_source, cac
         capture_output=True,
         text=True,
         timeout=300,
-        env=None,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "survived"
@@ -207,7 +206,8 @@ PYX_EXPORT pyx::array<double, 2> sum_axis(pyx::view<const double, 3> x, int axis
 PYX_EXPORT pyx::array<double, 1> mean_axis(pyx::view<const double, 2> x, int axis) {
   return pyx::mean(x, axis);
 }
-PYX_EXPORT pyx::array<double, 2> mul_add(pyx::view<const double, 2> a, pyx::view<const double, 2> b) {
+using matrix = pyx::view<const double, 2>;
+PYX_EXPORT pyx::array<double, 2> mul_add(matrix a, matrix b) {
   auto out = pyx::empty<double>({a.shape(0), a.shape(1)});
   pyx::transform(out, [](double x, double y) { return x * y + 1; }, a, b);
   return out;

@@ -227,7 +227,7 @@ def _warn_serial_pragmas(source: str, resolved: Mapping[str, Any]) -> None:
 
         flags = {
             "openmp": resolved.get("openmp") or directives.get("openmp"),
-            "cxxflags": list(resolved.get("cxxflags") or []) + list(directives.get("cxxflags") or []),
+            "cxxflags": [*(resolved.get("cxxflags") or []), *(directives.get("cxxflags") or [])],
         }
         warn_serial_pragmas(source, flags)
 
