@@ -269,3 +269,19 @@ def test_whole_view_helpers_errors(helpers):
         helpers.sum_axis(np.ones((2, 2, 2)), 3)
     with pytest.raises(ValueError, match="step must not be zero"):
         helpers.arange(0, 1, 0)
+
+
+def test_omp_function_and_another_undefined_name_both_shown(isolated_import, write_source):
+    source = write_source(
+        "ompmixed.cxxpyx",
+        """
+        #include <omp.h>
+        double missing_helper(double);
+        PYX_EXPORT double f(double x) {
+          return missing_helper(x) + omp_get_max_threads();
+        }
+        """,
+    )
+    _, lines = compile_error(isolated_import, "ompmixed")
+    assert lines[1] == f"{source}:4:30: error: `omp_get_max_threads` {OPENMP_FIX} to the file"
+    assert lines[3] == "      (also declared but never defined: missing_helper(double))"

@@ -456,10 +456,12 @@ class Formatter:
         """The core's "declared but never defined" list, when it names an
         omp_* function: the fix in one line, at the first call of it."""
         _, found, names = log.partition("declared but never defined:")
-        omp = [n.strip() for n in names.splitlines() if n.strip().startswith("omp_")]
+        listed = [n.strip() for n in names.splitlines() if n.startswith("  ") and n.strip()]
+        omp = [n for n in listed if n.startswith("omp_")]
         if not found or not omp:
             return None
         name = omp[0]
+        others = [n for n in listed if not n.startswith("omp_")]
         where, line = f"{self.source}:", None
         try:
             with open(self.source or "", encoding="utf-8", errors="replace") as f:
@@ -470,9 +472,11 @@ class Formatter:
                         break
         except OSError:
             pass
-        lines = [f"{where} error: {_openmp_off(name)}"]
         excerpt = _source_excerpt(self.source, line)[0] if line else ""
-        return "\n".join(lines + ([excerpt] if excerpt else [])), self.source, line
+        lines = [f"{where} error: {_openmp_off(name)}"] + ([excerpt] if excerpt else [])
+        if others:  # not OpenMP's: still say so
+            lines.append(f"      (also declared but never defined: {', '.join(others)})")
+        return "\n".join(lines), self.source, line
 
     def format(self, log: str) -> tuple[str, str | None, int | None]:
         """(message body, filename, lineno) for a build log."""
