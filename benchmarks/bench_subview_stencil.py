@@ -1,5 +1,6 @@
 """Issue 9 point 2: a 5-point stencil written with sub-views runs within 10 %
-of the same stencil written with index arithmetic (and NumPy for scale).
+of the same stencil written with index arithmetic (and NumPy for scale);
+also the same with pyx::transform over the sub-views (the gallery's style).
 
 Run on demand: python benchmarks/bench_subview_stencil.py [N] [rounds]
 Prints a table: best and median time per call of each version, and the
@@ -33,15 +34,16 @@ def main() -> int:
     source = os.path.join(HERE, "subview", "stencil.cxxpyx")
     m = cxximport.load(source, module="bench_stencil", cache_dir=cache)
     u = np.random.default_rng(0).random((n, n))
-    outs = {name: np.zeros_like(u) for name in ("subviews", "index", "numpy")}
+    outs = {name: np.zeros_like(u) for name in ("subviews", "index", "transform", "numpy")}
     versions = {
         "subviews": lambda: m.stencil_subviews(u, outs["subviews"]),
         "index": lambda: m.stencil_index(u, outs["index"]),
+        "transform": lambda: m.stencil_transform(u, outs["transform"]),
         "numpy": lambda: numpy_stencil(u, outs["numpy"]),
     }
     for f in versions.values():
         f()
-    for name in ("subviews", "index"):
+    for name in ("subviews", "index", "transform"):
         assert np.allclose(outs[name], outs["numpy"]), name
     samples: dict[str, list[float]] = {name: [] for name in versions}
     for _ in range(rounds):
@@ -56,6 +58,9 @@ def main() -> int:
     ratio_best = min(samples["subviews"]) / min(samples["index"])
     ratio_median = statistics.median(samples["subviews"]) / statistics.median(samples["index"])
     print(f"sub-views / index: best {ratio_best:.3f}, median {ratio_median:.3f} (target <= 1.10)")
+    t_best = min(samples["transform"]) / min(samples["index"])
+    t_median = statistics.median(samples["transform"]) / statistics.median(samples["index"])
+    print(f"transform / index: best {t_best:.3f}, median {t_median:.3f}")
     return 0
 
 

@@ -117,3 +117,21 @@ except ImportError as e:
     assert (
         "ImportError: pyx::blas needs SciPy: scipy.linalg.cython_blas could not be imported" in out
     )
+
+
+def test_allocating_forms_return_new_arrays(m):
+    rng = np.random.default_rng(8)
+    a = rng.standard_normal((5, 4))
+    x = rng.standard_normal(4)
+    b = rng.standard_normal((4, 3))
+    assert np.allclose(m.matvec_new(2.0, a, x), 2 * a @ x)
+    v = rng.random(5)
+    assert np.allclose(m.matvec_new(1.0, a.T[:, ::-1], v), a.T[:, ::-1] @ v)
+    assert np.allclose(m.matmul_new(0.5, a[:, ::2], b[::2]), 0.5 * a[:, ::2] @ b[::2])
+    assert m.matmul_new(1.0, np.zeros((0, 2)), np.zeros((2, 3))).shape == (0, 3)
+    spd = a.T @ a + 4 * np.eye(4)
+    rhs = rng.standard_normal(4)
+    for flag in (True, False):
+        assert np.allclose(m.solve_new(spd.copy(), rhs, flag), np.linalg.solve(spd, rhs))
+    with pytest.raises(ValueError, match="gemv"):
+        m.matvec_new(1.0, a, np.ones(3))

@@ -75,3 +75,4 @@ def test_readme_line_counts_are_current():
         row = rf"\| \[`{name}`\].* \| {py} \| {cxx} \| {cxx / py:.2f} \|"
         assert re.search(row, readme), f"README row for {name}: {py} and {cxx} lines"
     assert f"average ratio: **{sum(ratios) / len(ratios):.2f}**" in readme
+    assert sum(ratios) / len(ratios) <= 1.3, "issue 9's target: at most 1.3x the NumPy lines"

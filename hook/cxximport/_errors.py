@@ -282,8 +282,24 @@ def _hint(diags: list[Diagnostic], span_lines: list[str], export: dict[str, Any]
 _SUBSCRIPTED_MEMBER = re.compile(r"\b(\w+)\.(shape|strides)\s*\[\s*([^\]]*)\]")
 
 
+_OMP_UNDECLARED = re.compile(r"[‘'`](omp_\w+)[’'`] was not declared")
+_OPENMP_FIX = "add `// cxximport: openmp` to the file"
+
+
+def _openmp_off(name: str) -> str:
+    return f"`{name}` is an OpenMP function and OpenMP is off for this file: {_OPENMP_FIX}"
+
+
 def _numpy_habit(d: Diagnostic) -> str | None:
     """A one-line explanation of an error caused by writing NumPy in C++."""
+    m = _OMP_UNDECLARED.search(d.msg)
+    if m:
+        return _openmp_off(m.group(1))
+    if "growable" in d.msg and "could not convert" in d.msg and "std::tuple" in d.msg:
+        return (
+            "a pyx::growable is move-only (a copy would copy its data): "
+            "return {std::move(a), std::move(b)}"
+        )
     if "unresolved overloaded function type" not in d.msg or "subscript" not in d.msg:
         return None
     try:
@@ -436,8 +452,37 @@ class Formatter:
             items[index] = self._generated_item(name, span, group)
         return items, errors
 
+    def _undefined_openmp(self, log: str) -> tuple[str, str | None, int | None] | None:
+        """The core's "declared but never defined" list, when it names an
+        omp_* function: the fix in one line, at the first call of it."""
+        _, found, names = log.partition("declared but never defined:")
+        listed = [n.strip() for n in names.splitlines() if n.startswith("  ") and n.strip()]
+        omp = [n for n in listed if n.startswith("omp_")]
+        if not found or not omp:
+            return None
+        name = omp[0]
+        others = [n for n in listed if not n.startswith("omp_")]
+        where, line = f"{self.source}:", None
+        try:
+            with open(self.source or "", encoding="utf-8", errors="replace") as f:
+                for number, text in enumerate(f, 1):
+                    col = text.find(name)
+                    if col >= 0:
+                        where, line = f"{self.source}:{number}:{col + 1}:", number
+                        break
+        except OSError:
+            pass
+        excerpt = _source_excerpt(self.source, line)[0] if line else ""
+        lines = [f"{where} error: {_openmp_off(name)}"] + ([excerpt] if excerpt else [])
+        if others:  # not OpenMP's: still say so
+            lines.append(f"      (also declared but never defined: {', '.join(others)})")
+        return "\n".join(lines), self.source, line
+
     def format(self, log: str) -> tuple[str, str | None, int | None]:
         """(message body, filename, lineno) for a build log."""
+        openmp = self._undefined_openmp(log)
+        if openmp:
+            return openmp
         diags = parse(log)
         items, errors = self.items(diags)
         shown: list[str] = []
@@ -566,3 +611,52 @@ def scan_error_message(scan_error: BaseException, name: str, source: str) -> str
             if m:
                 message += "\n      | " + " " * (int(m.group(1)) - 1) + "^"
     return message
+
+
+# --------------------------------------------------------------------------
+# Warnings of a successful build.
+
+# `#pragma omp WORD`: `simd` and `declare simd` need no OpenMP runtime (they
+# work under -fopenmp-simd); anything else runs serially without -fopenmp.
+_OMP_PRAGMA = re.compile(r"^\s*#\s*pragma\s+omp\s+(?P<what>[^\n]*?)\s*(?://.*)?$")
+
+
+def serial_pragmas(text: str) -> list[tuple[int, str]]:
+    """(line, pragma) of the ``#pragma omp`` lines that need OpenMP itself."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _OMP_PRAGMA.match(line)
+        if not m:
+            continue
+        words = m.group("what").split()
+        if not words or words[0] == "simd" or words[:2] == ["declare", "simd"]:
+            continue
+        found.append((number, f"#pragma omp {m.group('what')}"))
+    return found
+
+
+def warn_serial_pragmas(source: str, flags: dict[str, Any]) -> None:
+    """One warning per build, at the first such pragma, when a file uses
+    OpenMP pragmas without the openmp directive (the compiler ignores them:
+    the loops run serially)."""
+    if flags.get("openmp") or "-fopenmp" in (flags.get("cxxflags") or []):
+        return
+    try:
+        with open(source, encoding="utf-8", errors="replace") as f:
+            found = serial_pragmas(f.read())
+    except OSError:
+        return
+    if not found:
+        return
+    import warnings
+
+    line, pragma = found[0]
+    more = f" (and {len(found) - 1} more: lines {', '.join(str(n) for n, _ in found[1:])})"
+    warnings.warn_explicit(
+        f"cxximport: {source}:{line}: `{pragma}` is ignored and the loop runs serially: "
+        f"OpenMP is off for this file; add `// cxximport: openmp`"
+        + (more if len(found) > 1 else ""),
+        UserWarning,
+        source,
+        line,
+    )

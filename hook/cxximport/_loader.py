@@ -210,7 +210,26 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
         finish = getattr(progress, "finish", None)
         if finish is not None:
             finish(result)
+    if result.get("built"):
+        _warn_serial_pragmas(source, resolved)
     return dict(result)
+
+
+def _warn_serial_pragmas(source: str, resolved: Mapping[str, Any]) -> None:
+    """``#pragma omp parallel`` & co. without the openmp directive: a warning
+    (docs/language.md, "Errors for NumPy habits")."""
+    with building():
+        try:
+            directives = _core().scan(source).get("directives", {})
+        except Exception:  # the build succeeded: never fail it over a warning
+            return
+        from ._errors import warn_serial_pragmas
+
+        flags = {
+            "openmp": resolved.get("openmp") or directives.get("openmp"),
+            "cxxflags": [*(resolved.get("cxxflags") or []), *(directives.get("cxxflags") or [])],
+        }
+        warn_serial_pragmas(source, flags)
 
 
 # Descriptors of loaded shared objects, never closed: the name /proc/self/fd/N

@@ -1,8 +1,10 @@
 // pyx::array<T, N>: owns a C-contiguous NumPy array (one reference). Created
 // with pyx::empty / zeros / empty_like, indexed like a cview, and returned to
-// Python without a copy. Move-only: copying would touch the reference count,
-// which needs the GIL. Safe to create and destroy without the GIL (PYX_NOGIL
-// functions): it takes the GIL for the NumPy calls.
+// Python without a copy. A copy is another reference to the same NumPy array,
+// as `b = a` in Python (the data is shared, never copied: `.copy()` copies),
+// so `return {a, b};` for a std::tuple of arrays works without std::move.
+// Safe to create, copy and destroy without the GIL (PYX_NOGIL functions): it
+// takes the GIL for the reference count and the NumPy calls.
 #pragma once
 
 #include <array>
@@ -20,6 +22,13 @@ namespace detail {
 PYX_NOINLINE inline void release_reference(PyObject* o) {
   gil_acquire gil;
   Py_DECREF(o);
+}
+// Py_INCREF, the same way (for a copy of a pyx::array).
+PYX_NOINLINE inline PyObject* new_reference(PyObject* o) {
+  if (!o) return o;
+  gil_acquire gil;
+  Py_INCREF(o);
+  return o;
 }
 }  // namespace detail
 
@@ -60,8 +69,20 @@ class array {
     }
     return *this;
   }
-  array(const array&) = delete;
-  array& operator=(const array&) = delete;
+  array(const array& o)
+      : obj_(detail::new_reference(o.obj_)), data_(o.data_), shape_(o.shape_), name_(o.name_), call_(o.call_) {}
+  array& operator=(const array& o) {
+    if (this != &o) *this = array(o);
+    return *this;
+  }
+  // `return v;` of a view from a function declared to return a pyx::array
+  // stops here, in one line (a view does not own its memory).
+  template <class T2, int M, layout L2>
+  array(const basic_view<T2, M, L2>&) {  // NOLINT(google-explicit-constructor)
+    static_assert(detail::dependent_false<T2>,
+                  "cxximport: a view is not a pyx::array: return v.copy() for a new array, or declare the function "
+                  "to return the view type (pyx::view<T, N>) to return a NumPy view of the argument");
+  }
   // `pyx::array<double, 2> a = pyx::empty<double>({n});` stops here, in one line.
   template <int M>
     requires(M != N)

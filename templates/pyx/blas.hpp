@@ -7,8 +7,10 @@
 //   pyx::blas::axpy(alpha, x, y)            y += alpha x
 //   pyx::blas::gemv(alpha, A, x, beta, y)   y = alpha A x + beta y
 //   pyx::blas::gemm(alpha, A, B, beta, C)   C = alpha A B + beta C
+//   pyx::blas::gemv(alpha, A, x)            -> alpha A x, a new array (gemm(alpha, A, B): alpha A B)
 //   pyx::blas::gesv(A, B)                   B = A^-1 B (A is overwritten by its LU factors)
 //   pyx::blas::posv(A, B)                   the same for symmetric positive definite A (A: its Cholesky factor)
+//   pyx::blas::posv(A, array B) -> B        (and gesv): an owning B is solved in place and returned
 //
 // Any strides: a matrix with a unit stride in either dimension is passed as
 // it is (C or Fortran order), anything else is copied first. Shapes that do
@@ -229,6 +231,22 @@ void gemm(T alpha, const basic_view<UA, 2, LA>& A, const basic_view<UB, 2, LB>& 
   }
 }
 
+// The allocating forms, as NumPy's `alpha * A @ x` and `alpha * A @ B`: a new array.
+template <class T, class UA, class UX, layout LA, layout LX>
+  requires detail::real<T> && std::is_same_v<std::remove_const_t<UA>, T> && std::is_same_v<std::remove_const_t<UX>, T>
+array<T, 1> gemv(T alpha, const basic_view<UA, 2, LA>& A, const basic_view<UX, 1, LX>& x) {
+  auto y = zeros<T>(A.shape(0));
+  gemv(alpha, A, x, T(0), y.view());
+  return y;
+}
+template <class T, class UA, class UB, layout LA, layout LB>
+  requires detail::real<T> && std::is_same_v<std::remove_const_t<UA>, T> && std::is_same_v<std::remove_const_t<UB>, T>
+array<T, 2> gemm(T alpha, const basic_view<UA, 2, LA>& A, const basic_view<UB, 2, LB>& B) {
+  auto C = zeros<T>(A.shape(0), B.shape(1));
+  gemm(alpha, A, B, T(0), C.view());
+  return C;
+}
+
 namespace detail {
 
 // Solves with LAPACK `solve` (gesv or posv) on Fortran-ordered A and B.
@@ -292,6 +310,21 @@ void posv(const basic_view<T, 2, LA>& A, const basic_view<T, NB, LB>& B) {
     char uplo = 'L';
     detail::posv_fn<T>()(&uplo, n, nrhs, a, lda, b, ldb, info);
   });
+}
+
+// With an owning B (a pyx::array, e.g. from the allocating gemv): solves in
+// place and returns B, as np.linalg.solve(A, B) (A is still overwritten).
+template <class T, layout LA, int NB, layout LB>
+  requires detail::real<T> && (NB == 1 || NB == 2)
+array<T, NB, LB> gesv(const basic_view<T, 2, LA>& A, array<T, NB, LB> B) {
+  gesv(A, B.view());
+  return B;
+}
+template <class T, layout LA, int NB, layout LB>
+  requires detail::real<T> && (NB == 1 || NB == 2)
+array<T, NB, LB> posv(const basic_view<T, 2, LA>& A, array<T, NB, LB> B) {
+  posv(A, B.view());
+  return B;
 }
 
 }  // namespace pyx::blas

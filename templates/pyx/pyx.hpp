@@ -14,6 +14,8 @@
 #include "pyx/detail/cast_array.hpp"
 #include "pyx/growable.hpp"
 #include "pyx/anyview.hpp"
+#include "pyx/numeric.hpp"
+#include "pyx/parallel.hpp"
 #include "pyx/function.hpp"
 #include "pyx/python.hpp"
 #include "pyx/detail/invoke.hpp"

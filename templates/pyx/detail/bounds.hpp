@@ -14,6 +14,7 @@
 #pragma once
 
 #include <array>
+#include <exception>
 #include <string>
 
 #ifdef _OPENMP
@@ -29,6 +30,7 @@ namespace pyx::detail {
 struct call_record {
   bool set = false;              // atomic accesses (GCC/Clang builtins: no <atomic> to compile)
   std::string message;           // written under the critical section
+  std::exception_ptr error;      // or a C++ exception caught by a pyx::parallel_guard
   call_record* outer = nullptr;  // the call this one is nested in (a call back into the module)
   call_record* inner = nullptr;  // the record the next nested call on this thread reuses
 };
@@ -100,9 +102,16 @@ class call_scope {
   void clear() {
     __atomic_store_n(&record_->set, false, __ATOMIC_RELAXED);
     record_->message.clear();
+    record_->error = nullptr;
   }
-  // Raises the recorded error as IndexError.
+  // Raises the recorded error as IndexError, or rethrows the recorded
+  // exception (the wrapper translates it as if the function had thrown it).
   PYX_COLD void raise() {
+    if (record_->error) {
+      std::exception_ptr e = record_->error;
+      clear();
+      std::rethrow_exception(e);
+    }
     PyErr_SetString(PyExc_IndexError, record_->message.c_str());
     clear();
   }
@@ -168,6 +177,20 @@ PYX_COLD inline void index_failure(std::string msg, [[maybe_unused]] call_ref wh
 #endif
   throw index_error(msg);
 }
+
+#ifdef _OPENMP
+// Keeps the first error of a parallel region: an exception caught by a
+// pyx::parallel_guard (bounds errors share the record: the first one wins).
+PYX_COLD inline void record_exception(call_record* r, std::exception_ptr e) {
+#pragma omp critical(pyx_deferred_error)
+  {
+    if (!__atomic_load_n(&r->set, __ATOMIC_RELAXED)) {
+      r->error = std::move(e);
+      __atomic_store_n(&r->set, true, __ATOMIC_RELEASE);
+    }
+  }
+}
+#endif
 
 PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n,
                                    call_ref where) {
