@@ -13,3 +13,4 @@
 #include "pyx/detail/cast_compound.hpp"
 #include "pyx/detail/cast_array.hpp"
 #include "pyx/detail/invoke.hpp"
+#include "pyx/numeric.hpp"
