@@ -33,8 +33,6 @@ def numba_kernels() -> dict[str, Callable[..., Any]]:
     njit = numba.njit(cache=False, nogil=True)
 
     def map1(f: Callable[[float], float]) -> Callable[..., Any]:
-        f = numba.njit(f)
-
         @numba.njit
         def run(x):
             out = np.empty_like(x)

@@ -258,8 +258,10 @@ Flags module_flags(const FlagInput& in) {
     // Loops of exp/log/sin/cos/pow call glibc's libmvec (<= 4 ULP) and sqrt
     // becomes vsqrtpd; errno is no longer set by math functions. Complex
     // multiplication skips C99 Annex G's inf/nan recovery (as NumPy does).
+    // No trapping math (Clang's default): a branch whose both sides compute
+    // (`v > 0 ? v : 0.1 * v`, a guarded division) becomes a vector select.
     // docs/language.md, "Numerics defaults".
-    f.cxxflags.push_back("-fno-math-errno");
+    f.cxxflags.insert(f.cxxflags.end(), {"-fno-math-errno", "-fno-trapping-math"});
     if (in.clang) {
       f.cxxflags.push_back("-fveclib=libmvec");
     } else {

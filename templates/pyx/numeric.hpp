@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -31,7 +32,7 @@ inline R lane_sum(index_t n, F f) {
   R acc[kLanes] = {};
   index_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-#pragma omp simd
+// (the j loop is unrolled into vector adds by SLP)
     for (index_t j = 0; j < kLanes; ++j) acc[j] += f(i + j);
   }
   R s = R();
@@ -136,13 +137,16 @@ inline auto norm_fast(const C& z) {
 template <class C>
 inline auto abs_fast(const C& z) {
   using R = decltype(z.real() + z.imag());
+  // Branch-free (selects only, the division always done) so loops vectorise.
   R x = std::fabs(z.real()), y = std::fabs(z.imag());
   R big = x > y ? x : y, small = x > y ? y : x;
-  R r = big > R(0) ? small / big : R(0);
+  R r = small / (big > R(0) ? big : R(1));
   R out = big * std::sqrt(R(1) + r * r);
-  R inf = R(1) / R(0);
-  out = (x == inf || y == inf) ? inf : out;
-  return (x != x || y != y) && !(x == inf || y == inf) ? x + y : out;
+  const R inf = std::numeric_limits<R>::infinity();
+  bool has_inf = (x == inf) | (y == inf);
+  bool has_nan = (x != x) | (y != y);
+  out = has_nan ? x + y : out;
+  return has_inf ? inf : out;
 }
 
 }  // namespace pyx
