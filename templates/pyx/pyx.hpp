@@ -14,3 +14,4 @@
 #include "pyx/detail/cast_array.hpp"
 #include "pyx/detail/invoke.hpp"
 #include "pyx/numeric.hpp"
+#include "pyx/parallel.hpp"
