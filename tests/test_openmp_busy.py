@@ -7,7 +7,6 @@ from __future__ import annotations
 import cxximport
 import numpy as np
 import pytest
-
 from conftest import run_python
 
 PROBE = "import os, cxximport, json; print(json.dumps(os.environ.get('OMP_WAIT_POLICY')))"
