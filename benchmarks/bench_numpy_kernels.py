@@ -1,5 +1,8 @@
 """Benchmark 6: everyday NumPy kernels, against NumPy and Numba (issue 15, target 4).
 
+"cxximport vecmath=false" is the same source built without the numerics
+defaults (the state before issue 15, except that pyx::sum existed then).
+
 Each kernel is a public NumPy idiom (a reduction, an elementwise ufunc in
 float64 and float32, complex abs and multiply, a stencil, loop kernels NumPy
 writes as cumsum/where, pairwise distances), written once in plain C++
@@ -202,17 +205,25 @@ def run(ctx: Context) -> Result:
     res = Result(NAME, TITLE)
     mod = ctx.cxximport("numpy_kernels", COMPETITORS)
     cxx = cxx_kernels(mod)
+    # "before": the same source with `vecmath = false` (scalar, errno-setting
+    # math and Annex G complex products, as before issue 15).
+    import cxximport
+
+    scalar = cxx_kernels(cxximport.load(os.path.join(COMPETITORS, "numpy_kernels.cxxpyx"),
+                                        module="numpy_kernels_scalar", vecmath=False,
+                                        cache_dir=ctx.cxximport_cache()))
     try:
         nb: dict[str, Callable[..., Any]] | None = numba_kernels()
     except Skip as e:
         nb = None
         res.notes.append(f"Numba: skipped — {e}")
     rounds, reps = (3, 3) if ctx.quick else (15, 10)
-    rows, cxx_ratios, nb_ratios, slower = [], [], [], []
+    rows, cxx_ratios, nb_ratios, scalar_ratios, slower = [], [], [], [], []
     for label, key, ref, args, rtol in cases():
         want = ref(*args)
         competitors = [("NumPy", lambda r=ref, a=args: r(*a)),
-                       ("cxximport", lambda f=cxx[key], a=args: f(*a))]
+                       ("cxximport", lambda f=cxx[key], a=args: f(*a)),
+                       ("cxximport vecmath=false", lambda f=scalar[key], a=args: f(*a))]
         if nb is not None:
             competitors.append(("Numba", lambda f=nb[key], a=args: f(*a)))
         for who, f in competitors[1:]:
@@ -225,18 +236,22 @@ def run(ctx: Context) -> Result:
         cxx_ratios.append(ratio_cxx)
         if ratio_cxx < 1.0:
             slower.append(f"{label} {ratio_cxx:.2f}×")
-        row = [label, fmt(mins[0], "us"), fmt(mins[1], "us"), f"{ratio_cxx:.2f}×"]
+        row = [label, fmt(mins[0], "us"), fmt(mins[1], "us"), f"{ratio_cxx:.2f}×",
+               f"{mins[0] / mins[2]:.2f}×"]
+        scalar_ratios.append(mins[0] / mins[2])
         if nb is not None:
-            nb_ratios.append(mins[0] / mins[2])
-            row += [fmt(mins[2], "us"), f"{mins[0] / mins[2]:.2f}×"]
+            nb_ratios.append(mins[0] / mins[3])
+            row += [fmt(mins[3], "us"), f"{mins[0] / mins[3]:.2f}×"]
         rows.append(row)
     geo = math.exp(sum(map(math.log, cxx_ratios)) / len(cxx_ratios))
     geo_nb = math.exp(sum(map(math.log, nb_ratios)) / len(nb_ratios)) if nb_ratios else None
-    last = ["**geometric mean**", "", "", f"**{geo:.2f}×**"]
+    geo_scalar = math.exp(sum(map(math.log, scalar_ratios)) / len(scalar_ratios))
+    last = ["**geometric mean**", "", "", f"**{geo:.2f}×**", f"{geo_scalar:.2f}×"]
     if geo_nb is not None:
         last += ["", f"**{geo_nb:.2f}×**"]
     rows.append(last)
-    headers = ["kernel", "NumPy µs", "cxximport µs", "NumPy / cxximport"]
+    headers = ["kernel", "NumPy µs", "cxximport µs", "NumPy / cxximport",
+               "NumPy / cxximport vecmath=false"]
     if nb is not None:
         headers += ["Numba µs", "NumPy / Numba"]
     res.sections.append(f"n = {N:,} elements (float64 and complex128 views, float32 copies); "
