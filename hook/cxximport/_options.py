@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -391,6 +390,8 @@ def find_ninja() -> str | None:
         candidate = os.path.join(bin_dir, exe)
         if os.access(candidate, os.X_OK):
             return candidate
+    import shutil  # here, not at the top: it imports bz2/lzma, a third of `import cxximport`
+
     return shutil.which("ninja")
 
 
