@@ -63,6 +63,8 @@ def build_nanobind(ctx: Context) -> Any:
         import nanobind
     except ImportError as e:
         raise Skip(f"nanobind is not installed ({e})") from e
+    if not hasattr(nanobind, "cmake_dir"):  # competitors/nanobind/ as a namespace package
+        raise Skip("nanobind is not installed")
     build = ctx.path("nanobind", "build", ".")
     src = os.path.join(COMPETITORS, "nanobind")
     cmds = [["cmake", "-S", src, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
