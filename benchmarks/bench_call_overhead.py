@@ -63,6 +63,8 @@ def build_nanobind(ctx: Context) -> Any:
         import nanobind
     except ImportError as e:
         raise Skip(f"nanobind is not installed ({e})") from e
+    if not hasattr(nanobind, "cmake_dir"):  # competitors/nanobind/ as a namespace package
+        raise Skip("nanobind is not installed")
     build = ctx.path("nanobind", "build", ".")
     src = os.path.join(COMPETITORS, "nanobind")
     cmds = [["cmake", "-S", src, "-B", build, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
@@ -100,7 +102,9 @@ def run(ctx: Context) -> Result:
     for label, m in mods:
         assert m.add(1, 2) == 3, label
         assert m.asum(arr) == 6.0, label
+    # The statement calls the function itself: no lambda or Python frame in between.
     probes = [("add(1, 2)", "add", "f(1, 2)"), ("asum(a), a = 4 float64", "asum", "f(a)")]
+    goals = {"add": 1.1, "asum": 1.2}  # issue 15
     samples: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeat):
         for label, m in mods:
@@ -133,12 +137,13 @@ def run(ctx: Context) -> Result:
 
     present = {lab for lab, _m in mods}
     if "cxximport" in present:
-        for probe, *_ in probes:
+        for probe, attr, _stmt in probes:
             if raw in present:
                 r = ns("cxximport", probe) / ns(raw, probe)
                 res.targets.append(Target(f"call {probe}: cxximport / raw C API",
                                           f"{r:.3f}× ({ns('cxximport', probe):.1f} vs "
-                                          f"{ns(raw, probe):.1f} ns)", "≤ 1.2×", r <= 1.2))
+                                          f"{ns(raw, probe):.1f} ns)", f"≤ {goals[attr]}×",
+                                          r <= goals[attr]))
             others = [x for x in ("Cython (pyximport)", "nanobind", "pybind11") if x in present]
             slower = [x for x in others if ns(x, probe) <= ns("cxximport", probe)]
             res.targets.append(Target(

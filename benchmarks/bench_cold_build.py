@@ -65,6 +65,38 @@ print(sum(times))
 """
 
 
+def bare_compile(ctx: Context) -> float:
+    """Seconds for `cc -O3 -fopenmp -shared` of floor.c, the hand-written C API
+    module of the same kernel, with cxximport's -march: the bare compiler."""
+    import numpy
+
+    so = os.path.join(ctx.fresh_dir("cold-bare"), "floor.so")
+    cmd = [os.environ.get("CC", "cc"), "-O3", "-DNDEBUG", "-fPIC", "-shared", "-fopenmp",
+           "-march=x86-64-v3", "-I" + sysconfig.get_paths()["include"],
+           "-I" + numpy.get_include(), os.path.join(COMPETITORS, "floor.c"), "-o", so]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def time_report(cache: str) -> str:
+    """GCC's -ftime-report of the cache entry's module.cpp compile, phases only."""
+    for ninja in glob.glob(os.path.join(cache, "**", "build.ninja"), recursive=True):
+        entry = os.path.dirname(ninja)
+        with open(ninja) as f:
+            flags = next((ln.split("=", 1)[1].split() for ln in f
+                          if ln.startswith("cxxflags =")), None)
+        if not flags:
+            continue
+        p = subprocess.run(["g++", *flags, "-fopenmp", "-ftime-report", "-c", "module.cpp",
+                            "-o", os.devnull], cwd=entry, capture_output=True, text=True)
+        keep = [ln for ln in p.stderr.splitlines()
+                if ln.startswith((" phase", " TOTAL", " template instantiation",
+                                  " preprocessing", " name lookup"))]
+        return "\n".join(keep)
+    return ""
+
+
 def have(module: str) -> bool:
     import importlib.util
 
@@ -128,7 +160,8 @@ def header_cost(runs: int) -> list[list[str]]:
 def run(ctx: Context) -> Result:
     res = Result(NAME, TITLE)
     reps = 1 if ctx.quick else 3
-    cases = [("cxximport", None), ("pyximport (Cython)", "Cython"),
+    cases = [("cxximport", None), ("bare cc -O3 -fopenmp -shared of floor.c", None),
+             ("pyximport (Cython)", "Cython"),
              ("cppimport (pybind11)", "cppimport"), ("Numba first call (intc)", "numba"),
              ("Numba first calls (3 dtypes)", "numba")]
     available = []
@@ -142,6 +175,9 @@ def run(ctx: Context) -> Result:
     last_cxx_cache = ""
     for _ in range(reps):
         for label in available:
+            if label.startswith("bare"):
+                samples[label].append(bare_compile(ctx))
+                continue
             if label == "cxximport":
                 cache = ctx.fresh_dir("cold-cxx")
                 _, out = run_python(CXX, {"CXXIMPORT_CACHE_DIR": cache}, cwd=EXAMPLES)
@@ -192,6 +228,18 @@ def run(ctx: Context) -> Result:
                             "only includes them; min of runs):\n\n"
                             + table(["translation unit", "ms"], hdr))
 
+    report = time_report(last_cxx_cache)
+    if report:
+        res.sections.append("Where the module compile goes (`g++ -ftime-report` of the cache "
+                            "entry's module.cpp; columns: user, sys, wall, memory):\n\n```\n"
+                            + report + "\n```")
+    bare_label = "bare cc -O3 -fopenmp -shared of floor.c"
+    if "cxximport" in samples and samples.get(bare_label):
+        bare = min(samples[bare_label])
+        ratio = min(samples["cxximport"]) / bare
+        res.targets.append(Target("cold build: cxximport / bare compile of the C API module",
+                                  f"{ratio:.2f}× ({min(samples['cxximport']):.2f} s vs "
+                                  f"{bare:.2f} s)", "≤ 2×", ratio <= 2))
     if "cxximport" in samples and pyx:
         ratio = min(samples["cxximport"]) / pyx
         res.targets.append(Target("cold build: cxximport / pyximport",

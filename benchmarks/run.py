@@ -23,12 +23,15 @@ import bench_classes  # noqa: E402
 import bench_cold_build  # noqa: E402
 import bench_kernel  # noqa: E402
 import bench_many_modules  # noqa: E402
+import bench_numpy_kernels  # noqa: E402
+import bench_openmp_busy  # noqa: E402
 import bench_ufunc  # noqa: E402
 import bench_warm_import  # noqa: E402
 from common import RESULTS, Context, Result, environment, loadavg, table  # noqa: E402
 
 BENCHMARKS = [bench_kernel, bench_cold_build, bench_warm_import, bench_call_overhead,
-              bench_many_modules, bench_ufunc, bench_classes]
+              bench_many_modules, bench_ufunc, bench_classes, bench_numpy_kernels,
+              bench_openmp_busy]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,21 @@ from ._options import OptionError
 
 __version__ = "0.1.0"
 
+
+def _openmp_defaults() -> None:
+    # libgomp reads its wait policy once, when the first module built with
+    # `openmp` loads it. Its default spins ~300000 times at every barrier,
+    # which on a machine whose cores are busy elsewhere makes a 2-thread
+    # region tens of times slower than 1 thread (benchmarks/README.md,
+    # OpenMP). Threads that sleep at once cost a few microseconds per region
+    # on an idle machine instead. A user's own setting always wins
+    # (docs/language.md, "OpenMP on a busy machine").
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "passive"
+
+
+_openmp_defaults()
+
 __all__ = [
     "CompileError",
     "CxxFinder",
@@ -56,7 +71,7 @@ def install(**options: Any) -> CxxFinder:
 
     Options (all optional, checked here): cache_dir, cxx, launcher, ninja,
     build_type ("release"/"debug"), jobs, no_build, force, verbose,
-    lock_timeout, max_size, openmp, boundscheck, arch, std, optimize, cxxflags, ldflags,
+    lock_timeout, max_size, openmp, boundscheck, vecmath, arch, std, optimize, cxxflags, ldflags,
     libraries, include_dirs, library_dirs, depends, progress.
     They override the environment and pyproject.toml; a file's own
     directives override them (docs/configuration.md).

@@ -93,6 +93,12 @@ def module_flags(source: str) -> dict[str, Any]:
     cxxflags = [f"-std={std}"]
     cxxflags += ["-O0", "-g"] if debug else [f"-O{optimize}", "-DNDEBUG"]
     cxxflags.append("-fno-plt")
+    # The numerics defaults (docs/language.md) that every compiler takes; the
+    # hook's GCC-only ones (-fcx-fortran-rules, the libmvec declarations) need
+    # to know the compiler, which CMake chooses.
+    cxxflags.append("-fopenmp-simd")
+    if file.get("vecmath", True) is not False and project.get("vecmath", True) is not False:
+        cxxflags += ["-fno-math-errno", "-fno-trapping-math"]
     if debug or boundscheck:
         cxxflags.append("-DPYX_BOUNDSCHECK=1")
     cxxflags.append(f"-iquote{source_dir}")  # joined: CMake de-duplicates options

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -75,6 +74,7 @@ SCHEMA: dict[str, str] = {
     "max_size": _SIZE,
     "openmp": _BOOL,
     "boundscheck": _BOOL,
+    "vecmath": _BOOL,
     "arch": _STR,
     "std": _STR,
     "optimize": _STR,
@@ -106,6 +106,7 @@ PYPROJECT_KEYS = frozenset(
         "jobs",
         "openmp",
         "boundscheck",
+        "vecmath",
         "arch",
         "std",
         "optimize",
@@ -434,6 +435,8 @@ def find_ninja() -> str | None:
         candidate = os.path.join(bin_dir, exe)
         if os.access(candidate, os.X_OK):
             return candidate
+    import shutil  # here, not at the top: it imports bz2/lzma, a third of `import cxximport`
+
     return shutil.which("ninja")
 
 

@@ -251,6 +251,23 @@ Flags module_flags(const FlagInput& in) {
     f.cxxflags.push_back("-DNDEBUG");
   }
   f.cxxflags.insert(f.cxxflags.end(), {"-fPIC", "-fvisibility=hidden", "-fno-plt"});
+  // `#pragma omp simd` (reductions, pyx::sum) works without the openmp
+  // directive: it adds no runtime library and no threads.
+  f.cxxflags.push_back("-fopenmp-simd");
+  if (!d.no_vecmath) {
+    // Loops of exp/log/sin/cos/pow call glibc's libmvec (<= 4 ULP) and sqrt
+    // becomes vsqrtpd; errno is no longer set by math functions. Complex
+    // multiplication skips C99 Annex G's inf/nan recovery (as NumPy does).
+    // No trapping math (Clang's default): a branch whose both sides compute
+    // (`v > 0 ? v : 0.1 * v`, a guarded division) becomes a vector select.
+    // docs/language.md, "Numerics defaults".
+    f.cxxflags.insert(f.cxxflags.end(), {"-fno-math-errno", "-fno-trapping-math"});
+    if (in.clang) {
+      f.cxxflags.push_back("-fveclib=libmvec");
+    } else {
+      f.cxxflags.insert(f.cxxflags.end(), {"-fcx-fortran-rules", "-include", in.templates_dir + "/pyx/vecmath.hpp"});
+    }
+  }
   if (debug || d.boundscheck) f.cxxflags.push_back("-DPYX_BOUNDSCHECK=1");
   if (d.openmp) f.cxxflags.push_back("-fopenmp");
   if (d.arch.empty() || d.arch == "auto") {

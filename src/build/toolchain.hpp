@@ -56,6 +56,7 @@ struct FlagInput {
   std::string build_type = "release";    // or "debug"
   std::string templates_dir, python_include, numpy_include, source_dir;
   std::string auto_march;                // what `arch = auto` means here (see auto_march())
+  bool clang = false;                    // the compiler is Clang (its numerics flags differ from GCC's)
   scan::Directives directives;           // merged: options first, then the file's own
 };
 

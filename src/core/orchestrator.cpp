@@ -57,6 +57,7 @@ scan::Directives merge(const scan::Directives& opt, const scan::Directives& file
   scan::Directives d = opt;
   d.openmp |= file.openmp;
   d.boundscheck |= file.boundscheck;
+  d.no_vecmath |= file.no_vecmath;
   if (!file.arch.empty()) d.arch = file.arch;
   if (!file.std.empty()) d.std = file.std;
   if (!file.optimize.empty()) d.optimize = file.optimize;
@@ -285,6 +286,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   fin.source_dir = source_dir;
   fin.directives = dirs;
   fin.auto_march = build::auto_march(id, build::host_x86_level());
+  fin.clang = id.version.find("clang") != std::string::npos;
   build::Flags flags = build::module_flags(fin);
 
   const std::string short_name = req.module.substr(req.module.rfind('.') + 1);

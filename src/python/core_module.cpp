@@ -146,6 +146,7 @@ bool opt_list(PyObject* opts, const char* key, std::vector<std::string>* out) {
 
 bool parse_request(PyObject* opts, core::BuildRequest* r) {
   double jobs = 0, timeout = r->lock_timeout;
+  bool vecmath = !r->options.no_vecmath;
   bool ok = opt_str(opts, "cache_dir", &r->cache_dir) && opt_str(opts, "cxx", &r->cxx) &&
             opt_str(opts, "launcher", &r->launcher) && opt_str(opts, "ninja", &r->ninja) &&
             opt_str(opts, "build_type", &r->build_type) && opt_str(opts, "templates_dir", &r->templates_dir) &&
@@ -156,7 +157,7 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
             opt_number(opts, "jobs", &jobs) && opt_number(opts, "lock_timeout", &timeout) &&
             opt_bool(opts, "no_build", &r->no_build) && opt_bool(opts, "force", &r->force) &&
             opt_bool(opts, "verbose", &r->verbose) && opt_bool(opts, "openmp", &r->options.openmp) &&
-            opt_bool(opts, "boundscheck", &r->options.boundscheck) &&
+            opt_bool(opts, "boundscheck", &r->options.boundscheck) && opt_bool(opts, "vecmath", &vecmath) &&
             opt_str(opts, "arch", &r->options.arch) && opt_str(opts, "std", &r->options.std) &&
             opt_str(opts, "optimize", &r->options.optimize) && opt_list(opts, "cxxflags", &r->options.cxxflags) &&
             opt_list(opts, "ldflags", &r->options.ldflags) && opt_list(opts, "libraries", &r->options.libraries) &&
@@ -164,6 +165,7 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
             opt_list(opts, "library_dirs", &r->options.library_dirs) &&
             opt_list(opts, "depends", &r->options.depends);
   if (!ok) return false;
+  r->options.no_vecmath = !vecmath;
   r->jobs = static_cast<int>(jobs);
   r->lock_timeout = timeout;
   if (r->build_type != "release" && r->build_type != "debug") {
@@ -528,8 +530,9 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
   // Directive values are flags and paths: decoded as paths are.
   const auto& dv = r.directives;
   PyObject* directives = Py_BuildValue(
-      "{s:O,s:O,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
-      dv.boundscheck ? Py_True : Py_False, "arch", fs_str(dv.arch), "std", fs_str(dv.std), "optimize",
+      "{s:O,s:O,s:O,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False,
+      "boundscheck", dv.boundscheck ? Py_True : Py_False, "vecmath", dv.no_vecmath ? Py_False : Py_True, "arch",
+      fs_str(dv.arch), "std", fs_str(dv.std), "optimize",
       fs_str(dv.optimize), "cxxflags", str_list(dv.cxxflags, fs_str), "ldflags", str_list(dv.ldflags, fs_str),
       "libraries", str_list(dv.libraries, fs_str), "include_dirs", str_list(dv.include_dirs, fs_str),
       "library_dirs", str_list(dv.library_dirs, fs_str), "sources", str_list(dv.sources, fs_str), "depends",

@@ -7,7 +7,7 @@ namespace {
 
 constexpr std::string_view kPrefix = "cxximport:";
 constexpr const char* kKnownKeys =
-    "openmp, boundscheck, arch, std, optimize, cxxflags, ldflags, libraries, include_dirs, "
+    "openmp, boundscheck, vecmath, arch, std, optimize, cxxflags, ldflags, libraries, include_dirs, "
     "library_dirs, sources, depends";
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
@@ -99,6 +99,14 @@ class DirectiveParser {
       if (!parse_bool(value, field))
         return fail(c.line, col, "'" + k + "' expects true/false/yes/no/1/0, got '" +
                                      std::string(value) + "'");
+      return true;
+    }
+    if (key == "vecmath") {
+      bool on = true;
+      if (has_value && value.empty()) return fail(c.line, col, "missing value for 'vecmath'");
+      if (!parse_bool(value, &on))
+        return fail(c.line, col, "'vecmath' expects true/false/yes/no/1/0, got '" + std::string(value) + "'");
+      out_->no_vecmath = !on;
       return true;
     }
     if (key == "std") {

@@ -63,6 +63,7 @@ struct Export {
 struct Directives {
   bool openmp = false;
   bool boundscheck = false;
+  bool no_vecmath = false;         // `vecmath = false`: keep errno-setting scalar math (see toolchain.cpp)
   std::string arch;                // "auto" when empty, "native", "portable", or an -march value
   std::string std;                 // "c++20" when empty
   std::string optimize;            // "0".."3", "s", "fast"; empty = default

@@ -16,6 +16,8 @@
 #include "pyx/anyview.hpp"
 #include "pyx/numeric.hpp"
 #include "pyx/parallel.hpp"
+#include "pyx/parallel_worth.hpp"
+#include "pyx/reductions.hpp"
 #include "pyx/function.hpp"
 #include "pyx/python.hpp"
 #include "pyx/detail/invoke.hpp"

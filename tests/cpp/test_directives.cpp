@@ -111,7 +111,7 @@ TEST(scan_directives_block_may_mix_blank_lines_and_comments) {
 TEST(scan_directives_unknown_key_names_line_and_known_keys) {
   std::string err = parse_err("// hello\n// cxximport: opnemp\n");
   CHECK(contains(err, "d.cxxpyx:2:15: unknown cxximport directive 'opnemp'"));
-  CHECK(contains(err, "openmp, boundscheck, arch, std, optimize, cxxflags, ldflags, libraries, "
+  CHECK(contains(err, "openmp, boundscheck, vecmath, arch, std, optimize, cxxflags, ldflags, libraries, "
                       "include_dirs, library_dirs, sources, depends"));
 }
 
@@ -156,4 +156,11 @@ TEST(scan_directives_arch_takes_one_march_value) {
                  "got 'native -fno-math'"));
   CHECK(contains(parse_err("// cxximport: arch = -mavx2\n"), "got '-mavx2'"));
   CHECK(contains(parse_err("// cxximport: native\n"), "unknown cxximport directive 'native'"));
+}
+
+TEST(scan_directives_vecmath_is_on_unless_turned_off) {
+  CHECK(!parse_ok("// cxximport: openmp\n").no_vecmath);
+  CHECK(!parse_ok("// cxximport: vecmath\n").no_vecmath);
+  CHECK(parse_ok("// cxximport: vecmath = false\n").no_vecmath);
+  CHECK(contains(parse_err("// cxximport: vecmath = perhaps\n"), "'vecmath' expects true/false"));
 }

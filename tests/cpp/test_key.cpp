@@ -240,3 +240,29 @@ TEST(host_specific_flags_are_recognised) {
   d.arch = "x86-64-v3";  // a fixed level: the flag itself is in the key
   CHECK(!build::host_specific(d));
 }
+
+namespace {
+bool has_flag(const build::Flags& f, const std::string& flag) {
+  for (const auto& a : f.cxxflags)
+    if (a == flag) return true;
+  return false;
+}
+}  // namespace
+
+TEST(numerics_flags_follow_vecmath_and_the_compiler) {
+  build::FlagInput in;
+  in.templates_dir = "/t";
+  build::Flags on = build::module_flags(in);
+  for (const char* flag : {"-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-fcx-fortran-rules",
+                           "/t/pyx/vecmath.hpp"})
+    CHECK(has_flag(on, flag));
+  in.clang = true;
+  build::Flags clang = build::module_flags(in);
+  CHECK(has_flag(clang, "-fveclib=libmvec") && !has_flag(clang, "-fcx-fortran-rules"));
+  in.clang = false;
+  in.directives.no_vecmath = true;
+  build::Flags off = build::module_flags(in);
+  CHECK(has_flag(off, "-fopenmp-simd"));
+  for (const char* flag : {"-fno-math-errno", "-fno-trapping-math", "-fcx-fortran-rules", "/t/pyx/vecmath.hpp"})
+    CHECK(!has_flag(off, flag));
+}
