@@ -20,7 +20,7 @@
 
 namespace pyx {
 
-namespace detail {
+namespace detail::reduce {
 
 constexpr index_t kLanes = 16;  // partial sums: enough to hide the add latency
 constexpr index_t kBlock = 4096;  // float: elements summed in float before a double add
@@ -84,7 +84,7 @@ inline void each_row(const basic_view<T, N, L>& v, const char* base, G& g) {
   }
 }
 
-}  // namespace detail
+}  // namespace detail::reduce
 
 /// The sum of all elements (0 for an empty view); float views add up in double.
 /// Floating-point views only: integer sums are pyx/numeric.hpp's, in 64 bits
@@ -92,18 +92,18 @@ inline void each_row(const basic_view<T, N, L>& v, const char* base, G& g) {
 template <class T, int N, layout L>
   requires std::is_floating_point_v<std::remove_const_t<T>>
 inline auto sum(const basic_view<T, N, L>& v) {
-  using R = detail::sum_t<T>;
+  using R = detail::reduce::sum_t<T>;
   using E = std::remove_const_t<T>;
-  if (detail::flat(v)) {
+  if (detail::reduce::flat(v)) {
     const E* p = v.data();
-    return static_cast<E>(detail::blocked_sum<R, T>(v.size(), [p](index_t i) { return p[i]; }));
+    return static_cast<E>(detail::reduce::blocked_sum<R, T>(v.size(), [p](index_t i) { return p[i]; }));
   }
   R total = R();
   auto row = [&](index_t n, const char* first, index_t stride) {
-    total += detail::blocked_sum<R, T>(
+    total += detail::reduce::blocked_sum<R, T>(
         n, [first, stride](index_t i) { return *reinterpret_cast<const E*>(first + i * stride); });
   };
-  detail::each_row<0>(v, reinterpret_cast<const char*>(v.data()), row);
+  detail::reduce::each_row<0>(v, reinterpret_cast<const char*>(v.data()), row);
   return static_cast<E>(total);
 }
 
@@ -112,17 +112,17 @@ inline auto sum(const basic_view<T, N, L>& v) {
 template <class T, layout L, class U, layout M>
 inline auto dot(const basic_view<T, 1, L>& a, const basic_view<U, 1, M>& b) {
   using E = std::remove_const_t<T>;
-  using R = detail::sum_t<T>;
-  if (a.shape(0) != b.shape(0)) detail::dot_length_mismatch(a.shape(0), b.shape(0));
+  using R = detail::reduce::sum_t<T>;
+  if (a.shape(0) != b.shape(0)) detail::reduce::dot_length_mismatch(a.shape(0), b.shape(0));
   const char* pa = reinterpret_cast<const char*>(a.data());
   const char* pb = reinterpret_cast<const char*>(b.data());
   index_t sa = a.strides()[0], sb = b.strides()[0];
   if (sa == sizeof(E) && sb == sizeof(E)) {
     const E* x = a.data();
     const E* y = b.data();
-    return static_cast<E>(detail::blocked_sum<R, T>(a.shape(0), [x, y](index_t i) { return x[i] * y[i]; }));
+    return static_cast<E>(detail::reduce::blocked_sum<R, T>(a.shape(0), [x, y](index_t i) { return x[i] * y[i]; }));
   }
-  return static_cast<E>(detail::blocked_sum<R, T>(a.shape(0), [=](index_t i) {
+  return static_cast<E>(detail::reduce::blocked_sum<R, T>(a.shape(0), [=](index_t i) {
     return *reinterpret_cast<const E*>(pa + i * sa) * *reinterpret_cast<const E*>(pb + i * sb);
   }));
 }
