@@ -210,6 +210,9 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
   for (std::size_t k = 1; k + 1 < d.size(); ++k)
     if (is_punct(d, static_cast<int>(k), "=") && is_ident(d, static_cast<int>(k + 1), "delete")) return true;
   d.push_back(synthetic(t[e - 1], TokKind::Punct, ";"));
+  // A new stream: its brackets are matched anew (the copied tokens' matches
+  // index the class's stream, not this one).
+  d = prepare_tokens(std::move(d));
   Export ex;
   int end = -1;
   if (!parse_export(d, 0, 0, concepts, &ex, &end, err)) return false;

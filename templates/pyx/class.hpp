@@ -137,6 +137,8 @@ PyObject* invoke_method_impl(PyObject* self, const signature& s, PyObject* const
   using R = typename fn_traits<F>::ret;
   Self* obj = self_ptr<Self>(self);
   if (!obj) return nullptr;
+  // This call's out-of-bounds record (OpenMP builds), before the views are made.
+  call_scope scope;
   try {
     std::tuple<caster_for<param_t<F, I + 1>>...> cs;
     bool ok = (load_arg(std::get<I>(cs), slots[I], std::get<I>(defs), arg_ctx{s.name, s.params[I]}) && ...);
@@ -162,13 +164,14 @@ PyObject* invoke_method_impl(PyObject* self, const signature& s, PyObject* const
       }();
       out = caster<std::remove_cvref_t<R>>::cast(std::move(r));
     }
-    if (deferred_oob.set) [[unlikely]] {
+    if (scope.failed()) [[unlikely]] {
       Py_XDECREF(out);
-      raise_deferred_error();
+      scope.raise();
       return nullptr;
     }
     return out;
   } catch (...) {
+    scope.clear();
     return translate_exception();
   }
 }
@@ -358,18 +361,21 @@ template <class T, auto Fn, bool NoGil, class Defaults, std::size_t... I>
 PyObject* construct_with_impl(PyObject* self, const signature& s, PyObject* const* slots, const Defaults& defs,
                               std::index_sequence<I...>) {
   using F = decltype(Fn);
+  // This call's out-of-bounds record (OpenMP builds), before the views are made.
+  call_scope scope;
   try {
     std::tuple<caster_for<param_t<F, I + 1>>...> cs;
     bool ok = (load_arg(std::get<I>(cs), slots[I], std::get<I>(defs), arg_ctx{s.name, s.params[I]}) && ...);
     if (!ok) return nullptr;
     Fn(static_cast<void*>(as_instance<T>(self)->storage), pass<param_t<F, I + 1>>(std::get<I>(cs).value)...);
     as_instance<T>(self)->ready = true;
-    if (deferred_oob.set) [[unlikely]] {
-      raise_deferred_error();
+    if (scope.failed()) [[unlikely]] {
+      scope.raise();
       return nullptr;
     }
     return Py_NewRef(Py_None);
   } catch (...) {
+    scope.clear();
     return translate_exception();
   }
 }
