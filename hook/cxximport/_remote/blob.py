@@ -68,9 +68,10 @@ def pack(key: str, files: dict[str, bytes], secret: bytes | None = None) -> byte
     return header + b"\n" + body
 
 
-def unpack(blob: bytes, key: str, secret: bytes | None) -> dict[str, bytes]:
+def unpack(blob: bytes | bytearray, key: str, secret: bytes | None) -> dict[str, memoryview]:
     """The files of a blob stored under key, after checking its integrity and,
-    when secret is given, its signature. Raises BlobError."""
+    when secret is given, its signature. Raises BlobError. The files are views
+    of blob (a 1 MB shared object is not copied again on its way to disk)."""
     view = memoryview(blob)
     end = blob.find(b"\n\n", 0, MAX_HEADER)
     if not blob.startswith(MAGIC):
@@ -117,12 +118,12 @@ def unpack(blob: bytes, key: str, secret: bytes | None) -> dict[str, bytes]:
             raise BlobError("not signed, and a signing key is configured")
         if not hmac.compare_digest(signature, _hmac(secret, blob[:signed_until])):
             raise BlobError("signature does not verify (another signing key, or altered)")
-    out: dict[str, bytes] = {}
+    out: dict[str, memoryview] = {}
     offset = 0
     for name, size in files:
         if name in out:
             raise BlobError(f"file {name!r} listed twice")
-        out[name] = bytes(body[offset : offset + size])
+        out[name] = body[offset : offset + size]
         offset += size
     if "manifest" not in out:
         raise BlobError("no manifest")
