@@ -47,7 +47,7 @@ IMPORT = """
 import json, sys, time
 sys.path.insert(0, {src!r})
 import cxximport
-import cxximport._core, numpy
+{preload}
 cxximport.install()
 t0 = time.perf_counter()
 import {name} as m
@@ -64,8 +64,11 @@ def env_for(cache: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+PRELOAD = "import cxximport._core, numpy"  # --numpy-in-timer empties it
+
+
 def run_import(src: Path, name: str, env: dict[str, str]) -> dict:
-    code = textwrap.dedent(IMPORT.format(src=str(src), name=name))
+    code = textwrap.dedent(IMPORT.format(src=str(src), name=name, preload=PRELOAD))
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(p.stderr)
@@ -164,7 +167,7 @@ def bench_lease_wait(work: Path, runs: int) -> str:
             key = built["state"]["key"]
             blob = pack(key, dict(_core.export_entry(str(builder), key)))
             r.set(f"cxximport:v1:lease:{key}", b"host=bench pid=1 token=t", px=60000)
-            code = textwrap.dedent(IMPORT.format(src=str(src), name=name))
+            code = textwrap.dedent(IMPORT.format(src=str(src), name=name, preload=PRELOAD))
             waiter = subprocess.Popen(
                 [sys.executable, "-c", code],
                 env=env_for(work / f"lwaiter-{i}", **rw),
@@ -241,7 +244,15 @@ def bench_dead_server(work: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--numpy-in-timer",
+        action="store_true",
+        help="time the import of NumPy and the core too (the first build call does it)",
+    )
     args = parser.parse_args()
+    global PRELOAD
+    if args.numpy_in_timer:
+        PRELOAD = ""
     work = Path(tempfile.mkdtemp(prefix="cxximport-bench-remote-"))
     try:
         print(f"load average at start: {os.getloadavg()[0]:.2f}\n")
