@@ -114,7 +114,9 @@ bool Store::install(const std::string& key, const EntryFiles& files, Hit* hit, s
       return false;
     }
   }
-  if (!publish(dir, m, hit, err)) {
+  // Not durable: after a power cut a torn manifest is a miss (every lookup
+  // checks it and the shared object's hash), and the entry is fetched again.
+  if (!publish(dir, m, hit, err, false)) {
     discard(dir, key, false);
     return false;
   }

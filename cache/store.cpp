@@ -404,7 +404,7 @@ std::string Store::variant_name(const Manifest& m) {
   return hasher.hex().substr(0, 16);
 }
 
-bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, std::string* err) {
+bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, std::string* err, bool durable) {
   if (!is_build_dir(build_dir)) {
     *err = "not a build directory of this cache: " + build_dir;
     return false;
@@ -428,7 +428,7 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
   manifest.created = fs::now_seconds();
   // The builder file stays (it says who built the entry): removing it before
   // the rename would let a build killed in between look ownerless for an hour.
-  if (!fs::write_file_atomic(fs::join(build_dir, kManifestFile), format_manifest(manifest), 0600, err))
+  if (!fs::write_file_atomic(fs::join(build_dir, kManifestFile), format_manifest(manifest), 0600, err, durable))
     return false;
   if (!fs::make_tree_private(build_dir, err)) return false;
 

@@ -95,7 +95,10 @@ class Store {
 
   // Fills the shared object's size/hash and created time into manifest,
   // writes it into build_dir and renames build_dir into place atomically.
-  bool publish(const std::string& build_dir, Manifest manifest, Hit* hit, std::string* err);
+  // durable fsyncs the manifest first; install() (a remote hit, cheaper to
+  // fetch again than a build) does without it: docs/cache.md, "Integrity".
+  bool publish(const std::string& build_dir, Manifest manifest, Hit* hit, std::string* err,
+               bool durable = true);
 
   // Removes a build directory that will not be published. Keeps its log as
   // failed_log_path(key) first when keep_log is set.

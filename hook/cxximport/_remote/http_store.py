@@ -13,13 +13,12 @@ more than the lease time ago (the server's own ``Date`` minus
 
 from __future__ import annotations
 
-import base64
-import http.client
 import threading
-import time
+from binascii import b2a_base64
 from urllib.parse import unquote, urlsplit
 
 from .errors import StoreError
+from .http_client import Connection, HttpError, StaleConnection
 
 
 class HttpStore:
@@ -29,66 +28,35 @@ class HttpStore:
         self._tls = parts.scheme == "https"
         self._host = parts.hostname or "127.0.0.1"
         try:
-            self._port = parts.port
+            self._port = parts.port or (443 if self._tls else 80)
         except ValueError:
             raise StoreError(f"bad port in {url}") from None
         self._base = parts.path.rstrip("/")
         self._headers = {}
         if parts.username is not None:
             cred = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-            self._headers["Authorization"] = "Basic " + base64.b64encode(cred).decode()
+            self._headers["Authorization"] = "Basic " + b2a_base64(cred, newline=False).decode()
         self._timeout = timeout
-        self._conn: http.client.HTTPConnection | None = None
-        self._used = False
+        self._conn = Connection(self._host, self._port, self._tls, timeout)
         self._lock = threading.Lock()
 
-    def _connect(self) -> http.client.HTTPConnection:
-        if self._tls:
-            import ssl
-
-            return http.client.HTTPSConnection(
-                self._host, self._port, timeout=self._timeout, context=ssl.create_default_context()
-            )
-        return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-
     def _request(self, method: str, path: str, body: bytes | None = None, headers=None):
-        """(status, headers, body) of one request, the body read within the
-        timeout. A kept-alive connection the server closed is retried once."""
+        """(status, headers with lower-case names, body) of one request, read
+        within the timeout. A kept-alive connection the server closed is retried once."""
+        all_headers = {**self._headers, **(headers or {})}
         with self._lock:
             for attempt in (0, 1):
-                if self._conn is None:
-                    self._conn = self._connect()
-                    self._used = False
-                deadline = time.monotonic() + self._timeout
                 try:
-                    all_headers = {**self._headers, **(headers or {})}
-                    self._conn.request(method, self._base + path, body=body, headers=all_headers)
-                    resp = self._conn.getresponse()
-                    data = bytearray()
-                    while chunk := resp.read(1 << 16):  # HEAD: b"", and the answer is done
-                        data += chunk
-                        if time.monotonic() > deadline:
-                            raise TimeoutError()
-                    resp.close()
-                    if time.monotonic() > deadline:
-                        raise TimeoutError()
-                    self._used = True
-                    if resp.will_close:
-                        self._conn.close()
-                        self._conn = None
-                    return resp.status, resp.headers, bytes(data)
-                except (OSError, http.client.HTTPException) as e:
-                    stale = self._used and isinstance(
-                        e, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-                    )
+                    return self._conn.request(method, self._base + path, all_headers, body)
+                except StaleConnection:
                     self._conn.close()
-                    self._conn = None
-                    if stale and attempt == 0:
+                    if attempt == 0:
                         continue
+                    raise StoreError("the server closed the connection") from None
+                except (OSError, HttpError) as e:
+                    self._conn.close()
                     if isinstance(e, TimeoutError):
                         raise StoreError("timed out") from None
-                    if isinstance(e, http.client.IncompleteRead):
-                        raise StoreError("connection closed mid-answer (truncated)") from None
                     raise StoreError(str(e) or type(e).__name__) from None
         raise AssertionError("unreachable")
 
@@ -108,9 +76,6 @@ class HttpStore:
             return None
         if status != 200:
             raise self._fail("GET", f"/v1/entries/{key}", status)
-        length = headers.get("Content-Length")
-        if length is not None and length.isdigit() and int(length) != len(data):
-            raise StoreError("truncated answer", transport=False)
         return data
 
     def exists(self, key: str) -> bool:
@@ -157,8 +122,8 @@ class HttpStore:
         from email.utils import parsedate_to_datetime
 
         try:
-            now = parsedate_to_datetime(headers["Date"])
-            age = (now - parsedate_to_datetime(headers["Last-Modified"])).total_seconds()
+            now = parsedate_to_datetime(headers["date"])
+            age = (now - parsedate_to_datetime(headers["last-modified"])).total_seconds()
         except (KeyError, TypeError, ValueError):
             age = 0.0  # no dates: the lease lives until released (or the wait ends)
         if age > ttl + 1:  # the dates have whole seconds
