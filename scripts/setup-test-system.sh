@@ -8,8 +8,8 @@
 # - mount (mount): the read-only cache test bind-mounts a cache read-only;
 # - redis-server, nginx with WebDAV (nginx-extras): the remote cache's stores;
 # - chromium: the annotate report rendered in a real browser;
-# - clang, binutils (objdump): annotate's reports from the second compiler,
-#   and the machine code per line.
+# - clang, libomp-dev, binutils (objdump): annotate's reports from the second
+#   compiler (OpenMP modules included), and the machine code per line.
 set -eu
 
 need=""
@@ -20,6 +20,8 @@ command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v clang++ >/dev/null 2>&1 || need="$need clang"
 command -v objdump >/dev/null 2>&1 || need="$need binutils"
+# Clang's OpenMP (omp.h, libomp): annotate's Clang reports of OpenMP modules.
+[ -e /usr/lib/llvm-14/lib/clang/14.0.6/include/omp.h ] || ls /usr/lib/llvm-*/lib/clang/*/include/omp.h >/dev/null 2>&1 || need="$need libomp-dev"
 [ -z "$need" ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
