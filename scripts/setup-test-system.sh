@@ -7,6 +7,8 @@
 #   (tests/multiuser.py);
 # - mount (mount): the read-only cache test bind-mounts a cache read-only;
 # - redis-server, nginx with WebDAV (nginx-extras): the remote cache's stores;
+# - openssl (the CLI): the throwaway CA of the remote cache's TLS tests
+#   (tests/test_remote_tls.py; redis-server and nginx bring its library);
 # - chromium: the annotate report rendered in a real browser;
 # - clang, libomp-dev, binutils (objdump): annotate's reports from the second
 #   compiler (OpenMP modules included), and the machine code per line.
@@ -17,6 +19,7 @@ command -v useradd >/dev/null 2>&1 || need="$need passwd"
 command -v mount >/dev/null 2>&1 || need="$need mount"
 command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 [ -e /usr/lib/nginx/modules/ngx_http_dav_ext_module.so ] || need="$need nginx-extras"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v clang++ >/dev/null 2>&1 || need="$need clang"
 command -v objdump >/dev/null 2>&1 || need="$need binutils"

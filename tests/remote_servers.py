@@ -97,7 +97,7 @@ http {{
   scgi_temp_path {dir}/scgi;
   client_max_body_size 0;
   server {{
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{port}{listen_suffix};
     root {dir}/data;
     location / {{
       dav_methods PUT DELETE;
@@ -114,7 +114,7 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx_server(directory: Path):
+def nginx_server(directory: Path, listen_suffix: str = ""):
     exe = require("nginx")
     directory.mkdir(parents=True, exist_ok=True)
     # nginx creates the missing directories of a PUT's path below these.
@@ -122,7 +122,9 @@ def nginx_server(directory: Path):
     port = free_port()
     conf = directory / "nginx.conf"
     user = "user root;\n" if os.geteuid() == 0 else ""  # else workers drop to nobody
-    conf.write_text(NGINX_CONF.format(dir=directory, port=port, user=user))
+    conf.write_text(
+        NGINX_CONF.format(dir=directory, port=port, user=user, listen_suffix=listen_suffix)
+    )
     proc = subprocess.Popen(
         [exe, "-p", str(directory), "-c", str(conf), "-e", str(directory / "error.log")],
         stdout=subprocess.DEVNULL,
@@ -209,3 +211,88 @@ class FaultProxy:
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
                 s.close()
+
+
+# ------------------------------------------------------------------ TLS
+
+
+def make_certificates(directory: Path) -> dict[str, Path]:
+    """A throwaway CA and a server certificate it signs for 127.0.0.1 and
+    localhost, plus a self-signed "rogue" certificate no client trusts, made
+    with the openssl CLI. Returns the paths by name: ca, cert, key,
+    rogue_cert, rogue_key."""
+    exe = require("openssl")
+    directory.mkdir(parents=True, exist_ok=True)
+    p = {
+        name: directory / name
+        for name in ("ca.pem", "ca.key", "server.pem", "server.key", "server.csr", "ext.cnf")
+    }
+    p["ext.cnf"].write_text(
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+        "basicConstraints=CA:FALSE\n"
+        "keyUsage=digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage=serverAuth\n"
+    )
+
+    def run(*args: str) -> None:
+        subprocess.run([exe, *args], check=True, capture_output=True, timeout=60)
+
+    # EC keys: generated in milliseconds where RSA takes up to a second.
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run("req", "-x509", *ec, "-keyout", str(p["ca.key"]), "-out", str(p["ca.pem"]),
+        "-days", "2", "-subj", "/CN=cxximport test CA")  # fmt: skip
+    run("req", *ec, "-keyout", str(p["server.key"]), "-out", str(p["server.csr"]),
+        "-subj", "/CN=127.0.0.1")  # fmt: skip
+    run("x509", "-req", "-in", str(p["server.csr"]), "-CA", str(p["ca.pem"]),
+        "-CAkey", str(p["ca.key"]), "-CAcreateserial", "-out", str(p["server.pem"]),
+        "-days", "2", "-extfile", str(p["ext.cnf"]))  # fmt: skip
+    rogue_cert, rogue_key = directory / "rogue.pem", directory / "rogue.key"
+    run("req", "-x509", *ec, "-keyout", str(rogue_key), "-out", str(rogue_cert),
+        "-days", "2", "-subj", "/CN=127.0.0.1",
+        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost")  # fmt: skip
+    return {
+        "ca": p["ca.pem"],
+        "cert": p["server.pem"],
+        "key": p["server.key"],
+        "rogue_cert": rogue_cert,
+        "rogue_key": rogue_key,
+    }
+
+
+@contextlib.contextmanager
+def rediss_server(directory: Path, cert: Path, key: Path, ca: Path):
+    """redis-server listening only on TLS (--port 0), clients not asked for
+    a certificate; the URL is rediss://."""
+    exe = require("redis-server")
+    directory.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    args = [exe, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1"]
+    args += ["--tls-cert-file", str(cert), "--tls-key-file", str(key)]
+    args += ["--tls-ca-cert-file", str(ca), "--tls-auth-clients", "no"]
+    args += ["--save", "", "--appendonly", "no", "--dir", str(directory)]
+    args += ["--daemonize", "no", "--protected-mode", "no"]
+    log = directory / "redis.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            _wait_port(port, proc, "redis-server (TLS)")
+        except RuntimeError as e:
+            text = log.read_text(errors="replace")
+            if "tls" in text.lower() and ("not supported" in text or "unrecognized" in text):
+                pytest.skip(f"this redis-server was built without TLS: {text.strip()[-200:]}")
+            raise RuntimeError(f"{e}: {text[-500:]}") from None
+        yield Server(proc, port, f"rediss://127.0.0.1:{port}/0", directory)
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def nginx_tls_server(directory: Path, cert: Path, key: Path):
+    """nginx_server's WebDAV configuration behind `listen ... ssl`; the URL is
+    https://."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ssl_lines = f"ssl;\n    ssl_certificate {cert};\n    ssl_certificate_key {key}"
+    with nginx_server(directory, listen_suffix=" " + ssl_lines) as server:
+        server.url = server.url.replace("http://", "https://", 1)
+        yield server
