@@ -543,6 +543,28 @@ def test_debug_build_checks_call_operator(tmp_path, types_cache):
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-3000:]
 
 
+def test_out_of_bounds_in_a_one_thread_parallel_region_raises_not_aborts(bounds, types_cache):
+    """OMP_NUM_THREADS=1 (or an if() clause that is false) makes the region
+    inactive: omp_in_parallel() is false there, yet a throw out of it still
+    calls std::terminate. The error must be recorded and raised as IndexError."""
+    code = (
+        "import sys, numpy as np, cxximport\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import pathlib, pyxtypes_build as tb\n"
+        f"b = tb.load(tb.BOUNDS_SOURCE, pathlib.Path({str(types_cache)!r}), 'pyxbounds')\n"
+        "try:\n"
+        "    b.parallel_sum(np.ones(1000), 5)\n"
+        "except IndexError as e:\n"
+        "    print('IndexError', e)\n"
+        "print(b.parallel_sum(np.ones(10), 0))\n"
+    )
+    proc = run_python(code, env={"OMP_NUM_THREADS": "1", "CXXIMPORT_CACHE_DIR": str(types_cache)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("IndexError index (10") and "shape (1000,)" in lines[0], lines
+    assert lines[-1] == "10.0"
+
+
 # ---------------------------------------------------------------- the GIL
 
 

@@ -152,6 +152,7 @@ class Scanner {
       std::vector<std::string> args;
       SourceLoc loc;
       if (!parse_class_alias(t_, mark, &name, &tmpl, &args, &loc, end, err)) return false;
+      if (!names_utf8(stmt, *end, err)) return false;
       auto it = templates_.find(tmpl);
       if (it == templates_.end())
         return fail(t_[mark], "PYX_EXPORT using '" + name + "': '" + tmpl +
@@ -172,6 +173,7 @@ class Scanner {
     ClassExport c;
     std::vector<std::string> params;
     if (!parse_class(t_, mark, concepts_, docs, &c, &params, end, err)) return false;
+    if (!names_utf8(stmt, *end, err)) return false;
     c.doc = docs_above(t_[stmt].line);
     if (!doc_ok(err)) return false;
     if (!params.empty()) {
@@ -181,6 +183,16 @@ class Scanner {
     }
     c.qualified_name = qualify(c.name);
     return add_class(std::move(c), err);
+  }
+
+  // The names and types of a class become Python text: its identifiers must
+  // be UTF-8 (string literals in method bodies are the compiler's business).
+  bool names_utf8(int b, int e, ScanError* err) const {
+    for (int k = b; k <= e && k < static_cast<int>(t_.size()); ++k)
+      if (t_[k].kind == TokKind::Ident)
+        if (std::size_t bad = invalid_utf8_at(t_[k].text); bad != std::string::npos)
+          return fail(t_[k], not_utf8(t_[k].text[bad], "an exported class"), err);
+    return true;
   }
 
   bool add_class(ClassExport c, ScanError* err) {

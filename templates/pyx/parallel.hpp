@@ -32,7 +32,7 @@ class parallel_guard {
   template <class F>
   void operator()(F&& body) const {
 #ifdef _OPENMP
-    if (!omp_in_parallel() || !record_) {
+    if (omp_get_level() == 0 || !record_) {  // inactive (one-thread) regions count too
       std::forward<F>(body)();
       return;
     }

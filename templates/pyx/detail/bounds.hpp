@@ -158,7 +158,9 @@ PYX_COLD inline std::string oob_message(const char* name, const index_t* idx, co
 // Returns normally only in the latter case: the caller then uses a dummy element.
 PYX_COLD inline void index_failure(std::string msg, [[maybe_unused]] call_ref where) {
 #ifdef _OPENMP
-  if (omp_in_parallel()) {
+  // omp_get_level, not omp_in_parallel: a region of one thread (OMP_NUM_THREADS=1,
+  // an if() clause that is false) is inactive, yet a throw out of it still terminates.
+  if (omp_get_level() > 0) {
     call_record* r = where.record ? where.record : current_call();
     if (!r) {
       // A view made on a worker thread from raw memory: no call to report to.
