@@ -9,18 +9,13 @@
 
 #include "cache/admin.hpp"
 
+#include "python/cache_error.hpp"
+
 namespace {
 
 using namespace cxximport;
 
-// Errors are the module's CacheError (self is the module object).
-PyObject* cache_error(PyObject* self, const std::string& message) {
-  PyObject* type = PyObject_GetAttrString(self, "CacheError");
-  if (!type) return nullptr;
-  PyErr_SetString(type, message.c_str());
-  Py_DECREF(type);
-  return nullptr;
-}
+using python::cache_error;
 
 const char* root_arg(PyObject* arg) {
   if (!PyUnicode_Check(arg)) {

@@ -10,17 +10,13 @@
 #include "cache/store.hpp"
 #include "util/hash.hpp"
 
+#include "python/cache_error.hpp"
+
 namespace {
 
 using namespace cxximport;
 
-PyObject* cache_error(PyObject* self, const std::string& message) {
-  PyObject* type = PyObject_GetAttrString(self, "CacheError");
-  if (!type) return nullptr;
-  PyErr_SetString(type, message.c_str());
-  Py_DECREF(type);
-  return nullptr;
-}
+using python::cache_error;
 
 // The store a build would use: the root, else the private fallback (as the
 // core's build does, so an installed entry is where the next lookup looks).
