@@ -186,7 +186,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_without_cxximport(wheel: Path
 
 
 def test_aot_flags_are_the_ones_the_import_hook_compiles_with(tmp_path, cache_dir):
-    """`cxximport flags` mirrors src/build/toolchain.cpp's module_flags: every
+    """`cxximport flags` mirrors src/toolchain/toolchain.cpp's module_flags: every
     flag it gives cxximport_add_module() is on the hook's compile command, in order."""
 
     import cxximport

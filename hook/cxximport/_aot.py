@@ -8,7 +8,7 @@
   use, from ``[tool.cxximport]`` of the nearest ``pyproject.toml`` and the
   file's directives (``cxximport flags``), as data or as a CMake script.
 
-The flags mirror ``module_flags`` in ``src/build/toolchain.cpp`` minus what
+The flags mirror ``module_flags`` in ``src/toolchain/toolchain.cpp`` minus what
 CMake provides itself: the Python and NumPy include directories,
 ``-fPIC``/``-fvisibility=hidden`` (``Python_add_library``, the target's
 visibility preset) and ``-fopenmp`` (``OpenMP::OpenMP_CXX``).

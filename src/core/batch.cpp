@@ -4,8 +4,8 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "build/ninja_file.hpp"
-#include "build/ninja_output.hpp"
+#include "toolchain/ninja_file.hpp"
+#include "toolchain/ninja_output.hpp"
 #include "core/orchestrator.hpp"
 #include "util/file.hpp"
 

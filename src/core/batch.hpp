@@ -9,7 +9,7 @@
 
 #include <vector>
 
-#include "build/process.hpp"
+#include "toolchain/process.hpp"
 #include "core/request.hpp"
 
 namespace cxximport::core {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "build/toolchain.hpp"
+#include "toolchain/toolchain.hpp"
 #include "core/request.hpp"
 
 namespace cxximport::core {

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build/depfile.hpp"
-#include "build/ninja_file.hpp"
-#include "build/toolchain.hpp"
-#include "build/undefined_symbols.hpp"
+#include "toolchain/depfile.hpp"
+#include "toolchain/ninja_file.hpp"
+#include "toolchain/toolchain.hpp"
+#include "toolchain/undefined_symbols.hpp"
 #include "cache/admin.hpp"
 #include "cache/fs_util.hpp"
 #include "cache/units.hpp"

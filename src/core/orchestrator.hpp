@@ -13,8 +13,8 @@
 #include <memory>
 #include <optional>
 
-#include "build/ninja_file.hpp"
-#include "build/process.hpp"
+#include "toolchain/ninja_file.hpp"
+#include "toolchain/process.hpp"
 #include "cache/store.hpp"
 #include "core/request.hpp"
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "build/process.hpp"
-#include "build/toolchain.hpp"
+#include "toolchain/process.hpp"
+#include "toolchain/toolchain.hpp"
 #include "codegen/module_gen.hpp"
 #include "codegen/module_name.hpp"
 #include "codegen/stub_gen.hpp"

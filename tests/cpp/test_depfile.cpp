@@ -1,4 +1,4 @@
-#include "build/depfile.hpp"
+#include "toolchain/depfile.hpp"
 #include "check.hpp"
 
 using cxximport::build::parse_depfile;

@@ -96,7 +96,7 @@ TEST(tree_hash_follows_content_and_writes_its_memo) {
 
 #include <filesystem>
 
-#include "build/toolchain.hpp"
+#include "toolchain/toolchain.hpp"
 #include "cache_test_util.hpp"
 
 namespace {

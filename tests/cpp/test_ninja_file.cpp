@@ -3,9 +3,9 @@
 // batch with a fake compiler.
 #include <string>
 
-#include "build/ninja_file.hpp"
-#include "build/ninja_output.hpp"
-#include "build/process.hpp"
+#include "toolchain/ninja_file.hpp"
+#include "toolchain/ninja_output.hpp"
+#include "toolchain/process.hpp"
 #include "cache_test_util.hpp"
 #include "check.hpp"
 

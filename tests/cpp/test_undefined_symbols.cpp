@@ -1,4 +1,4 @@
-#include "build/undefined_symbols.hpp"
+#include "toolchain/undefined_symbols.hpp"
 #include "check.hpp"
 
 TEST(undefined_symbols_skip_the_interpreters_and_demangle_the_rest) {

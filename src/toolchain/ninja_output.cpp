@@ -1,4 +1,4 @@
-#include "build/ninja_output.hpp"
+#include "toolchain/ninja_output.hpp"
 
 #include <cctype>
 #include <sstream>

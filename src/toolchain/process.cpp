@@ -1,4 +1,4 @@
-#include "build/process.hpp"
+#include "toolchain/process.hpp"
 
 #include <cerrno>
 #include <cstring>

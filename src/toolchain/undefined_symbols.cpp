@@ -1,4 +1,4 @@
-#include "build/undefined_symbols.hpp"
+#include "toolchain/undefined_symbols.hpp"
 
 #include <cstdlib>
 #include <cxxabi.h>

@@ -1,4 +1,4 @@
-#include "build/toolchain.hpp"
+#include "toolchain/toolchain.hpp"
 
 #include <algorithm>
 #include <cerrno>

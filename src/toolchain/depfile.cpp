@@ -1,4 +1,4 @@
-#include "build/depfile.hpp"
+#include "toolchain/depfile.hpp"
 
 namespace cxximport::build {
 

@@ -1,6 +1,6 @@
-#include "build/ninja_file.hpp"
+#include "toolchain/ninja_file.hpp"
 
-#include "build/process.hpp"
+#include "toolchain/process.hpp"
 
 namespace cxximport::build {
 

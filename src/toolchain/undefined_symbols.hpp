@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "build/process.hpp"
+#include "toolchain/process.hpp"
 
 namespace cxximport::build {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "build/process.hpp"
+#include "toolchain/process.hpp"
 #include "scan/model.hpp"
 
 namespace cxximport::build {
