@@ -141,8 +141,7 @@ bool cache_info(const std::string& root, CacheInfo* info, std::string* err) {
   return true;
 }
 
-bool clean(const std::string& root, const std::string& module, std::uint64_t* removed,
-           std::string* err) {
+bool clean(const std::string& root, const std::string& module, std::uint64_t* removed, std::string* err) {
   *removed = 0;
   std::vector<EntryInfo> entries;
   if (!list_entries(root, &entries, err)) return false;
@@ -166,8 +165,8 @@ bool clean(const std::string& root, const std::string& module, std::uint64_t* re
   return true;
 }
 
-bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t older_than_seconds,
-           std::int64_t now, PruneResult* result, std::string* err) {
+bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t older_than_seconds, std::int64_t now,
+           PruneResult* result, std::string* err) {
   *result = PruneResult();
   std::vector<EntryInfo> entries;
   if (!list_entries(root, &entries, err)) return false;

@@ -19,26 +19,26 @@
 namespace cxximport::cache {
 
 struct EntryInfo {
-  std::string module;       // from the manifest ("" when it does not parse)
-  std::string source;       // absolute path of the .cxxpyx
-  std::string key;          // 32 hex digits
-  std::string variant;      // 16 hex digits (the header set)
-  std::string entry_dir;    // absolute
+  std::string module;            // from the manifest ("" when it does not parse)
+  std::string source;            // absolute path of the .cxxpyx
+  std::string key;               // 32 hex digits
+  std::string variant;           // 16 hex digits (the header set)
+  std::string entry_dir;         // absolute
   std::uint64_t size_bytes = 0;  // all regular files of the entry
   std::int64_t created = 0;      // unix seconds (manifest; else directory ctime)
   std::int64_t last_used = 0;    // unix seconds (variant directory mtime)
-  std::string problem;      // "" when the manifest parses; else why (prune removes these)
+  std::string problem;           // "" when the manifest parses; else why (prune removes these)
 };
 
 // Every entry, sorted by module then last use (most recent first).
 bool list_entries(const std::string& root, std::vector<EntryInfo>* entries, std::string* err);
 
 struct CacheInfo {
-  std::string location;            // the root
+  std::string location;  // the root
   std::uint64_t entries = 0;
-  std::uint64_t total_bytes = 0;   // entries only
-  std::uint64_t tmp_bytes = 0;     // build directories in progress or left over
-  std::uint64_t failed_logs = 0;   // v1/failed/*.log
+  std::uint64_t total_bytes = 0;  // entries only
+  std::uint64_t tmp_bytes = 0;    // build directories in progress or left over
+  std::uint64_t failed_logs = 0;  // v1/failed/*.log
   std::uint64_t hits = 0, misses = 0, builds = 0, build_failures = 0;
   std::map<std::string, std::uint64_t> counters;  // every counter in v1/stats
 };
@@ -48,8 +48,7 @@ bool cache_info(const std::string& root, CacheInfo* info, std::string* err);
 // Removes every entry of module (all entries when module is empty; then also
 // failed build logs, lock files nobody holds and dead build directories).
 // *removed counts entries. Counters are kept.
-bool clean(const std::string& root, const std::string& module, std::uint64_t* removed,
-           std::string* err);
+bool clean(const std::string& root, const std::string& module, std::uint64_t* removed, std::string* err);
 
 struct PruneResult {
   std::uint64_t removed_entries = 0, removed_bytes = 0;
@@ -60,8 +59,8 @@ struct PruneResult {
 // entries unused for more than older_than_seconds (0 = no age limit); then
 // entries until the total is at most max_size_bytes (0 = no size limit).
 // Also removes dead build directories. now is the current unix time.
-bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t older_than_seconds,
-           std::int64_t now, PruneResult* result, std::string* err);
+bool prune(const std::string& root, std::uint64_t max_size_bytes, std::int64_t older_than_seconds, std::int64_t now,
+           PruneResult* result, std::string* err);
 
 // The automatic size cap (the `max_size` option): when the entries exceed
 // max_size_bytes, removes the least recently used ones, never keep_entry_dir

@@ -109,8 +109,7 @@ std::string refusal(const struct stat& st, bool want_dir, bool any_owner) {
   if (!any_owner && st.st_uid != ::geteuid() && st.st_uid != 0)
     return "is owned by uid " + std::to_string(st.st_uid) + ", not by the current user (uid " +
            std::to_string(::geteuid()) + ") or root";
-  if (st.st_mode & (S_IWGRP | S_IWOTH))
-    return "is writable by group or others (mode " + octal_mode(st.st_mode) + ")";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return "is writable by group or others (mode " + octal_mode(st.st_mode) + ")";
   return "";
 }
 
@@ -180,8 +179,7 @@ bool read_fd(int fd, std::string* out, std::string* err) {
   }
 }
 
-bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
-                       std::string* err, bool durable) {
+bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode, std::string* err, bool durable) {
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) {
@@ -193,8 +191,10 @@ bool write_file_atomic(const std::string& path, std::string_view content, mode_t
   while (ok && off < content.size()) {
     ssize_t n = ::write(fd, content.data() + off, content.size() - off);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) ok = false;
-    else off += static_cast<size_t>(n);
+    if (n <= 0)
+      ok = false;
+    else
+      off += static_cast<size_t>(n);
   }
   if (ok && durable) ok = ::fsync(fd) == 0;
   if (!ok) *err = "cannot write " + errno_text(tmp);

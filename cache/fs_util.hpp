@@ -48,8 +48,8 @@ using cxximport::hash_fd;
 // Writes content to a temporary file beside path, fsyncs it (when durable)
 // and renames it over path, so readers see the old or the new file, never a
 // partial one.
-bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode,
-                       std::string* err, bool durable = true);
+bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode, std::string* err,
+                       bool durable = true);
 
 // rm -rf without following symlinks (a symlink is unlinked, never entered).
 bool remove_tree(const std::string& path, std::string* err);

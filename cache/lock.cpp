@@ -40,8 +40,7 @@ class ExclusiveFileLock : public KeyLock {
   ExclusiveFileLock(std::string path, ino_t ino, dev_t dev) : path_(std::move(path)), ino_(ino), dev_(dev) {}
   ~ExclusiveFileLock() override {
     struct stat st;
-    if (::lstat(path_.c_str(), &st) == 0 && st.st_ino == ino_ && st.st_dev == dev_)
-      ::unlink(path_.c_str());
+    if (::lstat(path_.c_str(), &st) == 0 && st.st_ino == ino_ && st.st_dev == dev_) ::unlink(path_.c_str());
   }
 
  private:
@@ -71,8 +70,7 @@ struct Holder {
 };
 
 // One non-blocking try at the flock lock. *fd is opened on first use.
-Attempt try_flock(const std::string& path, int* fd, std::unique_ptr<KeyLock>* out,
-                  Holder* holder, std::string* err) {
+Attempt try_flock(const std::string& path, int* fd, std::unique_ptr<KeyLock>* out, Holder* holder, std::string* err) {
   for (;;) {
     if (*fd < 0) {
       *fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -114,8 +112,8 @@ Attempt try_flock(const std::string& path, int* fd, std::unique_ptr<KeyLock>* ou
 
 // One try at the exclusive-file lock at excl; tmp is a fully written file
 // holding our identity, hard-linked into place.
-Attempt try_exclusive(const std::string& excl, const std::string& tmp, std::unique_ptr<KeyLock>* out,
-                      Holder* holder, std::string* err) {
+Attempt try_exclusive(const std::string& excl, const std::string& tmp, std::unique_ptr<KeyLock>* out, Holder* holder,
+                      std::string* err) {
   for (int round = 0; round < 3; ++round) {
     if (::link(tmp.c_str(), excl.c_str()) == 0) {
       struct stat st;
@@ -176,9 +174,8 @@ LockMode lock_mode_from_env() {
   return LockMode::kAuto;
 }
 
-std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string& what,
-                                      LockMode mode, double timeout_seconds,
-                                      const WaitCallback& on_wait, std::string* err) {
+std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string& what, LockMode mode,
+                                      double timeout_seconds, const WaitCallback& on_wait, std::string* err) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   double next_report = 1.0;
@@ -239,9 +236,8 @@ std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string
     if (timeout_seconds >= 0 && waited >= timeout_seconds) {
       char secs[32];
       std::snprintf(secs, sizeof secs, "%.1f", waited);
-      *err = "timed out after " + std::string(secs) + " s waiting for the build lock of " + what +
-             ", held by " + describe_holder(holder) + " (lock file " +
-             (use_flock ? path : excl) + ")";
+      *err = "timed out after " + std::string(secs) + " s waiting for the build lock of " + what + ", held by " +
+             describe_holder(holder) + " (lock file " + (use_flock ? path : excl) + ")";
       cleanup();
       return nullptr;
     }
@@ -252,8 +248,8 @@ std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string
     auto sleep = kPollInterval;
     if (timeout_seconds >= 0) {
       auto left = std::chrono::duration<double>(timeout_seconds - waited);
-      if (left < sleep) sleep = std::chrono::duration_cast<std::chrono::milliseconds>(left) +
-                                std::chrono::milliseconds(1);
+      if (left < sleep)
+        sleep = std::chrono::duration_cast<std::chrono::milliseconds>(left) + std::chrono::milliseconds(1);
     }
     std::this_thread::sleep_for(sleep);
   }

@@ -34,9 +34,8 @@ LockMode lock_mode_from_env();
 
 // Acquires the lock at path (what names it in messages, e.g. the key).
 // timeout_seconds < 0 waits forever; 0 tries once. on_wait may be empty.
-std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string& what,
-                                      LockMode mode, double timeout_seconds,
-                                      const WaitCallback& on_wait, std::string* err);
+std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string& what, LockMode mode,
+                                      double timeout_seconds, const WaitCallback& on_wait, std::string* err);
 
 // Pid written in a lock file by its holder (either kind), or 0.
 int lock_holder_pid(const std::string& path);

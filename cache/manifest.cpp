@@ -14,8 +14,7 @@ bool has_bad_char(std::string_view s) {
 }
 
 bool plain_name(std::string_view s) {
-  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string_view::npos &&
-         !has_bad_char(s);
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string_view::npos && !has_bad_char(s);
 }
 
 template <class T>

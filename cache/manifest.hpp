@@ -45,15 +45,15 @@ struct HeaderDigest {
 };
 
 struct Manifest {
-  std::string module;          // fully qualified module name
-  std::string source;          // absolute path of the .cxxpyx
-  std::string key;             // 32 hex digits
-  std::string so_name;         // file name of the shared object inside the entry
+  std::string module;   // fully qualified module name
+  std::string source;   // absolute path of the .cxxpyx
+  std::string key;      // 32 hex digits
+  std::string so_name;  // file name of the shared object inside the entry
   std::uint64_t so_size = 0;
-  std::string so_hash;         // XXH3-128 hex of the shared object
+  std::string so_hash;                // XXH3-128 hex of the shared object
   std::vector<HeaderDigest> headers;  // user headers read by the compile (depfile), plus `depends`
   std::vector<std::string> absent;    // include candidates that did not exist (shadowing checks)
-  std::int64_t created = 0;    // unix seconds
+  std::int64_t created = 0;           // unix seconds
 };
 
 std::string format_manifest(const Manifest& m);

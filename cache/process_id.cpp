@@ -16,7 +16,8 @@ std::string read_small(const char* path) {
   if (fd < 0) return "";
   char buf[1024];
   ssize_t n;
-  do n = ::read(fd, buf, sizeof buf); while (n < 0 && errno == EINTR);
+  do n = ::read(fd, buf, sizeof buf);
+  while (n < 0 && errno == EINTR);
   ::close(fd);
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
@@ -80,8 +81,8 @@ ProcessIdentity self_identity() {
 }
 
 std::string format_identity(const ProcessIdentity& id) {
-  return "pid=" + std::to_string(id.pid) + " start=" + std::to_string(id.start_time) +
-         " boot=" + id.boot_id + " host=" + id.host + "\n";
+  return "pid=" + std::to_string(id.pid) + " start=" + std::to_string(id.start_time) + " boot=" + id.boot_id +
+         " host=" + id.host + "\n";
 }
 
 bool parse_identity(std::string_view text, ProcessIdentity* id) {

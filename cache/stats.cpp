@@ -32,14 +32,14 @@ std::map<std::string, std::uint64_t> parse(std::string_view text) {
 bool valid_name(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-      return false;
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
   return true;
 }
 
 int flock_retry(int fd, int op) {
   int r;
-  do r = ::flock(fd, op); while (r != 0 && errno == EINTR);
+  do r = ::flock(fd, op);
+  while (r != 0 && errno == EINTR);
   return r;
 }
 

@@ -25,8 +25,8 @@ constexpr const char* kBuilderFile = "builder";
 constexpr const char* kManifestFile = "manifest";
 constexpr std::int64_t kTouchAfterSeconds = 60;
 constexpr off_t kMaxManifestBytes = 16 << 20;
-constexpr std::int64_t kOrphanAgeSeconds = 3600;         // no readable builder file
-constexpr std::int64_t kForeignHostAgeSeconds = 86400;   // builder on another host
+constexpr std::int64_t kOrphanAgeSeconds = 3600;        // no readable builder file
+constexpr std::int64_t kForeignHostAgeSeconds = 86400;  // builder on another host
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
@@ -51,8 +51,8 @@ struct Fd {
 // Validates one variant directory (name inside the open key directory
 // keyfd). On success fills *hit (paths relative to entries_dir). *refused is
 // set when the entry was rejected for security rather than staleness.
-bool check_variant(int keyfd, const std::string& key_dir, const char* name, const std::string& key,
-                   bool check_headers, Hit* hit, std::string* why, bool* refused, bool any_owner = false) {
+bool check_variant(int keyfd, const std::string& key_dir, const char* name, const std::string& key, bool check_headers,
+                   Hit* hit, std::string* why, bool* refused, bool any_owner = false) {
   *refused = false;
   std::string entry_dir = fs::join(key_dir, name);
   auto refuse = [&](const std::string& what, const std::string& reason) {
@@ -129,8 +129,8 @@ bool check_variant(int keyfd, const std::string& key_dir, const char* name, cons
   r = fs::refusal(sst, false, any_owner);
   if (!r.empty()) return refuse(so_path, r);
   if (static_cast<std::uint64_t>(sst.st_size) != m.so_size) {
-    *why = so_path + ": size " + std::to_string(sst.st_size) + " differs from the recorded " +
-           std::to_string(m.so_size);
+    *why =
+        so_path + ": size " + std::to_string(sst.st_size) + " differs from the recorded " + std::to_string(m.so_size);
     return false;
   }
 
@@ -196,9 +196,7 @@ Store::Store(std::string root) : root_(std::move(root)) {
 std::string Store::entries_dir() const { return root_ + "/v1/entries"; }
 std::string Store::tmp_dir() const { return root_ + "/v1/tmp"; }
 std::string Store::stats_path() const { return root_ + "/v1/stats"; }
-std::string Store::failed_log_path(const std::string& key) const {
-  return root_ + "/v1/failed/" + key + ".log";
-}
+std::string Store::failed_log_path(const std::string& key) const { return root_ + "/v1/failed/" + key + ".log"; }
 
 std::string Store::default_root() {
   auto env = [](const char* name) -> std::string {
@@ -273,8 +271,7 @@ bool Store::open(std::string* err) {
       return false;
     }
   }
-  if (::access(tmp_dir().c_str(), W_OK | X_OK) != 0 ||
-      ::access(entries_dir().c_str(), W_OK | X_OK) != 0) {
+  if (::access(tmp_dir().c_str(), W_OK | X_OK) != 0 || ::access(entries_dir().c_str(), W_OK | X_OK) != 0) {
     *err = "cache directory " + root_ + " is not writable";
     return false;
   }
@@ -332,14 +329,14 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
   return found;
 }
 
-std::unique_ptr<KeyLock> Store::lock(const std::string& key, double timeout_seconds,
-                                     const WaitCallback& on_wait, std::string* err) {
+std::unique_ptr<KeyLock> Store::lock(const std::string& key, double timeout_seconds, const WaitCallback& on_wait,
+                                     std::string* err) {
   if (!is_hex32(key)) {
     *err = "invalid key '" + key + "'";
     return nullptr;
   }
-  return acquire_lock(root_ + "/v1/locks/" + key + ".lock", "key " + key, lock_mode_from_env(),
-                      timeout_seconds, on_wait, err);
+  return acquire_lock(root_ + "/v1/locks/" + key + ".lock", "key " + key, lock_mode_from_env(), timeout_seconds,
+                      on_wait, err);
 }
 
 bool Store::make_build_dir(const std::string& key, std::string* dir, std::string* err) {
@@ -354,8 +351,7 @@ bool Store::make_build_dir(const std::string& key, std::string* dir, std::string
   }
   // Written at once (no fsync: after a crash the boot id differs anyway),
   // so the window in which the directory has no owner is microseconds.
-  if (!fs::write_file_atomic(fs::join(tmpl, kBuilderFile), format_identity(self_identity()), 0600,
-                             err, false)) {
+  if (!fs::write_file_atomic(fs::join(tmpl, kBuilderFile), format_identity(self_identity()), 0600, err, false)) {
     std::string ignored;
     fs::remove_tree(tmpl, &ignored);
     return false;
@@ -462,8 +458,8 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
     if (keyfd >= 0) {
       std::string why;
       bool refused = false;
-      bool valid = check_variant(keyfd, key_dir, target.substr(key_dir.size() + 1).c_str(),
-                                 manifest.key, false, hit, &why, &refused);
+      bool valid = check_variant(keyfd, key_dir, target.substr(key_dir.size() + 1).c_str(), manifest.key, false, hit,
+                                 &why, &refused);
       ::close(keyfd);
       if (valid) {
         discard(build_dir, manifest.key, false);
@@ -550,9 +546,15 @@ int Store::remove_stale_build_dirs(std::int64_t now) {
       remove = age > kOrphanAgeSeconds;
     } else {
       switch (liveness(id)) {
-        case Liveness::kDead: remove = true; break;
-        case Liveness::kUnknown: remove = age > kForeignHostAgeSeconds; break;
-        default: remove = false; break;
+        case Liveness::kDead:
+          remove = true;
+          break;
+        case Liveness::kUnknown:
+          remove = age > kForeignHostAgeSeconds;
+          break;
+        default:
+          remove = false;
+          break;
       }
     }
     if (remove) stale.push_back(e->d_name);
@@ -566,8 +568,7 @@ int Store::remove_stale_build_dirs(std::int64_t now) {
   return removed;
 }
 
-bool Store::open_private_fallback(const std::string& why, Store* out, std::string* warning,
-                                  std::string* err) {
+bool Store::open_private_fallback(const std::string& why, Store* out, std::string* warning, std::string* err) {
   const char* t = std::getenv("TMPDIR");
   std::string base = t && *t ? t : "/tmp";
   std::string prefix = "cxximport-" + std::to_string(::geteuid()) + "-";
@@ -582,8 +583,8 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
     for (const std::string& name : candidates) {
       std::string path = fs::join(base, name), ignored;
       struct stat st;
-      if (::lstat(path.c_str(), &st) != 0 || !fs::refusal(st, true).empty() ||
-          st.st_uid != ::geteuid() || (st.st_mode & 077) != 0)
+      if (::lstat(path.c_str(), &st) != 0 || !fs::refusal(st, true).empty() || st.st_uid != ::geteuid() ||
+          (st.st_mode & 077) != 0)
         continue;
       Store s(path);
       if (s.open(&ignored) && !s.read_only()) {

@@ -66,8 +66,7 @@ class Store {
   // cxximport-<uid>-XXXXXX (mkdtemp, 0700), reusing one from an earlier
   // process when it exists and is ours, private and not a symlink. *warning is
   // a one-line text to show the user once.
-  static bool open_private_fallback(const std::string& why, Store* out, std::string* warning,
-                                    std::string* err);
+  static bool open_private_fallback(const std::string& why, Store* out, std::string* warning, std::string* err);
 
   // Creates the root (0700) and the versioned layout. Refuses a root that is
   // not owned by the current user (or root) or is writable by group/others,
@@ -87,8 +86,8 @@ class Store {
   bool lookup(const std::string& key, Hit* hit, std::string* why_not);
 
   // Blocks until this process holds the build lock for key.
-  std::unique_ptr<KeyLock> lock(const std::string& key, double timeout_seconds,
-                                const WaitCallback& on_wait, std::string* err);
+  std::unique_ptr<KeyLock> lock(const std::string& key, double timeout_seconds, const WaitCallback& on_wait,
+                                std::string* err);
 
   // A fresh private (0700) directory inside the cache for building key.
   bool make_build_dir(const std::string& key, std::string* dir, std::string* err);
@@ -97,8 +96,7 @@ class Store {
   // writes it into build_dir and renames build_dir into place atomically.
   // durable fsyncs the manifest first; install() (a remote hit, cheaper to
   // fetch again than a build) does without it: docs/cache.md, "Integrity".
-  bool publish(const std::string& build_dir, Manifest manifest, Hit* hit, std::string* err,
-               bool durable = true);
+  bool publish(const std::string& build_dir, Manifest manifest, Hit* hit, std::string* err, bool durable = true);
 
   // Removes a build directory that will not be published. Keeps its log as
   // failed_log_path(key) first when keep_log is set.

@@ -51,18 +51,29 @@ bool parse_size(std::string_view text, std::uint64_t* bytes, std::string* err) {
     *err = "invalid size '" + std::string(text) + "' (expected e.g. 500M, 2G, 10k or a number of bytes)";
     return false;
   }
-  if (s.size() > 1 && s.back() == 'b') s.pop_back();
-  else if (s == "b") s.clear();
+  if (s.size() > 1 && s.back() == 'b')
+    s.pop_back();
+  else if (s == "b")
+    s.clear();
   double mult;
-  if (s.empty()) mult = 1;
-  else if (s == "k") mult = 1e3;
-  else if (s == "m") mult = 1e6;
-  else if (s == "g") mult = 1e9;
-  else if (s == "t") mult = 1e12;
-  else if (s == "ki") mult = 1024.0;
-  else if (s == "mi") mult = 1024.0 * 1024;
-  else if (s == "gi") mult = 1024.0 * 1024 * 1024;
-  else if (s == "ti") mult = 1024.0 * 1024 * 1024 * 1024;
+  if (s.empty())
+    mult = 1;
+  else if (s == "k")
+    mult = 1e3;
+  else if (s == "m")
+    mult = 1e6;
+  else if (s == "g")
+    mult = 1e9;
+  else if (s == "t")
+    mult = 1e12;
+  else if (s == "ki")
+    mult = 1024.0;
+  else if (s == "mi")
+    mult = 1024.0 * 1024;
+  else if (s == "gi")
+    mult = 1024.0 * 1024 * 1024;
+  else if (s == "ti")
+    mult = 1024.0 * 1024 * 1024 * 1024;
   else {
     *err = "invalid size unit in '" + std::string(text) + "' (use k, M, G, T or Ki, Mi, Gi, Ti)";
     return false;
@@ -84,11 +95,16 @@ bool parse_age(std::string_view text, std::int64_t* seconds, std::string* err) {
     return false;
   }
   double mult;
-  if (s.empty() || s == "s") mult = 1;
-  else if (s == "m") mult = 60;
-  else if (s == "h") mult = 3600;
-  else if (s == "d") mult = 86400;
-  else if (s == "w") mult = 7 * 86400;
+  if (s.empty() || s == "s")
+    mult = 1;
+  else if (s == "m")
+    mult = 60;
+  else if (s == "h")
+    mult = 3600;
+  else if (s == "d")
+    mult = 86400;
+  else if (s == "w")
+    mult = 7 * 86400;
   else {
     *err = "invalid age unit in '" + std::string(text) + "' (use s, m, h, d or w)";
     return false;

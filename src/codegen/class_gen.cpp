@@ -66,11 +66,16 @@ struct SlotName {
   const char* dunder;
 };
 constexpr SlotName kNumberSlots[] = {
-    {"+", 1, "Py_nb_add", "__add__"},         {"-", 1, "Py_nb_subtract", "__sub__"},
-    {"*", 1, "Py_nb_multiply", "__mul__"},    {"/", 1, "Py_nb_true_divide", "__truediv__"},
-    {"+=", 1, "Py_nb_inplace_add", "__iadd__"}, {"-=", 1, "Py_nb_inplace_subtract", "__isub__"},
-    {"*=", 1, "Py_nb_inplace_multiply", "__imul__"}, {"/=", 1, "Py_nb_inplace_true_divide", "__itruediv__"},
-    {"-", 0, "Py_nb_negative", "__neg__"},    {"+", 0, "Py_nb_positive", "__pos__"},
+    {"+", 1, "Py_nb_add", "__add__"},
+    {"-", 1, "Py_nb_subtract", "__sub__"},
+    {"*", 1, "Py_nb_multiply", "__mul__"},
+    {"/", 1, "Py_nb_true_divide", "__truediv__"},
+    {"+=", 1, "Py_nb_inplace_add", "__iadd__"},
+    {"-=", 1, "Py_nb_inplace_subtract", "__isub__"},
+    {"*=", 1, "Py_nb_inplace_multiply", "__imul__"},
+    {"/=", 1, "Py_nb_inplace_true_divide", "__itruediv__"},
+    {"-", 0, "Py_nb_negative", "__neg__"},
+    {"+", 0, "Py_nb_positive", "__pos__"},
 };
 constexpr SlotName kCompare[] = {
     {"==", 1, "Py_EQ", "__eq__"}, {"!=", 1, "Py_NE", "__ne__"}, {"<", 1, "Py_LT", "__lt__"},
@@ -103,8 +108,8 @@ class ClassWriter {
     operators();
     protocols();
     spec();
-    out->definitions += "// ---- class " + c_.name + " (" + source_ + ":" + std::to_string(c_.loc.line) + ") ----\n" +
-                        thunks_ + code_;
+    out->definitions +=
+        "// ---- class " + c_.name + " (" + source_ + ":" + std::to_string(c_.loc.line) + ") ----\n" + thunks_ + code_;
     out->exec += "  if (!pyx::detail::add_type(module, &" + p_ + "spec, &pyx::detail::class_info<" + self_ +
                  ">::type)) return -1;\n";
     if (ctor_count_ > 0)  // Type(...) without an argument tuple (no spec slot before Python 3.14)
@@ -210,25 +215,33 @@ class ClassWriter {
       std::string defs = defaults(e, id, {});
       std::string fn = "&" + scope_ + "::" + id;
       code_ += "static const char* const " + p_ + id + "_names[] = {" + names_array(e) + "};\n";
-      code_ += "static PyObject* " + p_ + id + "(PyObject* self, PyObject* const* slots) {\n"
-               "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name) + ", " + p_ + id +
-               "_names, " + std::to_string(e.params.size()) + ", " + std::to_string(nrequired(e)) + "};\n"
-               "  return pyx::detail::construct_with<" + self_ + ", " + fn + ">(self, sig, slots, " + defs + ");\n}\n";
-      code_ += "static bool " + p_ + id + "_matches(PyObject* const* slots, bool strict) {\n"
-               "  return pyx::detail::matches_method<" + fn + ">(slots, strict);\n}\n";
-      entries += "    {{" + cpp_string_literal(c_.name) + ", " + p_ + id + "_names, " + std::to_string(e.params.size()) +
-                 ", " + std::to_string(nrequired(e)) + "}, &" + p_ + id + "_matches, &" + p_ + id +
-                 ", pyx::detail::method_describers_v<" + fn + ">.data()},\n";
+      code_ += "static PyObject* " + p_ + id +
+               "(PyObject* self, PyObject* const* slots) {\n"
+               "  static const pyx::detail::signature sig = {" +
+               cpp_string_literal(c_.name) + ", " + p_ + id + "_names, " + std::to_string(e.params.size()) + ", " +
+               std::to_string(nrequired(e)) +
+               "};\n"
+               "  return pyx::detail::construct_with<" +
+               self_ + ", " + fn + ">(self, sig, slots, " + defs + ");\n}\n";
+      code_ += "static bool " + p_ + id +
+               "_matches(PyObject* const* slots, bool strict) {\n"
+               "  return pyx::detail::matches_method<" +
+               fn + ">(slots, strict);\n}\n";
+      entries += "    {{" + cpp_string_literal(c_.name) + ", " + p_ + id + "_names, " +
+                 std::to_string(e.params.size()) + ", " + std::to_string(nrequired(e)) + "}, &" + p_ + id +
+                 "_matches, &" + p_ + id + ", pyx::detail::method_describers_v<" + fn + ">.data()},\n";
       // The signature inspect shows: the constructor with the most parameters.
       if (k == 0 || e.params.size() > first_ctor_.params.size()) first_ctor_ = e;
     }
     code_ += "static const pyx::detail::ctor_entry " + p_ + "ctors[] = {\n" + entries + "};\n";
-    code_ += "static int " + p_ + "init(PyObject* self, PyObject* args, PyObject* kwargs) {\n"
-             "  return pyx::detail::construct<" + self_ + ">(self, args, kwargs, " + p_ + "ctors, " +
-             std::to_string(list.size()) + ");\n}\n";
-    code_ += "static PyObject* " + p_ + "vectorcall(PyObject* type, PyObject* const* args, size_t nargsf, "
-             "PyObject* kwnames) {\n  return pyx::detail::construct_call<" + self_ + ">(type, args, nargsf, kwnames, " +
-             p_ + "ctors, " + std::to_string(list.size()) + ");\n}\n";
+    code_ += "static int " + p_ +
+             "init(PyObject* self, PyObject* args, PyObject* kwargs) {\n"
+             "  return pyx::detail::construct<" +
+             self_ + ">(self, args, kwargs, " + p_ + "ctors, " + std::to_string(list.size()) + ");\n}\n";
+    code_ += "static PyObject* " + p_ +
+             "vectorcall(PyObject* type, PyObject* const* args, size_t nargsf, "
+             "PyObject* kwnames) {\n  return pyx::detail::construct_call<" +
+             self_ + ">(type, args, nargsf, kwnames, " + p_ + "ctors, " + std::to_string(list.size()) + ");\n}\n";
     // Pickling: a constructor whose parameters are all public attributes.
     std::set<std::string> field_names;
     for (const auto& f : c_.fields) field_names.insert(f.name);
@@ -239,14 +252,24 @@ class ClassWriter {
       if (!all) continue;
       std::vector<std::string> names;
       for (const auto& p : e.params) names.push_back(cpp_string_literal(p.name));
-      code_ += "static PyObject* " + p_ + "reduce(PyObject* self, PyObject*) {\n"
-               "  static const char* const names[] = {" + join(names, ", ") + "};\n"
-               "  PyObject* items[" + std::to_string(names.size()) + "];\n"
-               "  for (int k = 0; k < " + std::to_string(names.size()) + "; ++k) items[k] = PyObject_GetAttrString(self, names[k]);\n"
-               "  PyObject* args = pyx::detail::make_tuple(items, " + std::to_string(names.size()) + ");\n"
+      code_ += "static PyObject* " + p_ +
+               "reduce(PyObject* self, PyObject*) {\n"
+               "  static const char* const names[] = {" +
+               join(names, ", ") +
+               "};\n"
+               "  PyObject* items[" +
+               std::to_string(names.size()) +
+               "];\n"
+               "  for (int k = 0; k < " +
+               std::to_string(names.size()) +
+               "; ++k) items[k] = PyObject_GetAttrString(self, names[k]);\n"
+               "  PyObject* args = pyx::detail::make_tuple(items, " +
+               std::to_string(names.size()) +
+               ");\n"
                "  if (!args) return nullptr;\n"
                "  return Py_BuildValue(\"(ON)\", reinterpret_cast<PyObject*>(Py_TYPE(self)), args);\n}\n";
-      method_entries_ += "    {\"__reduce__\", reinterpret_cast<PyCFunction>(" + p_ + "reduce), METH_NOARGS, nullptr},\n";
+      method_entries_ +=
+          "    {\"__reduce__\", reinterpret_cast<PyCFunction>(" + p_ + "reduce), METH_NOARGS, nullptr},\n";
       break;
     }
   }
@@ -265,8 +288,8 @@ class ClassWriter {
     std::string params = param_decls(e);
     if (is_static) params = params.empty() ? "" : params.substr(2);
     thunk_body_ += template_header(e) + "  static decltype(auto) " + id + "(" +
-                   (is_static ? "" : "pyx_self& pyx_this") + params + ") { return " + call + e.name + targs_decl +
-                   "(" + forwards(e) + "); }\n";
+                   (is_static ? "" : "pyx_self& pyx_this") + params + ") { return " + call + e.name + targs_decl + "(" +
+                   forwards(e) + "); }\n";
     std::string nogil = e.nogil ? "true" : "false";
     std::string w = p_ + id;
     std::string body;
@@ -291,13 +314,21 @@ class ClassWriter {
       body += "  return pyx::detail::" + std::string(is_static ? "no_match" : "no_method_match") + "<" +
               join(exprs, ", ") + ">(sig, slots);\n";
     }
-    code_ += "static PyObject* " + w + "(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {\n"
+    code_ += "static PyObject* " + w +
+             "(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {\n"
              "  (void)self;\n"
-             "  static const char* const names[] = {" + names_array(e) + "};\n"
-             "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name + "." + e.name) + ", names, " +
-             std::to_string(e.params.size()) + ", " + std::to_string(nrequired(e)) + "};\n"
-             "  PyObject* slots[" + std::to_string(std::max<std::size_t>(1, e.params.size())) + "];\n"
-             "  if (!pyx::detail::bind(sig, args, nargs, kwnames, slots)) return nullptr;\n" + body + "}\n";
+             "  static const char* const names[] = {" +
+             names_array(e) +
+             "};\n"
+             "  static const pyx::detail::signature sig = {" +
+             cpp_string_literal(c_.name + "." + e.name) + ", names, " + std::to_string(e.params.size()) + ", " +
+             std::to_string(nrequired(e)) +
+             "};\n"
+             "  PyObject* slots[" +
+             std::to_string(std::max<std::size_t>(1, e.params.size())) +
+             "];\n"
+             "  if (!pyx::detail::bind(sig, args, nargs, kwnames, slots)) return nullptr;\n" +
+             body + "}\n";
     if (!in_table) return;
     std::string doc = python_docstring(for_docs(e, c_));
     if (!is_static) {
@@ -321,21 +352,35 @@ class ClassWriter {
     for (const auto& f : c_.fields) {
       std::string g = p_ + "get_" + f.name, s = p_ + "set_" + f.name;
       std::string ft = "std::remove_cvref_t<decltype(std::declval<" + self_ + "&>()." + f.name + ")>";
-      code_ += "static PyObject* " + g + "(PyObject* self, void*) {\n"
-               "  auto* s = pyx::detail::self_ptr<" + self_ + ">(self);\n  if (!s) return nullptr;\n"
-               "  try {\n    using FT = " + ft + ";\n    return pyx::detail::field_get<FT>(s->" + f.name + ");\n"
+      code_ += "static PyObject* " + g +
+               "(PyObject* self, void*) {\n"
+               "  auto* s = pyx::detail::self_ptr<" +
+               self_ +
+               ">(self);\n  if (!s) return nullptr;\n"
+               "  try {\n    using FT = " +
+               ft + ";\n    return pyx::detail::field_get<FT>(s->" + f.name +
+               ");\n"
                "  } catch (...) {\n    return pyx::detail::translate_exception();\n  }\n}\n";
       std::string setter = "nullptr";
       if (!f.readonly) {
         setter = s;
-        code_ += "static int " + s + "(PyObject* self, PyObject* value, void*) {\n"
-                 "  if (!value) return pyx::detail::cannot_delete(" + cpp_string_literal(c_.name) + ", " +
-                 cpp_string_literal(f.name) + ");\n"
-                 "  auto* s = pyx::detail::self_ptr<" + self_ + ">(self);\n  if (!s) return -1;\n"
-                 "  try {\n    using FT = " + ft + ";\n    pyx::detail::caster<FT> c;\n"
-                 "    if (!c.load(value, pyx::detail::arg_ctx{" + cpp_string_literal(c_.name + "." + f.name) +
+        code_ += "static int " + s +
+                 "(PyObject* self, PyObject* value, void*) {\n"
+                 "  if (!value) return pyx::detail::cannot_delete(" +
+                 cpp_string_literal(c_.name) + ", " + cpp_string_literal(f.name) +
+                 ");\n"
+                 "  auto* s = pyx::detail::self_ptr<" +
+                 self_ +
+                 ">(self);\n  if (!s) return -1;\n"
+                 "  try {\n    using FT = " +
+                 ft +
+                 ";\n    pyx::detail::caster<FT> c;\n"
+                 "    if (!c.load(value, pyx::detail::arg_ctx{" +
+                 cpp_string_literal(c_.name + "." + f.name) +
                  ", \"value\"})) return -1;\n"
-                 "    FT& v = c.value;\n    pyx::detail::field_set<FT>(s->" + f.name + ", v);\n    return 0;\n"
+                 "    FT& v = c.value;\n    pyx::detail::field_set<FT>(s->" +
+                 f.name +
+                 ", v);\n    return 0;\n"
                  "  } catch (...) {\n    pyx::detail::translate_exception();\n    return -1;\n  }\n}\n";
       }
       getset_entries_ += "    {" + cpp_string_literal(f.name) + ", " + g + ", " + setter + ", " +
@@ -352,10 +397,14 @@ class ClassWriter {
       std::string setter = "nullptr";
       if (!p.setter.empty()) {
         setter = p_ + "pset_" + p.name;
-        code_ += "static int " + setter + "(PyObject* self, PyObject* value, void*) {\n"
-                 "  if (!value) return pyx::detail::cannot_delete(" + cpp_string_literal(c_.name) + ", " +
-                 cpp_string_literal(p.name) + ");\n"
-                 "  PyObject* r = " + p_ + "m_" + p.setter + "(self, &value, 1, nullptr);\n"
+        code_ += "static int " + setter +
+                 "(PyObject* self, PyObject* value, void*) {\n"
+                 "  if (!value) return pyx::detail::cannot_delete(" +
+                 cpp_string_literal(c_.name) + ", " + cpp_string_literal(p.name) +
+                 ");\n"
+                 "  PyObject* r = " +
+                 p_ + "m_" + p.setter +
+                 "(self, &value, 1, nullptr);\n"
                  "  if (!r) return -1;\n  Py_DECREF(r);\n  return 0;\n}\n";
       }
       getset_entries_ += "    {" + cpp_string_literal(p.name) + ", " + g + ", " + setter + ", " +
@@ -363,34 +412,52 @@ class ClassWriter {
     }
     if (!traverse.empty()) {
       gc_ = true;
-      code_ += "static int " + p_ + "traverse(PyObject* self, visitproc visit, void* arg) {\n"
+      code_ += "static int " + p_ +
+               "traverse(PyObject* self, visitproc visit, void* arg) {\n"
                "  Py_VISIT(Py_TYPE(self));\n"
-               "  auto* in = pyx::detail::as_instance<" + self_ + ">(self);\n"
-               "  if (in->ready) {\n    auto* s = in->get();\n" + traverse + "  }\n  return 0;\n}\n";
-      code_ += "static int " + p_ + "clear(PyObject* self) {\n"
-               "  auto* in = pyx::detail::as_instance<" + self_ + ">(self);\n"
-               "  if (in->ready) {\n    auto* s = in->get();\n    (void)s;\n" + clear + "  }\n  return 0;\n}\n";
+               "  auto* in = pyx::detail::as_instance<" +
+               self_ +
+               ">(self);\n"
+               "  if (in->ready) {\n    auto* s = in->get();\n" +
+               traverse + "  }\n  return 0;\n}\n";
+      code_ += "static int " + p_ +
+               "clear(PyObject* self) {\n"
+               "  auto* in = pyx::detail::as_instance<" +
+               self_ +
+               ">(self);\n"
+               "  if (in->ready) {\n    auto* s = in->get();\n    (void)s;\n" +
+               clear + "  }\n  return 0;\n}\n";
     }
   }
 
   // A thunk for an operator with 0 or 1 parameters; returns its &scope::id.
   std::string operator_thunk(const Export& e, const std::string& id, const std::string& expr) {
-    thunk_body_ += "  static decltype(auto) " + id + "(pyx_self& pyx_this" + param_decls(e) + ") { return " + expr +
-                   "; }\n";
+    thunk_body_ +=
+        "  static decltype(auto) " + id + "(pyx_self& pyx_this" + param_decls(e) + ") { return " + expr + "; }\n";
     return "&" + scope_ + "::" + id;
   }
 
   std::string binary_fn(const Export& e, const std::string& id, const std::string& sym, const std::string& dunder) {
-    std::string fn = operator_thunk(e, id, "pyx_this " + sym + " std::forward<" + e.params[0].type + ">(" +
-                                               e.params[0].name + ")");
+    std::string fn =
+        operator_thunk(e, id, "pyx_this " + sym + " std::forward<" + e.params[0].type + ">(" + e.params[0].name + ")");
     std::string w = p_ + id;
-    code_ += "static PyObject* " + w + "(PyObject* a, PyObject* b) {\n"
-             "  if (!PyObject_TypeCheck(a, pyx::detail::class_info<" + self_ + ">::type) ||\n"
-             "      !pyx::detail::matches_method<" + fn + ">(&b, false))\n    Py_RETURN_NOTIMPLEMENTED;\n"
-             "  static const char* const names[] = {" + cpp_string_literal(e.params[0].name) + "};\n"
-             "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name + "." + dunder) +
+    code_ += "static PyObject* " + w +
+             "(PyObject* a, PyObject* b) {\n"
+             "  if (!PyObject_TypeCheck(a, pyx::detail::class_info<" +
+             self_ +
+             ">::type) ||\n"
+             "      !pyx::detail::matches_method<" +
+             fn +
+             ">(&b, false))\n    Py_RETURN_NOTIMPLEMENTED;\n"
+             "  static const char* const names[] = {" +
+             cpp_string_literal(e.params[0].name) +
+             "};\n"
+             "  static const pyx::detail::signature sig = {" +
+             cpp_string_literal(c_.name + "." + dunder) +
              ", names, 1, 1};\n"
-             "  return pyx::detail::invoke_method<" + self_ + ", " + fn + ", false>(a, sig, &b, "
+             "  return pyx::detail::invoke_method<" +
+             self_ + ", " + fn +
+             ", false>(a, sig, &b, "
              "std::make_tuple(pyx::detail::no_default{}));\n}\n";
     return w;
   }
@@ -414,10 +481,13 @@ class ClassWriter {
         } else {
           std::string fn = operator_thunk(e, id, op.symbol + "pyx_this");
           std::string w = p_ + id;
-          code_ += "static PyObject* " + w + "(PyObject* a) {\n"
-                   "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name + "." + s.dunder) +
+          code_ += "static PyObject* " + w +
+                   "(PyObject* a) {\n"
+                   "  static const pyx::detail::signature sig = {" +
+                   cpp_string_literal(c_.name + "." + s.dunder) +
                    ", nullptr, 0, 0};\n"
-                   "  return pyx::detail::invoke_method<" + self_ + ", " + fn + ", false>(a, sig, nullptr, std::tuple<>{});\n}\n";
+                   "  return pyx::detail::invoke_method<" +
+                   self_ + ", " + fn + ", false>(a, sig, nullptr, std::tuple<>{});\n}\n";
           slot_entries_ += "    {" + std::string(s.slot) + ", reinterpret_cast<void*>(" + w + ")},\n";
         }
       }
@@ -432,15 +502,23 @@ class ClassWriter {
         m.name = "__call__";
         std::string fn = operator_thunk(e, id, "pyx_this(" + forwards(e) + ")");
         std::string w = p_ + id;
-        code_ += "static const char* const " + w + "_names[] = {" + names_array(e) + "};\n"
-                 "static PyObject* " + w + "(PyObject* self, PyObject* args, PyObject* kwargs) {\n"
-                 "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name + ".__call__") + ", " + w +
-                 "_names, " + std::to_string(e.params.size()) + ", " + std::to_string(nrequired(e)) + "};\n"
+        code_ += "static const char* const " + w + "_names[] = {" + names_array(e) +
+                 "};\n"
+                 "static PyObject* " +
+                 w +
+                 "(PyObject* self, PyObject* args, PyObject* kwargs) {\n"
+                 "  static const pyx::detail::signature sig = {" +
+                 cpp_string_literal(c_.name + ".__call__") + ", " + w + "_names, " + std::to_string(e.params.size()) +
+                 ", " + std::to_string(nrequired(e)) +
+                 "};\n"
                  "  pyx::detail::call_args ca;\n  if (!ca.load(args, kwargs, sig.name)) return nullptr;\n"
-                 "  PyObject* slots[" + std::to_string(std::max<std::size_t>(1, e.params.size())) + "];\n"
+                 "  PyObject* slots[" +
+                 std::to_string(std::max<std::size_t>(1, e.params.size())) +
+                 "];\n"
                  "  if (!pyx::detail::bind(sig, ca.stack, ca.nargs, ca.kwnames, slots)) return nullptr;\n"
-                 "  return pyx::detail::invoke_method<" + self_ + ", " + fn + ", " + (e.nogil ? "true" : "false") +
-                 ">(self, sig, slots, " + defaults(e, id, {}) + ");\n}\n";
+                 "  return pyx::detail::invoke_method<" +
+                 self_ + ", " + fn + ", " + (e.nogil ? "true" : "false") + ">(self, sig, slots, " +
+                 defaults(e, id, {}) + ");\n}\n";
         slot_entries_ += "    {Py_tp_call, reinterpret_cast<void*>(" + w + ")},\n";
       }
       if (op.symbol == "[]" && arity == 1 && !slots_used_.count("getitem")) {
@@ -448,31 +526,45 @@ class ClassWriter {
         const auto& key = e.params[0];
         std::string fn = operator_thunk(e, id, "pyx_this[std::forward<" + key.type + ">(" + key.name + ")]");
         std::string w = p_ + id;
-        code_ += "static PyObject* " + w + "(PyObject* self, PyObject* key) {\n"
-                 "  static const char* const names[] = {" + cpp_string_literal(key.name) + "};\n"
-                 "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name + ".__getitem__") +
+        code_ += "static PyObject* " + w +
+                 "(PyObject* self, PyObject* key) {\n"
+                 "  static const char* const names[] = {" +
+                 cpp_string_literal(key.name) +
+                 "};\n"
+                 "  static const pyx::detail::signature sig = {" +
+                 cpp_string_literal(c_.name + ".__getitem__") +
                  ", names, 1, 1};\n"
-                 "  return pyx::detail::invoke_method<" + self_ + ", " + fn +
-                 ", false>(self, sig, &key, std::make_tuple(pyx::detail::no_default{}));\n}\n";
+                 "  return pyx::detail::invoke_method<" +
+                 self_ + ", " + fn + ", false>(self, sig, &key, std::make_tuple(pyx::detail::no_default{}));\n}\n";
         slot_entries_ += "    {Py_mp_subscript, reinterpret_cast<void*>(" + w + ")},\n";
-        bool assignable = !e.return_type.empty() && e.return_type.back() == '&' && !starts_with(e.return_type, "const ") &&
-                          e.return_type.find(" const") == std::string::npos && !e.is_const;
+        bool assignable = !e.return_type.empty() && e.return_type.back() == '&' &&
+                          !starts_with(e.return_type, "const ") && e.return_type.find(" const") == std::string::npos &&
+                          !e.is_const;
         if (assignable) {
           std::string sid = id + "_set";
-          std::string elem = "std::remove_cvref_t<decltype(std::declval<pyx_self&>()[std::declval<" + key.type + ">()])>";
+          std::string elem =
+              "std::remove_cvref_t<decltype(std::declval<pyx_self&>()[std::declval<" + key.type + ">()])>";
           thunk_body_ += "  static void " + sid + "(pyx_self& pyx_this, " + key.type + " " + key.name + ", const " +
                          elem + "& pyx_value) { pyx_this[std::forward<" + key.type + ">(" + key.name +
                          ")] = pyx_value; }\n";
           std::string sw = p_ + sid;
-          code_ += "static int " + sw + "(PyObject* self, PyObject* key, PyObject* value) {\n"
-                   "  if (!value) return pyx::detail::cannot_delete(" + cpp_string_literal(c_.name) + ", \"[]\");\n"
-                   "  static const char* const names[] = {" + cpp_string_literal(key.name) + ", \"value\"};\n"
-                   "  static const pyx::detail::signature sig = {" + cpp_string_literal(c_.name + ".__setitem__") +
-                   ", names, 2, 2};\n"
-                   "  PyObject* slots[2] = {key, value};\n"
-                   "  PyObject* r = pyx::detail::invoke_method<" + self_ + ", &" + scope_ + "::" + sid +
-                   ", false>(self, sig, slots, std::make_tuple(pyx::detail::no_default{}, pyx::detail::no_default{}));\n"
-                   "  if (!r) return -1;\n  Py_DECREF(r);\n  return 0;\n}\n";
+          code_ +=
+              "static int " + sw +
+              "(PyObject* self, PyObject* key, PyObject* value) {\n"
+              "  if (!value) return pyx::detail::cannot_delete(" +
+              cpp_string_literal(c_.name) +
+              ", \"[]\");\n"
+              "  static const char* const names[] = {" +
+              cpp_string_literal(key.name) +
+              ", \"value\"};\n"
+              "  static const pyx::detail::signature sig = {" +
+              cpp_string_literal(c_.name + ".__setitem__") +
+              ", names, 2, 2};\n"
+              "  PyObject* slots[2] = {key, value};\n"
+              "  PyObject* r = pyx::detail::invoke_method<" +
+              self_ + ", &" + scope_ + "::" + sid +
+              ", false>(self, sig, slots, std::make_tuple(pyx::detail::no_default{}, pyx::detail::no_default{}));\n"
+              "  if (!r) return -1;\n  Py_DECREF(r);\n  return 0;\n}\n";
           slot_entries_ += "    {Py_mp_ass_subscript, reinterpret_cast<void*>(" + sw + ")},\n";
         }
       }
@@ -539,11 +631,14 @@ class ClassWriter {
     std::string ns_open = ns_.empty() ? "" : "namespace " + ns_ + " {\n";
     std::string ns_close = ns_.empty() ? "" : "}  // namespace " + ns_ + "\n";
     thunks_ = ns_open + "struct " + scope_name_ + " : " + self_ + " {\n" + thunk_body_ + "};\n" + ns_close;
-    std::string methods = "static PyMethodDef " + p_ + "methods[] = {\n" + method_entries_ + "    {nullptr, nullptr, 0, nullptr}};\n";
-    std::string getset = "static PyGetSetDef " + p_ + "getset[] = {\n" + getset_entries_ + "    {nullptr, nullptr, nullptr, nullptr, nullptr}};\n";
-    std::string members = "static PyMemberDef " + p_ + "members[] = {\n"
-                          "    {\"__weaklistoffset__\", T_PYSSIZET, offsetof(pyx::detail::instance<" + self_ +
-                          ">, weaklist), READONLY, nullptr},\n    {nullptr, 0, 0, 0, nullptr}};\n";
+    std::string methods =
+        "static PyMethodDef " + p_ + "methods[] = {\n" + method_entries_ + "    {nullptr, nullptr, 0, nullptr}};\n";
+    std::string getset = "static PyGetSetDef " + p_ + "getset[] = {\n" + getset_entries_ +
+                         "    {nullptr, nullptr, nullptr, nullptr, nullptr}};\n";
+    std::string members = "static PyMemberDef " + p_ +
+                          "members[] = {\n"
+                          "    {\"__weaklistoffset__\", T_PYSSIZET, offsetof(pyx::detail::instance<" +
+                          self_ + ">, weaklist), READONLY, nullptr},\n    {nullptr, 0, 0, 0, nullptr}};\n";
     std::string slots = "    {Py_tp_dealloc, reinterpret_cast<void*>(&pyx::detail::tp_dealloc<" + self_ + ">)},\n";
     if (ctor_count_ > 0) {
       slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_instance<" + self_ + ">)},\n";
@@ -554,17 +649,23 @@ class ClassWriter {
     std::string doc = class_doc();
     if (!doc.empty()) code_ += "static const char " + p_ + "doc[] = " + cpp_string_literal(doc) + ";\n";
     if (!doc.empty()) slots += "    {Py_tp_doc, const_cast<char*>(" + p_ + "doc)},\n";
-    slots += "    {Py_tp_methods, " + p_ + "methods},\n    {Py_tp_getset, " + p_ + "getset},\n"
-             "    {Py_tp_members, " + p_ + "members},\n";
+    slots += "    {Py_tp_methods, " + p_ + "methods},\n    {Py_tp_getset, " + p_ +
+             "getset},\n"
+             "    {Py_tp_members, " +
+             p_ + "members},\n";
     if (gc_) {
-      slots += "    {Py_tp_traverse, reinterpret_cast<void*>(" + p_ + "traverse)},\n"
-               "    {Py_tp_clear, reinterpret_cast<void*>(" + p_ + "clear)},\n";
+      slots += "    {Py_tp_traverse, reinterpret_cast<void*>(" + p_ +
+               "traverse)},\n"
+               "    {Py_tp_clear, reinterpret_cast<void*>(" +
+               p_ + "clear)},\n";
     }
     code_ += methods + getset + members + "static PyType_Slot " + p_ + "slots[] = {\n" + slots + slot_entries_ +
              "    {0, nullptr}};\n";
     code_ += "static PyType_Spec " + p_ + "spec = {" + cpp_string_literal(module_ + "." + c_.name) +
-             ", static_cast<int>(sizeof(pyx::detail::instance<" + self_ + ">)), 0,\n"
-             "    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE" + (gc_ ? " | Py_TPFLAGS_HAVE_GC" : "") + ", " + p_ + "slots};\n";
+             ", static_cast<int>(sizeof(pyx::detail::instance<" + self_ +
+             ">)), 0,\n"
+             "    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE" +
+             (gc_ ? " | Py_TPFLAGS_HAVE_GC" : "") + ", " + p_ + "slots};\n";
   }
 
   const ClassExport& c_;
@@ -591,9 +692,12 @@ std::string strip_type(std::string t) {
 std::string py_doc_literal(const std::string& doc) {
   std::string out = "\"\"\"";
   for (char ch : doc) {
-    if (ch == '\\') out += "\\\\";
-    else if (ch == '"') out += "\\\"";
-    else out += ch;
+    if (ch == '\\')
+      out += "\\\\";
+    else if (ch == '"')
+      out += "\\\"";
+    else
+      out += ch;
   }
   return out + "\"\"\"";
 }
@@ -611,7 +715,8 @@ std::string class_aware_annotation(const scan::ScanResult& scan, const std::stri
   }
   for (const auto& c : scan.classes) {
     std::string q = c.qualified_name;
-    if (t == c.name || t == q || (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0))
+    if (t == c.name || t == q ||
+        (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0))
       return "\"" + c.name + "\"" + (pointer ? " | None" : "");
   }
   return scan::python_annotation(cpp_type, fused_choices);
@@ -649,11 +754,13 @@ std::string class_stubs(const scan::ScanResult& scan) {
     if (!c.doc.empty()) out += "    " + py_doc_literal(c.doc) + "\n";
     bool many = c.ctors.size() > 1;
     for (const auto& e : c.ctors)
-      out += std::string(many ? "    @typing.overload\n" : "") + "    def __init__(self" + params(e) + ") -> None: ...\n";
+      out +=
+          std::string(many ? "    @typing.overload\n" : "") + "    def __init__(self" + params(e) + ") -> None: ...\n";
     if (c.ctors.empty() && c.has_default_ctor) out += "    def __init__(self) -> None: ...\n";
     for (const auto& f : c.fields) {
       if (f.readonly) {
-        out += "    @property\n    def " + f.name + "(self) -> " + class_aware_annotation(scan, substitute(f.type, c.template_args)) + ": ...\n";
+        out += "    @property\n    def " + f.name + "(self) -> " +
+               class_aware_annotation(scan, substitute(f.type, c.template_args)) + ": ...\n";
       } else {
         out += "    " + f.name + ": " + class_aware_annotation(scan, substitute(f.type, c.template_args)) + "\n";
       }
@@ -663,7 +770,8 @@ std::string class_stubs(const scan::ScanResult& scan) {
       for (const auto& m : c.methods)
         if (m.name == p.name) type = class_aware_annotation(scan, substitute(m.return_type, c.template_args));
       out += "    @property\n    def " + p.name + "(self) -> " + type + ": ...\n";
-      if (!p.setter.empty()) out += "    @" + p.name + ".setter\n    def " + p.name + "(self, value: " + type + ") -> None: ...\n";
+      if (!p.setter.empty())
+        out += "    @" + p.name + ".setter\n    def " + p.name + "(self, value: " + type + ") -> None: ...\n";
     }
     std::set<std::string> accessors;
     for (const auto& p : c.properties) accessors.insert({p.name, p.setter});

@@ -38,8 +38,8 @@ std::string instantiation_expr(const scan::Export& e, const std::vector<std::str
 // Default values are built inside the function's own namespace, with the
 // fused parameters bound, so `int n = kLimit` or `T b = T(3)` mean there what
 // they mean at the declaration.
-std::string default_namespace(const scan::Export& e, const std::vector<std::string>& types,
-                              std::size_t inst, std::vector<std::string>* providers) {
+std::string default_namespace(const scan::Export& e, const std::vector<std::string>& types, std::size_t inst,
+                              std::vector<std::string>* providers) {
   bool any = false;
   for (const auto& p : e.params) any |= !p.default_value.empty();
   providers->assign(e.params.size(), "pyx::detail::no_default{}");
@@ -115,8 +115,7 @@ std::string python_docstring(const scan::Export& e) {
   auto annotate = [&](const std::string& type) {
     // A fused parameter used directly, or inside another type.
     for (const auto& [name, types] : choices)
-      if (type == name || type == "const " + name || type == name + " const" ||
-          type == "const " + name + "&")
+      if (type == name || type == "const " + name || type == name + " const" || type == "const " + name + "&")
         return scan::python_annotation(type, types);
     return scan::python_annotation(type);
   };
@@ -135,8 +134,7 @@ std::string python_docstring(const scan::Export& e) {
   return doc;
 }
 
-bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, GeneratedModule* out,
-                     std::string* err) {
+bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, GeneratedModule* out, std::string* err) {
   std::string module_tmpl, wrapper_tmpl, ufunc_tmpl;
   bool any_ufunc = false;
   for (const auto& e : scan.exports) any_ufunc |= e.kind != scan::ExportKind::function;
@@ -194,8 +192,7 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
   for (const auto& e : scan.exports) {
     if (e.kind != scan::ExportKind::function) {
       std::string rendered;
-      if (!render_ufunc(e, ufunc_tmpl, in.source_path + ":" + std::to_string(e.loc.line), &rendered, err))
-        return false;
+      if (!render_ufunc(e, ufunc_tmpl, in.source_path + ":" + std::to_string(e.loc.line), &rendered, err)) return false;
       int n = count_lines(rendered);
       out->spans.push_back({line, line + n - 1, e.name, e.loc.line});
       line += n;
@@ -230,8 +227,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
     out->spans.push_back({line, line + n - 1, e.name, e.loc.line});
     line += n;
     wrappers += rendered;
-    entries += "    {" + cpp_string_literal(e.name) + ", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(pyx_w_" +
-               e.name + ")), METH_FASTCALL | METH_KEYWORDS, " + cpp_string_literal(python_docstring(e)) + "},\n";
+    entries += "    {" + cpp_string_literal(e.name) +
+               ", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(pyx_w_" + e.name +
+               ")), METH_FASTCALL | METH_KEYWORDS, " + cpp_string_literal(python_docstring(e)) + "},\n";
   }
   values["WRAPPERS"] = wrappers;
   values["METHOD_ENTRIES"] = entries;

@@ -35,8 +35,7 @@ struct GeneratedModule {
   std::vector<WrapperSpan> spans;
 };
 
-bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, GeneratedModule* out,
-                     std::string* err);
+bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, GeneratedModule* out, std::string* err);
 
 // Every combination of the fused parameters' types, first parameter outermost.
 std::vector<std::vector<std::string>> fused_instantiations(const scan::Export& e);

@@ -23,8 +23,10 @@ bool check_module_name(const std::string& dotted, std::string* why) {
     bool ok = !part.empty() && !(part[0] >= '0' && part[0] <= '9');
     for (unsigned char c : part) ok = ok && (c >= 0x80 || ascii_ident_char(c));
     if (!ok) {
-      *why = "'" + part + "' is not a Python identifier, so no import statement can name it; rename the file (for "
-             "example to " + suggest_module_name(part) + ".cxxpyx)";
+      *why = "'" + part +
+             "' is not a Python identifier, so no import statement can name it; rename the file (for "
+             "example to " +
+             suggest_module_name(part) + ".cxxpyx)";
       return false;
     }
     if (dot == std::string::npos) return true;

@@ -15,9 +15,12 @@ namespace {
 std::string py_doc_literal(const std::string& doc) {
   std::string out = "\"\"\"";
   for (char ch : doc) {
-    if (ch == '\\') out += "\\\\";
-    else if (ch == '"') out += "\\\"";
-    else out += ch;
+    if (ch == '\\')
+      out += "\\\\";
+    else if (ch == '"')
+      out += "\\\"";
+    else
+      out += ch;
   }
   return out + "\"\"\"";
 }

@@ -7,7 +7,6 @@
 
 namespace cxximport::codegen {
 
-std::string generate_stub(const scan::ScanResult& scan, const std::string& module_name,
-                          const std::string& source_path);
+std::string generate_stub(const scan::ScanResult& scan, const std::string& module_name, const std::string& source_path);
 
 }  // namespace cxximport::codegen

@@ -83,20 +83,57 @@ std::string type_char(const std::string& raw) {
   if (t.rfind("std::", 0) == 0 && t.find("_t") != std::string::npos) t.erase(0, 5);
   static const std::map<std::string, std::string> chars = {
       {"bool", "?"},
-      {"signed char", "b"}, {"char", "b"}, {"int8_t", "b"}, {"npy_int8", "b"},
-      {"unsigned char", "B"}, {"uint8_t", "B"}, {"npy_uint8", "B"},
-      {"short", "h"}, {"short int", "h"}, {"signed short", "h"}, {"int16_t", "h"}, {"npy_int16", "h"},
-      {"unsigned short", "H"}, {"unsigned short int", "H"}, {"uint16_t", "H"}, {"npy_uint16", "H"},
-      {"int", "i"}, {"signed", "i"}, {"signed int", "i"}, {"int32_t", "i"}, {"npy_int32", "i"},
-      {"unsigned", "I"}, {"unsigned int", "I"}, {"uint32_t", "I"}, {"npy_uint32", "I"},
-      {"long", "l"}, {"long int", "l"}, {"long long", "l"}, {"long long int", "l"}, {"signed long", "l"},
-      {"int64_t", "l"}, {"npy_int64", "l"}, {"ptrdiff_t", "l"}, {"ssize_t", "l"}, {"Py_ssize_t", "l"},
-      {"intptr_t", "l"}, {"npy_intp", "l"}, {"pyx::index_t", "l"},
-      {"unsigned long", "L"}, {"unsigned long int", "L"}, {"unsigned long long", "L"},
-      {"uint64_t", "L"}, {"npy_uint64", "L"}, {"size_t", "L"}, {"uintptr_t", "L"},
-      {"float", "f"}, {"double", "d"},
-      {"std::complex<float>", "F"}, {"complex<float>", "F"},
-      {"std::complex<double>", "D"}, {"complex<double>", "D"},
+      {"signed char", "b"},
+      {"char", "b"},
+      {"int8_t", "b"},
+      {"npy_int8", "b"},
+      {"unsigned char", "B"},
+      {"uint8_t", "B"},
+      {"npy_uint8", "B"},
+      {"short", "h"},
+      {"short int", "h"},
+      {"signed short", "h"},
+      {"int16_t", "h"},
+      {"npy_int16", "h"},
+      {"unsigned short", "H"},
+      {"unsigned short int", "H"},
+      {"uint16_t", "H"},
+      {"npy_uint16", "H"},
+      {"int", "i"},
+      {"signed", "i"},
+      {"signed int", "i"},
+      {"int32_t", "i"},
+      {"npy_int32", "i"},
+      {"unsigned", "I"},
+      {"unsigned int", "I"},
+      {"uint32_t", "I"},
+      {"npy_uint32", "I"},
+      {"long", "l"},
+      {"long int", "l"},
+      {"long long", "l"},
+      {"long long int", "l"},
+      {"signed long", "l"},
+      {"int64_t", "l"},
+      {"npy_int64", "l"},
+      {"ptrdiff_t", "l"},
+      {"ssize_t", "l"},
+      {"Py_ssize_t", "l"},
+      {"intptr_t", "l"},
+      {"npy_intp", "l"},
+      {"pyx::index_t", "l"},
+      {"unsigned long", "L"},
+      {"unsigned long int", "L"},
+      {"unsigned long long", "L"},
+      {"uint64_t", "L"},
+      {"npy_uint64", "L"},
+      {"size_t", "L"},
+      {"uintptr_t", "L"},
+      {"float", "f"},
+      {"double", "d"},
+      {"std::complex<float>", "F"},
+      {"complex<float>", "F"},
+      {"std::complex<double>", "D"},
+      {"complex<double>", "D"},
   };
   auto it = chars.find(t);
   return it == chars.end() ? "{" + t + "}" : it->second;
@@ -190,42 +227,44 @@ bool render_ufunc(const scan::Export& e, const std::string& tmpl, const std::str
     layout_type = "pyx_gl_" + e.name;
     layout = "struct " + layout_type + " {\n  static constexpr int nin = " + std::to_string(e.ufunc.nin) +
              ", nout = " + std::to_string(e.ufunc.core.size() - e.ufunc.nin) + ";\n" +
-             "  static constexpr int ndims[] = {" + ints(ndims) + "};\n" +
-             "  static constexpr int offsets[] = {" + ints(offsets) + "};\n" +
-             "  static constexpr int dim_index[] = {" + ints(index) + "};\n" +
+             "  static constexpr int ndims[] = {" + ints(ndims) + "};\n" + "  static constexpr int offsets[] = {" +
+             ints(offsets) + "};\n" + "  static constexpr int dim_index[] = {" + ints(index) + "};\n" +
              "  static constexpr const char* names[] = {" + names_list + "};\n};\n";
     signature = cpp_string_literal(e.ufunc.signature);
   }
 
   const std::string& id = e.ufunc.identity;
   std::string identity = "PyUFunc_None", identity_value = "nullptr";
-  if (id == "0") identity = "PyUFunc_Zero";
-  else if (id == "1") identity = "PyUFunc_One";
-  else if (id == "-1") identity = "PyUFunc_MinusOne";
-  else if (id == "None") identity = "PyUFunc_ReorderableNone";
+  if (id == "0")
+    identity = "PyUFunc_Zero";
+  else if (id == "1")
+    identity = "PyUFunc_One";
+  else if (id == "-1")
+    identity = "PyUFunc_MinusOne";
+  else if (id == "None")
+    identity = "PyUFunc_ReorderableNone";
   else if (!id.empty()) {
     identity = "PyUFunc_IdentityValue";
     std::string ns = q.rfind("::") == std::string::npos ? "" : q.substr(0, q.rfind("::"));
     identity_value = "[]() -> PyObject* {" + (ns.empty() ? "" : " using namespace ::" + ns + ";") +
                      " return pyx::ufunc::identity_object(" + id + "); }()";
   }
-  return render_template(
-      tmpl,
-      {{"NAME", e.name},
-       {"SOURCE_LOC", source_loc},
-       {"LAYOUT", layout},
-       {"LAYOUT_TYPE", layout_type},
-       {"GIL", e.ufunc.needs_gil ? "true" : "false"},
-       {"PARALLEL", e.ufunc.parallel ? "true" : "false"},
-       {"THRESHOLD", e.ufunc.parallel_threshold.empty() ? "pyx::ufunc::default_parallel_threshold"
-                                                        : e.ufunc.parallel_threshold},
-       {"LOOPS", join(loops, ", ")},
-       {"NAME_LITERAL", cpp_string_literal(e.name)},
-       {"DOC_LITERAL", cpp_string_literal(e.doc)},
-       {"IDENTITY", identity},
-       {"IDENTITY_VALUE", identity_value},
-       {"SIGNATURE", signature}},
-      out, err);
+  return render_template(tmpl,
+                         {{"NAME", e.name},
+                          {"SOURCE_LOC", source_loc},
+                          {"LAYOUT", layout},
+                          {"LAYOUT_TYPE", layout_type},
+                          {"GIL", e.ufunc.needs_gil ? "true" : "false"},
+                          {"PARALLEL", e.ufunc.parallel ? "true" : "false"},
+                          {"THRESHOLD", e.ufunc.parallel_threshold.empty() ? "pyx::ufunc::default_parallel_threshold"
+                                                                           : e.ufunc.parallel_threshold},
+                          {"LOOPS", join(loops, ", ")},
+                          {"NAME_LITERAL", cpp_string_literal(e.name)},
+                          {"DOC_LITERAL", cpp_string_literal(e.doc)},
+                          {"IDENTITY", identity},
+                          {"IDENTITY_VALUE", identity_value},
+                          {"SIGNATURE", signature}},
+                         out, err);
 }
 
 }  // namespace cxximport::codegen

@@ -11,11 +11,21 @@ std::string cpp_string_literal(std::string_view text) {
   std::string out = "\"";
   for (unsigned char ch : text) {
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '?': out += "\\?"; break;  // no trigraphs, ever
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '?':
+        out += "\\?";
+        break;  // no trigraphs, ever
       default:
         if (ch < 0x20 || ch >= 0x7f) {
           // Octal escapes stop after three digits, so a following digit is safe.
@@ -30,8 +40,8 @@ std::string cpp_string_literal(std::string_view text) {
   return out + "\"";
 }
 
-bool render_template(std::string_view tmpl, const std::map<std::string, std::string>& values,
-                     std::string* out, std::string* err) {
+bool render_template(std::string_view tmpl, const std::map<std::string, std::string>& values, std::string* out,
+                     std::string* err) {
   std::string result;
   std::set<std::string> used;
   std::size_t pos = 0;
@@ -42,8 +52,8 @@ bool render_template(std::string_view tmpl, const std::map<std::string, std::str
       break;
     }
     std::size_t end = at + 1;
-    while (end < tmpl.size() && ((tmpl[end] >= 'A' && tmpl[end] <= 'Z') ||
-                                 (tmpl[end] >= '0' && tmpl[end] <= '9') || tmpl[end] == '_'))
+    while (end < tmpl.size() &&
+           ((tmpl[end] >= 'A' && tmpl[end] <= 'Z') || (tmpl[end] >= '0' && tmpl[end] <= '9') || tmpl[end] == '_'))
       ++end;
     if (end == at + 1 || end >= tmpl.size() || tmpl[end] != '@') {
       result.append(tmpl.substr(pos, at + 1 - pos));  // a lone '@' is text
@@ -71,8 +81,7 @@ bool render_template(std::string_view tmpl, const std::map<std::string, std::str
   return true;
 }
 
-bool load_template(const std::string& templates_dir, const std::string& name, std::string* out,
-                   std::string* err) {
+bool load_template(const std::string& templates_dir, const std::string& name, std::string* out, std::string* err) {
   std::string path = templates_dir + "/codegen/" + name;
   if (read_file(path, out, err)) return true;
   *err += " (is cxximport installed completely?)";

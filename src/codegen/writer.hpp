@@ -16,11 +16,10 @@ std::string cpp_string_literal(std::string_view text);
 // Replaces @NAME@ placeholders (NAME: [A-Z0-9_]+) with values. A placeholder
 // without a value, or a value never used, is an error: templates and the
 // generator cannot drift apart silently.
-bool render_template(std::string_view tmpl, const std::map<std::string, std::string>& values,
-                     std::string* out, std::string* err);
+bool render_template(std::string_view tmpl, const std::map<std::string, std::string>& values, std::string* out,
+                     std::string* err);
 
 // Reads templates/codegen/<name> from the installed templates directory.
-bool load_template(const std::string& templates_dir, const std::string& name, std::string* out,
-                   std::string* err);
+bool load_template(const std::string& templates_dir, const std::string& name, std::string* out, std::string* err);
 
 }  // namespace cxximport::codegen

@@ -62,8 +62,8 @@ int default_jobs() {
   return static_cast<int>(std::max(1L, std::min(cpus, by_memory)));
 }
 
-std::vector<BatchOutcome> build_many(const std::vector<BuildRequest>& requests, int jobs,
-                                     build::ProcessRunner& runner, Reporter& reporter) {
+std::vector<BatchOutcome> build_many(const std::vector<BuildRequest>& requests, int jobs, build::ProcessRunner& runner,
+                                     Reporter& reporter) {
   if (jobs <= 0) jobs = default_jobs();
   std::vector<PreparedModule> mods(requests.size());
   for (std::size_t i = 0; i < requests.size() && !reporter.cancelled(); ++i)
@@ -98,14 +98,15 @@ std::vector<BatchOutcome> build_many(const std::vector<BuildRequest>& requests, 
     BatchRun run;
     if (ok) {
       const bool verbose = first.req.verbose;
-      if (verbose) reporter.event("command", first.req.ninja + " -j " + std::to_string(jobs) + " -k 0 (in " + batch_dir + ")");
+      if (verbose)
+        reporter.event("command", first.req.ninja + " -j " + std::to_string(jobs) + " -k 0 (in " + batch_dir + ")");
       run = run_ninja(first.req.ninja, batch_dir, jobs, verbose, runner, reporter);
       ok = run.started;
       if (!ok) err = run.error;
     }
     std::string rest;
-    std::vector<build::OutputPart> parts = ok ? build::split_ninja_output(run.result.output, owners, &rest)
-                                              : std::vector<build::OutputPart>(ready.size());
+    std::vector<build::OutputPart> parts =
+        ok ? build::split_ninja_output(run.result.output, owners, &rest) : std::vector<build::OutputPart>(ready.size());
     for (std::size_t n = 0; n < ready.size(); ++n) {
       PreparedModule& pm = mods[ready[n]];
       NinjaOutcome outcome;

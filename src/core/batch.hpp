@@ -22,8 +22,8 @@ struct BatchOutcome {
 
 // Reporter events: those of build_module, plus "progress" with ninja's status
 // lines ("[3/10] CXX pkg.kernels"). jobs <= 0: default_jobs().
-std::vector<BatchOutcome> build_many(const std::vector<BuildRequest>& requests, int jobs,
-                                     build::ProcessRunner& runner, Reporter& reporter);
+std::vector<BatchOutcome> build_many(const std::vector<BuildRequest>& requests, int jobs, build::ProcessRunner& runner,
+                                     Reporter& reporter);
 
 // Parallel compile jobs for this machine: the CPUs this process may use,
 // capped so each job has about 1.5 GiB of memory (C++ compiles are large).

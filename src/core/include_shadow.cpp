@@ -13,9 +13,12 @@ std::vector<std::string> include_search_dirs(const std::vector<std::string>& cxx
       if (f.size() > prefix) return f.substr(prefix);
       return i + 1 < cxxflags.size() ? cxxflags[++i] : std::string();
     };
-    if (f.rfind("-iquote", 0) == 0) quote.push_back(value(7));
-    else if (f.rfind("-isystem", 0) == 0) system.push_back(value(8));
-    else if (f.rfind("-I", 0) == 0) angle.push_back(value(2));
+    if (f.rfind("-iquote", 0) == 0)
+      quote.push_back(value(7));
+    else if (f.rfind("-isystem", 0) == 0)
+      system.push_back(value(8));
+    else if (f.rfind("-I", 0) == 0)
+      angle.push_back(value(2));
   }
   std::vector<std::string> dirs = quote;
   dirs.insert(dirs.end(), angle.begin(), angle.end());

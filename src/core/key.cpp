@@ -66,7 +66,8 @@ bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string*
       *err = "cannot read " + f;
       return false;
     }
-    stamp.field("path", f).field("size", static_cast<std::int64_t>(st.st_size))
+    stamp.field("path", f)
+        .field("size", static_cast<std::int64_t>(st.st_size))
         .field("mtime", static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
   }
   const std::string stamp_hex = stamp.hex();

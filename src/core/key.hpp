@@ -13,12 +13,12 @@ namespace cxximport::core {
 
 struct KeyInput {
   std::string version;
-  std::string runtime_hash;           // templates/ (runtime headers and code templates)
+  std::string runtime_hash;  // templates/ (runtime headers and code templates)
   std::string module, source_path, source_text;
   std::string compiler_path, compiler_version;
   std::vector<std::string> compile_argv, link_argv;
   std::string ext_suffix, numpy_version, numpy_include, python_include, build_type;
-  std::string cpu;                    // cpu_identity() when -march=native is used, else empty
+  std::string cpu;  // cpu_identity() when -march=native is used, else empty
   std::vector<std::pair<std::string, std::string>> extra_files;  // (path, content hash): sources, depends
 };
 

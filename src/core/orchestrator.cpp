@@ -61,7 +61,9 @@ scan::Directives merge(const scan::Directives& opt, const scan::Directives& file
   if (!file.arch.empty()) d.arch = file.arch;
   if (!file.std.empty()) d.std = file.std;
   if (!file.optimize.empty()) d.optimize = file.optimize;
-  auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) { a.insert(a.end(), b.begin(), b.end()); };
+  auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+  };
   append(d.cxxflags, file.cxxflags);
   append(d.ldflags, file.ldflags);
   append(d.libraries, file.libraries);
@@ -151,7 +153,8 @@ std::string unbuildable_path(const std::string& path, bool in_build_edge) {
   if (path.find_first_of("\r\n") != std::string::npos)
     return "its path holds a newline or carriage return, which ninja cannot express; rename the directory or the file";
   if (path.find('\t') != std::string::npos)
-    return "its path holds a tab, which the compiler's dependency file cannot express; rename the directory or the file";
+    return "its path holds a tab, which the compiler's dependency file cannot express; rename the directory or the "
+           "file";
   if (in_build_edge && path.find('|') != std::string::npos)
     return "its path holds '|', which ninja cannot express in a build edge; rename the directory or the file";
   return "";
@@ -233,7 +236,8 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   for (const auto& path : extras) {
     std::string h;
     if (!hash_file(path, &h, &err)) {
-      set_failure(failure, BuildFailure::Kind::Input, req.source + ": a `sources`/`depends` file cannot be read: " + err);
+      set_failure(failure, BuildFailure::Kind::Input,
+                  req.source + ": a `sources`/`depends` file cannot be read: " + err);
       return;
     }
     extra_files.emplace_back(path, h);
@@ -269,10 +273,11 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err) &&
       !(req.no_build && build::remembered_identity(cxx, memo_dir, &id))) {
     if (req.no_build)
-      return set_failure(failure, BuildFailure::Kind::NotCached,
-                         "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
-                             ") cannot be looked up: the cache key includes the compiler's identity, and " + err +
-                             " (install the same compiler as the machine that ran `cxximport build`, or set CXX to it)");
+      return set_failure(
+          failure, BuildFailure::Kind::NotCached,
+          "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
+              ") cannot be looked up: the cache key includes the compiler's identity, and " + err +
+              " (install the same compiler as the machine that ran `cxximport build`, or set CXX to it)");
     set_failure(failure, BuildFailure::Kind::Input, err);
     return;
   }
@@ -334,8 +339,8 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     reporter.event("output", "cache miss for " + req.module + ": " + why);
   if (req.no_build) {
     set_failure(failure, BuildFailure::Kind::NotCached,
-                "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
-                    ") is not in the cache at " + store.root() + " (build it ahead of time with `cxximport build`)");
+                "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source + ") is not in the cache at " +
+                    store.root() + " (build it ahead of time with `cxximport build`)");
     return;
   }
   if (store.read_only()) {
@@ -519,15 +524,16 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   set_done(pm, hit, true);
 }
 
-bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter,
-                  BuildResult* result, BuildFailure* failure) {
+bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, BuildResult* result,
+                  BuildFailure* failure) {
   PreparedModule pm;
   prepare_module(req, runner, reporter, LockWait::Block, &pm);
   if (pm.state == PreparedModule::State::Ready) {
     std::vector<std::string> ninja_argv = {req.ninja};
     if (req.jobs > 0) ninja_argv.push_back("-j" + std::to_string(req.jobs));
     if (req.verbose) ninja_argv.push_back("-v");
-    if (req.verbose) reporter.event("command", build::shell_join(build::compile_argv(pm.ninja, "module.cpp", "module.o")));
+    if (req.verbose)
+      reporter.event("command", build::shell_join(build::compile_argv(pm.ninja, "module.cpp", "module.o")));
     auto tick = [&] {
       reporter.event("building", std::to_string(seconds_since(pm.started)));
       return !reporter.cancelled();

@@ -20,8 +20,8 @@
 
 namespace cxximport::core {
 
-bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter,
-                  BuildResult* result, BuildFailure* failure);
+bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, BuildResult* result,
+                  BuildFailure* failure);
 
 // The cache root a request resolves to (the rules of docs/cache.md).
 std::string default_cache_dir();
@@ -49,7 +49,7 @@ struct PreparedModule {
   std::chrono::steady_clock::time_point started;
   // Real time before any input was read: an input whose ctime is later
   // changed while the module was built (finish_module then does not publish).
-  struct timespec inputs_read {};
+  struct timespec inputs_read{};
   std::vector<std::string> key_files;  // `sources`/`depends` files hashed into the key
 };
 

@@ -10,14 +10,14 @@
 namespace cxximport::core {
 
 struct BuildRequest {
-  std::string source;   // absolute path of the .cxxpyx
-  std::string module;   // fully qualified module name
+  std::string source;     // absolute path of the .cxxpyx
+  std::string module;     // fully qualified module name
   std::string cache_dir;  // empty: $CXXIMPORT_CACHE_DIR, $XDG_CACHE_HOME/cxximport, ~/.cache/cxximport
   std::string cxx;        // empty: $CXX, else "c++"
   std::string launcher;   // ccache, sccache, distcc...; not part of the key
   std::string ninja = "ninja";
   std::string build_type = "release";
-  int jobs = 0;           // 0: ninja's default
+  int jobs = 0;  // 0: ninja's default
   bool no_build = false;
   bool force = false;
   bool verbose = false;

@@ -30,11 +30,10 @@ PyObject* entry_dict(const cache::EntryInfo& e) {
   auto path = [](const std::string& p) {
     return PyUnicode_DecodeFSDefaultAndSize(p.data(), static_cast<Py_ssize_t>(p.size()));
   };
-  return Py_BuildValue("{s:s,s:N,s:s,s:s,s:N,s:K,s:L,s:L,s:s}", "module", e.module.c_str(), "source",
-                       path(e.source), "key", e.key.c_str(), "variant", e.variant.c_str(), "entry_dir",
-                       path(e.entry_dir), "size", static_cast<unsigned long long>(e.size_bytes), "created",
-                       static_cast<long long>(e.created), "last_used", static_cast<long long>(e.last_used),
-                       "problem", e.problem.c_str());
+  return Py_BuildValue("{s:s,s:N,s:s,s:s,s:N,s:K,s:L,s:L,s:s}", "module", e.module.c_str(), "source", path(e.source),
+                       "key", e.key.c_str(), "variant", e.variant.c_str(), "entry_dir", path(e.entry_dir), "size",
+                       static_cast<unsigned long long>(e.size_bytes), "created", static_cast<long long>(e.created),
+                       "last_used", static_cast<long long>(e.last_used), "problem", e.problem.c_str());
 }
 
 PyObject* py_cache_list(PyObject* self, PyObject* arg) {
@@ -43,10 +42,8 @@ PyObject* py_cache_list(PyObject* self, PyObject* arg) {
   std::vector<cache::EntryInfo> entries;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = cache::list_entries(root, &entries, &err);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err);
+  Py_BEGIN_ALLOW_THREADS ok = cache::list_entries(root, &entries, &err);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
   PyObject* list = PyList_New(0);
   if (!list) return nullptr;
   for (const auto& e : entries) {
@@ -67,10 +64,8 @@ PyObject* py_cache_info(PyObject* self, PyObject* arg) {
   cache::CacheInfo info;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = cache::cache_info(root, &info, &err);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err);
+  Py_BEGIN_ALLOW_THREADS ok = cache::cache_info(root, &info, &err);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
   PyObject* counters = PyDict_New();
   if (!counters) return nullptr;
   for (const auto& [name, value] : info.counters) {
@@ -82,15 +77,13 @@ PyObject* py_cache_info(PyObject* self, PyObject* arg) {
     }
     Py_DECREF(v);
   }
-  return Py_BuildValue("{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:N}", "location", info.location.c_str(), "entries",
-                       static_cast<unsigned long long>(info.entries), "size",
-                       static_cast<unsigned long long>(info.total_bytes), "tmp_size",
-                       static_cast<unsigned long long>(info.tmp_bytes), "failed_logs",
-                       static_cast<unsigned long long>(info.failed_logs), "hit",
-                       static_cast<unsigned long long>(info.hits), "miss",
-                       static_cast<unsigned long long>(info.misses), "build",
-                       static_cast<unsigned long long>(info.builds), "build_failed",
-                       static_cast<unsigned long long>(info.build_failures), "counters", counters);
+  return Py_BuildValue(
+      "{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:K,s:N}", "location", info.location.c_str(), "entries",
+      static_cast<unsigned long long>(info.entries), "size", static_cast<unsigned long long>(info.total_bytes),
+      "tmp_size", static_cast<unsigned long long>(info.tmp_bytes), "failed_logs",
+      static_cast<unsigned long long>(info.failed_logs), "hit", static_cast<unsigned long long>(info.hits), "miss",
+      static_cast<unsigned long long>(info.misses), "build", static_cast<unsigned long long>(info.builds),
+      "build_failed", static_cast<unsigned long long>(info.build_failures), "counters", counters);
 }
 
 PyObject* py_cache_clean(PyObject* self, PyObject* args, PyObject* kwargs) {
@@ -104,10 +97,8 @@ PyObject* py_cache_clean(PyObject* self, PyObject* args, PyObject* kwargs) {
   std::uint64_t removed = 0, freed = 0;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = cache::list_entries(root, &before, &err) && cache::clean(root, mod, &removed, &err);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err);
+  Py_BEGIN_ALLOW_THREADS ok = cache::list_entries(root, &before, &err) && cache::clean(root, mod, &removed, &err);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
   for (const auto& e : before)
     if (mod.empty() || e.module == mod) freed += e.size_bytes;
   return Py_BuildValue("{s:K,s:K}", "removed", static_cast<unsigned long long>(removed), "freed",
@@ -139,10 +130,8 @@ PyObject* py_cache_prune(PyObject* self, PyObject* args, PyObject* kwargs) {
   cache::PruneResult r;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = cache::prune(root, size, age, static_cast<std::int64_t>(std::time(nullptr)), &r, &err);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err);
+  Py_BEGIN_ALLOW_THREADS ok = cache::prune(root, size, age, static_cast<std::int64_t>(std::time(nullptr)), &r, &err);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
   return Py_BuildValue("{s:K,s:K,s:K,s:K}", "removed", static_cast<unsigned long long>(r.removed_entries), "freed",
                        static_cast<unsigned long long>(r.removed_bytes), "kept",
                        static_cast<unsigned long long>(r.kept_entries), "kept_size",

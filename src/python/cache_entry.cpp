@@ -30,9 +30,9 @@ bool open_store(const std::string& root, cache::Store* store, std::string* err) 
 }
 
 PyObject* hit_dict(const cache::Hit& hit) {
-  return Py_BuildValue("{s:s,s:s,s:s,s:O,s:d,s:s}", "so_path", hit.so_path.c_str(), "entry_dir",
-                       hit.entry_dir.c_str(), "key", hit.manifest.key.c_str(), "built", Py_False, "seconds", 0.0,
-                       "module", hit.manifest.module.c_str());
+  return Py_BuildValue("{s:s,s:s,s:s,s:O,s:d,s:s}", "so_path", hit.so_path.c_str(), "entry_dir", hit.entry_dir.c_str(),
+                       "key", hit.manifest.key.c_str(), "built", Py_False, "seconds", 0.0, "module",
+                       hit.manifest.module.c_str());
 }
 
 PyObject* py_install_entry(PyObject* self, PyObject* args, PyObject* kwargs) {
@@ -61,10 +61,8 @@ PyObject* py_install_entry(PyObject* self, PyObject* args, PyObject* kwargs) {
   cache::Hit hit;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = open_store(root, &store, &err) && store.install(key, entry, &hit, &err);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err);
+  Py_BEGIN_ALLOW_THREADS ok = open_store(root, &store, &err) && store.install(key, entry, &hit, &err);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
   return hit_dict(hit);
 }
 
@@ -78,10 +76,8 @@ PyObject* py_export_entry(PyObject* self, PyObject* args, PyObject* kwargs) {
   cache::Store::EntryFiles files;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = open_store(root, &store, &err) && store.export_entry(key, &files, &err);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err);
+  Py_BEGIN_ALLOW_THREADS ok = open_store(root, &store, &err) && store.export_entry(key, &files, &err);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
   PyObject* out = PyDict_New();
   if (!out) return nullptr;
   for (const auto& [name, content] : files) {
@@ -101,16 +97,13 @@ PyObject* py_cache_count(PyObject* self, PyObject* args, PyObject* kwargs) {
   const char* root = nullptr;
   const char* name = nullptr;
   unsigned long long delta = 1;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ss|K:cache_count", const_cast<char**>(kwlist), &root, &name,
-                                   &delta))
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "ss|K:cache_count", const_cast<char**>(kwlist), &root, &name, &delta))
     return nullptr;
   cache::Store store("");
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS
-  ok = open_store(root, &store, &err) && cache::add_counter(store.stats_path(), name, delta);
-  Py_END_ALLOW_THREADS
-  if (!ok) return cache_error(self, err.empty() ? "cannot update " + store.stats_path() : err);
+  Py_BEGIN_ALLOW_THREADS ok = open_store(root, &store, &err) && cache::add_counter(store.stats_path(), name, delta);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err.empty() ? "cannot update " + store.stats_path() : err);
   Py_RETURN_NONE;
 }
 
@@ -120,10 +113,9 @@ PyObject* py_xxh3_128(PyObject*, PyObject* args) {
   Py_buffer view;
   if (!PyArg_ParseTuple(args, "y*:xxh3_128", &view)) return nullptr;
   std::string hex;
-  Py_BEGIN_ALLOW_THREADS
-  hex = hash_bytes(std::string_view(static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len)));
-  Py_END_ALLOW_THREADS
-  PyBuffer_Release(&view);
+  Py_BEGIN_ALLOW_THREADS hex =
+      hash_bytes(std::string_view(static_cast<const char*>(view.buf), static_cast<std::size_t>(view.len)));
+  Py_END_ALLOW_THREADS PyBuffer_Release(&view);
   return PyUnicode_FromStringAndSize(hex.data(), static_cast<Py_ssize_t>(hex.size()));
 }
 

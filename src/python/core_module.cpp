@@ -150,20 +150,18 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
   bool ok = opt_str(opts, "cache_dir", &r->cache_dir) && opt_str(opts, "cxx", &r->cxx) &&
             opt_str(opts, "launcher", &r->launcher) && opt_str(opts, "ninja", &r->ninja) &&
             opt_str(opts, "build_type", &r->build_type) && opt_str(opts, "templates_dir", &r->templates_dir) &&
-            opt_str(opts, "max_size", &r->max_size) &&
-            opt_str(opts, "python_include", &r->python_include) &&
-            opt_str(opts, "numpy_include", &r->numpy_include) &&
-            opt_str(opts, "numpy_version", &r->numpy_version) && opt_str(opts, "ext_suffix", &r->ext_suffix) &&
-            opt_number(opts, "jobs", &jobs) && opt_number(opts, "lock_timeout", &timeout) &&
-            opt_bool(opts, "no_build", &r->no_build) && opt_bool(opts, "force", &r->force) &&
-            opt_bool(opts, "verbose", &r->verbose) && opt_bool(opts, "openmp", &r->options.openmp) &&
-            opt_bool(opts, "boundscheck", &r->options.boundscheck) && opt_bool(opts, "vecmath", &vecmath) &&
-            opt_str(opts, "arch", &r->options.arch) && opt_str(opts, "std", &r->options.std) &&
-            opt_str(opts, "optimize", &r->options.optimize) && opt_list(opts, "cxxflags", &r->options.cxxflags) &&
-            opt_list(opts, "ldflags", &r->options.ldflags) && opt_list(opts, "libraries", &r->options.libraries) &&
+            opt_str(opts, "max_size", &r->max_size) && opt_str(opts, "python_include", &r->python_include) &&
+            opt_str(opts, "numpy_include", &r->numpy_include) && opt_str(opts, "numpy_version", &r->numpy_version) &&
+            opt_str(opts, "ext_suffix", &r->ext_suffix) && opt_number(opts, "jobs", &jobs) &&
+            opt_number(opts, "lock_timeout", &timeout) && opt_bool(opts, "no_build", &r->no_build) &&
+            opt_bool(opts, "force", &r->force) && opt_bool(opts, "verbose", &r->verbose) &&
+            opt_bool(opts, "openmp", &r->options.openmp) && opt_bool(opts, "boundscheck", &r->options.boundscheck) &&
+            opt_bool(opts, "vecmath", &vecmath) && opt_str(opts, "arch", &r->options.arch) &&
+            opt_str(opts, "std", &r->options.std) && opt_str(opts, "optimize", &r->options.optimize) &&
+            opt_list(opts, "cxxflags", &r->options.cxxflags) && opt_list(opts, "ldflags", &r->options.ldflags) &&
+            opt_list(opts, "libraries", &r->options.libraries) &&
             opt_list(opts, "include_dirs", &r->options.include_dirs) &&
-            opt_list(opts, "library_dirs", &r->options.library_dirs) &&
-            opt_list(opts, "depends", &r->options.depends);
+            opt_list(opts, "library_dirs", &r->options.library_dirs) && opt_list(opts, "depends", &r->options.depends);
   if (!ok) return false;
   r->options.no_vecmath = !vecmath;
   r->jobs = static_cast<int>(jobs);
@@ -222,8 +220,10 @@ class PyReporter : public core::Reporter {
 
  private:
   void stash() {
-    if (!type_) PyErr_Fetch(&type_, &value_, &tb_);
-    else PyErr_Clear();
+    if (!type_)
+      PyErr_Fetch(&type_, &value_, &tb_);
+    else
+      PyErr_Clear();
   }
   PyObject* callback_;
   bool cancelled_ = false;
@@ -244,26 +244,32 @@ void set_attr_str(PyObject* o, const char* name, const std::string& v, bool path
 template <class F>
 std::string without_gil(F&& fn) {
   std::string internal;
-  Py_BEGIN_ALLOW_THREADS
-  try {
-    fn();
-  } catch (const std::exception& e) {
+  Py_BEGIN_ALLOW_THREADS try { fn(); } catch (const std::exception& e) {
     internal = e.what();
   } catch (...) {
     internal = "unknown error";
   }
-  Py_END_ALLOW_THREADS
-  return internal;
+  Py_END_ALLOW_THREADS return internal;
 }
 
 PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) {
   PyObject* type = PyExc_ImportError;
   switch (f.kind) {
-    case core::BuildFailure::Kind::Scan: type = ScanError; break;
-    case core::BuildFailure::Kind::Compile: type = BuildError; break;
-    case core::BuildFailure::Kind::NotCached: type = NotCachedError; break;
-    case core::BuildFailure::Kind::Cache: type = CacheError; break;
-    case core::BuildFailure::Kind::Input: type = PyExc_ImportError; break;
+    case core::BuildFailure::Kind::Scan:
+      type = ScanError;
+      break;
+    case core::BuildFailure::Kind::Compile:
+      type = BuildError;
+      break;
+    case core::BuildFailure::Kind::NotCached:
+      type = NotCachedError;
+      break;
+    case core::BuildFailure::Kind::Cache:
+      type = CacheError;
+      break;
+    case core::BuildFailure::Kind::Input:
+      type = PyExc_ImportError;
+      break;
   }
   PyObject* msg = PyUnicode_DecodeUTF8(f.message.data(), static_cast<Py_ssize_t>(f.message.size()), "replace");
   if (!msg) return nullptr;
@@ -293,8 +299,8 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
   std::string source;
   const char* module = nullptr;
   PyObject* opts = nullptr;
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&sO!:build", const_cast<char**>(kwlist), path_arg, &source,
-                                   &module, &PyDict_Type, &opts))
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&sO!:build", const_cast<char**>(kwlist), path_arg, &source, &module,
+                                   &PyDict_Type, &opts))
     return nullptr;
   if (!check_module_name(module, source)) return nullptr;
   core::BuildRequest req;
@@ -326,35 +332,42 @@ PyObject* py_build(PyObject*, PyObject* args, PyObject* kwargs) {
     return nullptr;
   }
   return Py_BuildValue("{s:N,s:N,s:s,s:O,s:d,s:K,s:K}", "so_path", fs_str(result.so_path), "entry_dir",
-                       fs_str(result.entry_dir), "key", result.key.c_str(), "built",
-                       result.built ? Py_True : Py_False, "seconds", result.seconds, "so_dev",
-                       static_cast<unsigned long long>(result.so_dev), "so_ino",
+                       fs_str(result.entry_dir), "key", result.key.c_str(), "built", result.built ? Py_True : Py_False,
+                       "seconds", result.seconds, "so_dev", static_cast<unsigned long long>(result.so_dev), "so_ino",
                        static_cast<unsigned long long>(result.so_ino));
 }
 
 // One result of build_many: the dict build() returns, or an "error" dict.
 PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& o) {
   if (o.ok)
-    return Py_BuildValue("{s:N,s:s,s:N,s:N,s:s,s:O,s:d,s:K,s:K}", "source", fs_str(req.source), "module",
-                         req.module.c_str(), "so_path", fs_str(o.result.so_path), "entry_dir",
-                         fs_str(o.result.entry_dir), "key", o.result.key.c_str(), "built",
-                         o.result.built ? Py_True : Py_False, "seconds", o.result.seconds, "so_dev",
-                         static_cast<unsigned long long>(o.result.so_dev), "so_ino",
-                         static_cast<unsigned long long>(o.result.so_ino));
+    return Py_BuildValue(
+        "{s:N,s:s,s:N,s:N,s:s,s:O,s:d,s:K,s:K}", "source", fs_str(req.source), "module", req.module.c_str(), "so_path",
+        fs_str(o.result.so_path), "entry_dir", fs_str(o.result.entry_dir), "key", o.result.key.c_str(), "built",
+        o.result.built ? Py_True : Py_False, "seconds", o.result.seconds, "so_dev",
+        static_cast<unsigned long long>(o.result.so_dev), "so_ino", static_cast<unsigned long long>(o.result.so_ino));
   const char* kind = "input";
   switch (o.failure.kind) {
-    case core::BuildFailure::Kind::Scan: kind = "scan"; break;
-    case core::BuildFailure::Kind::Compile: kind = "compile"; break;
-    case core::BuildFailure::Kind::NotCached: kind = "not_cached"; break;
-    case core::BuildFailure::Kind::Cache: kind = "cache"; break;
-    case core::BuildFailure::Kind::Input: kind = "input"; break;
+    case core::BuildFailure::Kind::Scan:
+      kind = "scan";
+      break;
+    case core::BuildFailure::Kind::Compile:
+      kind = "compile";
+      break;
+    case core::BuildFailure::Kind::NotCached:
+      kind = "not_cached";
+      break;
+    case core::BuildFailure::Kind::Cache:
+      kind = "cache";
+      break;
+    case core::BuildFailure::Kind::Input:
+      kind = "input";
+      break;
   }
   const auto& f = o.failure;
   return Py_BuildValue("{s:N,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:s}", "source", fs_str(req.source), "module",
                        req.module.c_str(), "error", kind, "message", text_str(f.message), "log", text_str(f.log),
-                       "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename",
-                       fs_str(f.filename), "line", f.line,
-                       "key", o.result.key.c_str());
+                       "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename", fs_str(f.filename),
+                       "line", f.line, "key", o.result.key.c_str());
 }
 
 PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
@@ -374,7 +387,8 @@ PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
     PyObject* own = opts;
     if (!PyTuple_Check(item) ||
         !PyArg_ParseTuple(item, "O&s|O!:build_many item", path_arg, &source, &module, &PyDict_Type, &own)) {
-      if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "build_many: each item must be a tuple (source, module[, options])");
+      if (!PyErr_Occurred())
+        PyErr_SetString(PyExc_TypeError, "build_many: each item must be a tuple (source, module[, options])");
       Py_DECREF(seq);
       return nullptr;
     }
@@ -488,26 +502,27 @@ PyObject* export_dict(const scan::Export& e) {
     return nullptr;
   }
   for (const auto& f : e.fused) {
-    if (!append_new(fused, Py_BuildValue("{s:N,s:N}", "name", utf8_str(f.name), "types", str_list(f.types, utf8_str)))) {
+    if (!append_new(fused,
+                    Py_BuildValue("{s:N,s:N}", "name", utf8_str(f.name), "types", str_list(f.types, utf8_str)))) {
       Py_DECREF(params);
       Py_DECREF(fused);
       return nullptr;
     }
   }
-  PyObject* d = Py_BuildValue("{s:N,s:N,s:N,s:N,s:O,s:i,s:N,s:N}", "name", utf8_str(e.name), "qualified_name",
-                              utf8_str(e.qualified_name), "return_type", utf8_str(e.return_type), "doc",
-                              utf8_str(e.doc), "nogil", e.nogil ? Py_True : Py_False, "line", e.loc.line, "params",
-                              params, "fused", fused);
+  PyObject* d =
+      Py_BuildValue("{s:N,s:N,s:N,s:N,s:O,s:i,s:N,s:N}", "name", utf8_str(e.name), "qualified_name",
+                    utf8_str(e.qualified_name), "return_type", utf8_str(e.return_type), "doc", utf8_str(e.doc), "nogil",
+                    e.nogil ? Py_True : Py_False, "line", e.loc.line, "params", params, "fused", fused);
   if (!d) return nullptr;
   PyObject* extra =
       e.kind == scan::ExportKind::function
           ? Py_BuildValue("{s:s}", "kind", "function")
           : Py_BuildValue("{s:s,s:N,s:N,s:i,s:i,s:N,s:O,s:O}", "kind",
                           e.kind == scan::ExportKind::ufunc ? "ufunc" : "gufunc", "signature",
-                          utf8_str(e.ufunc.signature), "loops",
-                          str_list(codegen::ufunc_loop_signatures(e), utf8_str), "nin", codegen::ufunc_nin(e), "nout",
-                          codegen::ufunc_nout(e), "identity", utf8_str(e.ufunc.identity), "needs_gil",
-                          e.ufunc.needs_gil ? Py_True : Py_False, "parallel", e.ufunc.parallel ? Py_True : Py_False);
+                          utf8_str(e.ufunc.signature), "loops", str_list(codegen::ufunc_loop_signatures(e), utf8_str),
+                          "nin", codegen::ufunc_nin(e), "nout", codegen::ufunc_nout(e), "identity",
+                          utf8_str(e.ufunc.identity), "needs_gil", e.ufunc.needs_gil ? Py_True : Py_False, "parallel",
+                          e.ufunc.parallel ? Py_True : Py_False);
   if (!extra || PyDict_Update(d, extra) < 0) Py_CLEAR(d);
   Py_XDECREF(extra);
   return d;
@@ -530,13 +545,12 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
   // Directive values are flags and paths: decoded as paths are.
   const auto& dv = r.directives;
   PyObject* directives = Py_BuildValue(
-      "{s:O,s:O,s:O,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False,
-      "boundscheck", dv.boundscheck ? Py_True : Py_False, "vecmath", dv.no_vecmath ? Py_False : Py_True, "arch",
-      fs_str(dv.arch), "std", fs_str(dv.std), "optimize",
-      fs_str(dv.optimize), "cxxflags", str_list(dv.cxxflags, fs_str), "ldflags", str_list(dv.ldflags, fs_str),
-      "libraries", str_list(dv.libraries, fs_str), "include_dirs", str_list(dv.include_dirs, fs_str),
-      "library_dirs", str_list(dv.library_dirs, fs_str), "sources", str_list(dv.sources, fs_str), "depends",
-      str_list(dv.depends, fs_str));
+      "{s:O,s:O,s:O,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N,s:N}", "openmp", dv.openmp ? Py_True : Py_False, "boundscheck",
+      dv.boundscheck ? Py_True : Py_False, "vecmath", dv.no_vecmath ? Py_False : Py_True, "arch", fs_str(dv.arch),
+      "std", fs_str(dv.std), "optimize", fs_str(dv.optimize), "cxxflags", str_list(dv.cxxflags, fs_str), "ldflags",
+      str_list(dv.ldflags, fs_str), "libraries", str_list(dv.libraries, fs_str), "include_dirs",
+      str_list(dv.include_dirs, fs_str), "library_dirs", str_list(dv.library_dirs, fs_str), "sources",
+      str_list(dv.sources, fs_str), "depends", str_list(dv.depends, fs_str));
   if (!directives) {
     Py_DECREF(exports);
     return nullptr;
@@ -558,12 +572,12 @@ PyObject* py_scan(PyObject*, PyObject* arg) {
     for (const auto& f : c.fields) fields.push_back(f.name);
     for (const auto& p : c.properties) properties.push_back(p.name);
     for (const auto& op : c.operators) operators.push_back(op.symbol);
-    PyObject* d = Py_BuildValue("{s:N,s:N,s:N,s:i,s:i,s:N,s:N,s:N,s:N,s:N}", "name", utf8_str(c.name),
-                                "qualified_name", utf8_str(c.qualified_name), "doc", utf8_str(c.doc), "line",
-                                c.loc.line, "constructors", static_cast<int>(c.ctors.size()), "methods",
-                                str_list(names(c.methods), utf8_str), "statics", str_list(names(c.statics), utf8_str),
-                                "fields", str_list(fields, utf8_str), "properties", str_list(properties, utf8_str),
-                                "operators", str_list(operators, utf8_str));
+    PyObject* d =
+        Py_BuildValue("{s:N,s:N,s:N,s:i,s:i,s:N,s:N,s:N,s:N,s:N}", "name", utf8_str(c.name), "qualified_name",
+                      utf8_str(c.qualified_name), "doc", utf8_str(c.doc), "line", c.loc.line, "constructors",
+                      static_cast<int>(c.ctors.size()), "methods", str_list(names(c.methods), utf8_str), "statics",
+                      str_list(names(c.statics), utf8_str), "fields", str_list(fields, utf8_str), "properties",
+                      str_list(properties, utf8_str), "operators", str_list(operators, utf8_str));
     if (!append_new(classes, d)) {
       Py_DECREF(exports);
       Py_DECREF(directives);
@@ -600,9 +614,7 @@ PyObject* py_generate(PyObject*, PyObject* args) {
   return Py_BuildValue("{s:N,s:N}", "module_cpp", fs_str(gen.module_cpp), "pyi", fs_str(pyi));
 }
 
-PyObject* py_default_cache_dir(PyObject*, PyObject*) {
-  return fs_str(core::default_cache_dir());
-}
+PyObject* py_default_cache_dir(PyObject*, PyObject*) { return fs_str(core::default_cache_dir()); }
 
 PyMethodDef methods[] = {
     {"build", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_build)), METH_VARARGS | METH_KEYWORDS,
@@ -627,11 +639,11 @@ int exec_module(PyObject* m) {
                                         PyExc_ValueError, nullptr);
   BuildError = PyErr_NewExceptionWithDoc("cxximport._core.BuildError", "Compiling or linking failed.",
                                          PyExc_ImportError, nullptr);
-  NotCachedError = PyErr_NewExceptionWithDoc("cxximport._core.NotCachedError",
-                                             "CXXIMPORT_NO_BUILD is set and the module is not cached.",
-                                             PyExc_ImportError, nullptr);
-  CacheError = PyErr_NewExceptionWithDoc("cxximport._core.CacheError", "The cache cannot be used.",
-                                         PyExc_ImportError, nullptr);
+  NotCachedError =
+      PyErr_NewExceptionWithDoc("cxximport._core.NotCachedError",
+                                "CXXIMPORT_NO_BUILD is set and the module is not cached.", PyExc_ImportError, nullptr);
+  CacheError =
+      PyErr_NewExceptionWithDoc("cxximport._core.CacheError", "The cache cannot be used.", PyExc_ImportError, nullptr);
   if (!ScanError || !BuildError || !NotCachedError || !CacheError) return -1;
   if (PyModule_AddObjectRef(m, "ScanError", ScanError) < 0 || PyModule_AddObjectRef(m, "BuildError", BuildError) < 0 ||
       PyModule_AddObjectRef(m, "NotCachedError", NotCachedError) < 0 ||
@@ -645,8 +657,15 @@ int exec_module(PyObject* m) {
 
 PyModuleDef_Slot slots[] = {{Py_mod_exec, reinterpret_cast<void*>(exec_module)}, {0, nullptr}};
 
-PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "cxximport._core", "The C++ core of cxximport.", 0, methods, slots,
-                          nullptr, nullptr, nullptr};
+PyModuleDef module_def = {PyModuleDef_HEAD_INIT,
+                          "cxximport._core",
+                          "The C++ core of cxximport.",
+                          0,
+                          methods,
+                          slots,
+                          nullptr,
+                          nullptr,
+                          nullptr};
 
 }  // namespace
 

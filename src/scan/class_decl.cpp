@@ -64,8 +64,7 @@ std::string operator_symbol(const Tokens& t, int op, int* params) {
 
 // The end of the member declaration starting at b (exclusive of its ';' or
 // including its body's '}'), and where the next member starts.
-bool member_extent(const Tokens& t, int b, int close, int* end, int* next, bool* is_function,
-                   ScanError* err) {
+bool member_extent(const Tokens& t, int b, int close, int* end, int* next, bool* is_function, ScanError* err) {
   bool saw_paren = false, saw_eq = false;
   for (int j = b; j < close;) {
     if (is_punct(t, j, ";")) {
@@ -179,8 +178,7 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
     if (is_ident(t, j, "static")) f.is_static = true;
     if (is_ident(t, j, "PYX_PROPERTY")) f.property = true;
     if (is_ident(t, j, "PYX_NOGIL")) f.nogil = true;
-    if (is_mark(t, j) || is_ident(t, j, "virtual") || is_ident(t, j, "explicit") || is_ident(t, j, "static"))
-      continue;
+    if (is_mark(t, j) || is_ident(t, j, "virtual") || is_ident(t, j, "explicit") || is_ident(t, j, "static")) continue;
     if (!name_seen && j > tmpl_end && is_ident(t, j, cls.c_str()) && is_punct(t, j + 1, "(")) {
       if (is_ident(t, j - 1, "explicit") || j == b || j == tmpl_end + 1 || is_mark(t, j - 1) ||
           is_ident(t, j - 1, "constexpr") || is_ident(t, j - 1, "inline")) {
@@ -249,8 +247,11 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
   if (f.property) {
     bool setter = ex.name.rfind("set_", 0) == 0 && ex.params.size() == 1;
     if (!setter && !ex.params.empty())
-      return fail(t[b], "PYX_PROPERTY getter '" + ex.name + "' must take no parameters (a setter is named set_NAME "
-                        "and takes one)", err);
+      return fail(t[b],
+                  "PYX_PROPERTY getter '" + ex.name +
+                      "' must take no parameters (a setter is named set_NAME "
+                      "and takes one)",
+                  err);
     if (setter) {
       std::string pname = ex.name.substr(4);
       bool merged = false;
@@ -276,8 +277,8 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
   return true;
 }
 
-bool members(const Tokens& t, int open, int close, bool is_struct, const std::string& cls,
-             const Concepts& concepts, const DocsAbove& docs, ClassExport* out, ScanError* err) {
+bool members(const Tokens& t, int open, int close, bool is_struct, const std::string& cls, const Concepts& concepts,
+             const DocsAbove& docs, ClassExport* out, ScanError* err) {
   bool is_public = is_struct, any_ctor = false;
   for (int b = open + 1; b < close;) {
     if (is_punct(t, b, ";") || t[b].kind == TokKind::Preprocessor) {
@@ -295,10 +296,9 @@ bool members(const Tokens& t, int open, int close, bool is_struct, const std::st
     if (!member_extent(t, b, close, &end, &next, &fn, err)) return false;
     int first = b;
     while (is_mark(t, first)) ++first;
-    bool skip = is_ident(t, first, "using") || is_ident(t, first, "typedef") ||
-                is_ident(t, first, "static_assert") || is_ident(t, first, "friend") ||
-                is_ident(t, first, "struct") || is_ident(t, first, "class") || is_ident(t, first, "enum") ||
-                is_ident(t, first, "union");
+    bool skip = is_ident(t, first, "using") || is_ident(t, first, "typedef") || is_ident(t, first, "static_assert") ||
+                is_ident(t, first, "friend") || is_ident(t, first, "struct") || is_ident(t, first, "class") ||
+                is_ident(t, first, "enum") || is_ident(t, first, "union");
     if (fn && !skip) {
       bool ctor = false;
       for (int j = b; j < end && !ctor; ++j)
@@ -326,13 +326,15 @@ bool members(const Tokens& t, int open, int close, bool is_struct, const std::st
   std::set<std::string> seen;
   for (const auto& m : out->methods) {
     if (!seen.insert(m.name).second)
-      return fail(t[open], "class '" + cls + "' has overloaded public method '" + m.name +
-                               "': give each exported method its own name", err);
+      return fail(
+          t[open],
+          "class '" + cls + "' has overloaded public method '" + m.name + "': give each exported method its own name",
+          err);
   }
   for (const auto& p : out->properties)
     if (p.doc == "\x01")
-      return fail(t[open], "PYX_PROPERTY setter 'set_" + p.name + "' of '" + cls + "' has no getter '" + p.name +
-                               "'", err);
+      return fail(t[open], "PYX_PROPERTY setter 'set_" + p.name + "' of '" + cls + "' has no getter '" + p.name + "'",
+                  err);
   return true;
 }
 
@@ -350,8 +352,8 @@ bool is_alias_export(const Tokens& t, int mark) {
   return is_ident(t, i, "using") && is_ident(t, i + 1) && is_punct(t, i + 2, "=");
 }
 
-bool parse_class(const Tokens& t, int mark, const Concepts& concepts, const DocsAbove& docs,
-                 ClassExport* out, std::vector<std::string>* tmpl_params, int* end, ScanError* err) {
+bool parse_class(const Tokens& t, int mark, const Concepts& concepts, const DocsAbove& docs, ClassExport* out,
+                 std::vector<std::string>* tmpl_params, int* end, ScanError* err) {
   const int n = static_cast<int>(t.size());
   int lt, gt;
   int i = after_header(t, mark, &lt, &gt);
@@ -394,19 +396,24 @@ bool parse_class(const Tokens& t, int mark, const Concepts& concepts, const Docs
   if (j >= n || is_punct(t, j, ";"))
     return fail(t[i + 1], "PYX_EXPORT on class '" + out->name + "' needs its definition ({ ... };) here", err);
   if (out->is_final)
-    return fail(t[i + 1], "exported class '" + out->name + "' is final: cxximport binds a class through a "
-                          "derived helper, remove 'final'", err);
+    return fail(t[i + 1],
+                "exported class '" + out->name +
+                    "' is final: cxximport binds a class through a "
+                    "derived helper, remove 'final'",
+                err);
   int close = match_bracket(t, j, n);
   if (close < 0) return fail(t[j], "unbalanced '{' in class '" + out->name + "'", err);
   if (!is_punct(t, close + 1, ";"))
-    return fail(t[close], "expected ';' after the definition of exported class '" + out->name +
-                              "' (declare variables of it separately)", err);
+    return fail(
+        t[close],
+        "expected ';' after the definition of exported class '" + out->name + "' (declare variables of it separately)",
+        err);
   *end = close + 1;
   return members(t, j, close, is_struct, out->name, concepts, docs, out, err);
 }
 
-bool parse_class_alias(const Tokens& t, int mark, std::string* name, std::string* tmpl,
-                       std::vector<std::string>* args, SourceLoc* loc, int* end, ScanError* err) {
+bool parse_class_alias(const Tokens& t, int mark, std::string* name, std::string* tmpl, std::vector<std::string>* args,
+                       SourceLoc* loc, int* end, ScanError* err) {
   const int n = static_cast<int>(t.size());
   int i = mark;
   while (is_mark(t, i)) ++i;
@@ -419,8 +426,11 @@ bool parse_class_alias(const Tokens& t, int mark, std::string* name, std::string
       break;
     }
   if (lt < 0 || !is_ident(t, lt - 1))
-    return fail(t[i + 1], "PYX_EXPORT using '" + *name + "' must name a class template instantiation, "
-                          "e.g. Accumulator<double>", err);
+    return fail(t[i + 1],
+                "PYX_EXPORT using '" + *name +
+                    "' must name a class template instantiation, "
+                    "e.g. Accumulator<double>",
+                err);
   *tmpl = t[lt - 1].text;
   int gt = match_bracket(t, lt, n);
   if (gt < 0 || !is_punct(t, gt + 1, ";")) return fail(t[lt], "expected 'Template<args>;' in '" + *name + "'", err);

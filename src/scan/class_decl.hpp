@@ -24,12 +24,12 @@ bool is_alias_export(const Tokens& t, int mark);
 
 // A class or class template. *tmpl_params gets the template parameter names
 // ({} for a plain class). *end is the ';' after the closing brace.
-bool parse_class(const Tokens& t, int mark, const Concepts& concepts, const DocsAbove& docs,
-                 ClassExport* out, std::vector<std::string>* tmpl_params, int* end, ScanError* err);
+bool parse_class(const Tokens& t, int mark, const Concepts& concepts, const DocsAbove& docs, ClassExport* out,
+                 std::vector<std::string>* tmpl_params, int* end, ScanError* err);
 
 // `PYX_EXPORT using NAME = TEMPLATE<ARGS>;`: *name, *tmpl (the template's
 // unqualified name) and *args; *end is the ';'.
-bool parse_class_alias(const Tokens& t, int mark, std::string* name, std::string* tmpl,
-                       std::vector<std::string>* args, SourceLoc* loc, int* end, ScanError* err);
+bool parse_class_alias(const Tokens& t, int mark, std::string* name, std::string* tmpl, std::vector<std::string>* args,
+                       SourceLoc* loc, int* end, ScanError* err);
 
 }  // namespace cxximport::scan

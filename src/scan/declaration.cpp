@@ -21,32 +21,31 @@ bool is_mark(const Tokens& t, int i) { return is_export_mark(t, i); }
 
 // Dropped from the return type: they say how the function is defined, not what it returns.
 bool is_specifier(const Tokens& t, int i) {
-  return is_ident(t, i) &&
-         is_one_of(t[i].text, {"inline", "static", "constexpr", "consteval", "constinit", "extern"});
+  return is_ident(t, i) && is_one_of(t[i].text, {"inline", "static", "constexpr", "consteval", "constinit", "extern"});
 }
 
 // Identifiers that take a parenthesised operand inside a return type.
 bool is_operator_word(const std::string& s) {
-  return is_one_of(s, {"decltype", "sizeof", "alignof", "noexcept", "typeof", "__typeof__",
-                       "alignas", "__attribute__", "requires", "throw"});
+  return is_one_of(s, {"decltype", "sizeof", "alignof", "noexcept", "typeof", "__typeof__", "alignas", "__attribute__",
+                       "requires", "throw"});
 }
 
 // A parameter's last token is its name unless it is one of these.
 bool is_type_word(const std::string& s) {
-  return is_one_of(s, {"int", "long", "short", "char", "unsigned", "signed", "double", "float",
-                       "bool", "void", "auto", "wchar_t", "char8_t", "char16_t", "char32_t",
-                       "const", "volatile"});
+  return is_one_of(s, {"int", "long", "short", "char", "unsigned", "signed", "double", "float", "bool", "void", "auto",
+                       "wchar_t", "char8_t", "char16_t", "char32_t", "const", "volatile"});
 }
 
 // C++ keywords that can stand where a function name is looked for.
 bool is_cpp_keyword(const std::string& s) {
-  return is_one_of(s, {"inline", "static", "constexpr", "consteval", "constinit", "extern", "virtual",
-                       "explicit", "friend", "const", "volatile", "auto", "int", "long", "short", "char",
-                       "unsigned", "signed", "double", "float", "bool", "void", "return", "if", "while",
-                       "for", "switch", "new", "delete", "throw", "typename", "template", "class", "struct",
-                       "union", "enum", "namespace", "using", "typedef", "register", "thread_local",
-                       "mutable", "noexcept", "decltype", "sizeof", "alignof", "static_assert",
-                       "co_await", "co_return", "co_yield", "requires", "concept"});
+  return is_one_of(
+      s, {"inline",       "static",   "constexpr", "consteval", "constinit", "extern",  "virtual",       "explicit",
+          "friend",       "const",    "volatile",  "auto",      "int",       "long",    "short",         "char",
+          "unsigned",     "signed",   "double",    "float",     "bool",      "void",    "return",        "if",
+          "while",        "for",      "switch",    "new",       "delete",    "throw",   "typename",      "template",
+          "class",        "struct",   "union",     "enum",      "namespace", "using",   "typedef",       "register",
+          "thread_local", "mutable",  "noexcept",  "decltype",  "sizeof",    "alignof", "static_assert", "co_await",
+          "co_return",    "co_yield", "requires",  "concept"});
 }
 
 // Why an export may not have this Python name, or "" if it may. Dunders are
@@ -63,18 +62,16 @@ std::string reserved_export_name(const std::string& s) {
 }
 
 bool is_python_keyword(const std::string& s) {
-  return is_one_of(s, {"False", "None", "True", "and", "as", "assert", "async", "await",
-                       "break", "class", "continue", "def", "del", "elif", "else", "except",
-                       "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-                       "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
-                       "with", "yield"});
+  return is_one_of(s, {"False", "None",     "True",  "and",    "as",   "assert", "async",  "await",    "break",
+                       "class", "continue", "def",   "del",    "elif", "else",   "except", "finally",  "for",
+                       "from",  "global",   "if",    "import", "in",   "is",     "lambda", "nonlocal", "not",
+                       "or",    "pass",     "raise", "return", "try",  "while",  "with",   "yield"});
 }
 
 // `pyx::fused<...>` (or `::pyx::fused<...>`) starting at b: the brackets' indices.
 bool match_fused(const Tokens& t, int b, int end, int* lt, int* gt) {
   if (is_punct(t, b, "::")) ++b;
-  if (!is_ident(t, b, "pyx") || !is_punct(t, b + 1, "::") || !is_ident(t, b + 2, "fused") ||
-      !is_punct(t, b + 3, "<"))
+  if (!is_ident(t, b, "pyx") || !is_punct(t, b + 1, "::") || !is_ident(t, b + 2, "fused") || !is_punct(t, b + 3, "<"))
     return false;
   *lt = b + 3;
   *gt = match_bracket(t, *lt, end);
@@ -82,8 +79,8 @@ bool match_fused(const Tokens& t, int b, int end, int* lt, int* gt) {
 }
 
 // [b, e) split at top-level commas into ranges; false on an unbalanced bracket.
-bool split_ranges(const Tokens& t, int b, int e, std::vector<std::pair<int, int>>* ranges,
-                  ScanError* err, const std::string& where) {
+bool split_ranges(const Tokens& t, int b, int e, std::vector<std::pair<int, int>>* ranges, ScanError* err,
+                  const std::string& where) {
   std::vector<int> commas;
   int bad = -1;
   if (!split_top_level(t, b, e, ",", &commas, &bad))
@@ -111,14 +108,12 @@ bool fused_list(const Tokens& t, int lt, int gt, std::vector<std::string>* types
   return true;
 }
 
-bool template_params(const Tokens& t, int lt, int gt, const std::string& fname,
-                     const Concepts& concepts, std::vector<FusedParam>* out, ScanError* err) {
+bool template_params(const Tokens& t, int lt, int gt, const std::string& fname, const Concepts& concepts,
+                     std::vector<FusedParam>* out, ScanError* err) {
   if (lt + 1 == gt)
-    return fail(t[lt], "explicit specialization 'template <>' of '" + fname + "' cannot be exported",
-                err);
+    return fail(t[lt], "explicit specialization 'template <>' of '" + fname + "' cannot be exported", err);
   std::vector<std::pair<int, int>> ranges;
-  if (!split_ranges(t, lt + 1, gt, &ranges, err, "the template header of '" + fname + "'"))
-    return false;
+  if (!split_ranges(t, lt + 1, gt, &ranges, err, "the template header of '" + fname + "'")) return false;
   for (auto [b, e] : ranges) {
     // A default (`T = int`) changes nothing here: every listed type is instantiated.
     std::vector<int> eqs;
@@ -137,16 +132,14 @@ bool template_params(const Tokens& t, int lt, int gt, const std::string& fname,
         fused = true;
       } else if (is_ident(t, e - 2)) {  // CONCEPT NAME, the concept maybe qualified
         bool qualified_ok = true;
-        for (int k = b; k < e - 2; ++k)
-          qualified_ok = qualified_ok && (is_punct(t, k, "::") || is_ident(t, k));
+        for (int k = b; k < e - 2; ++k) qualified_ok = qualified_ok && (is_punct(t, k, "::") || is_ident(t, k));
         auto it = concepts.find(t[e - 2].text);
         if (qualified_ok && it != concepts.end()) {
           fp.types = it->second;
           fused = true;
         }
       }
-      if (fused && fp.types.empty())
-        return fail(t[b], "empty fused type list for " + where, err);
+      if (fused && fp.types.empty()) return fail(t[b], "empty fused type list for " + where, err);
     }
     if (!fused) {
       std::string pname = "?";
@@ -164,8 +157,7 @@ bool template_params(const Tokens& t, int lt, int gt, const std::string& fname,
 
 bool parameters(const Tokens& t, int open, int close, Export* ex, ScanError* err) {
   std::vector<std::pair<int, int>> ranges;
-  if (!split_ranges(t, open + 1, close, &ranges, err, "the parameters of '" + ex->name + "'"))
-    return false;
+  if (!split_ranges(t, open + 1, close, &ranges, err, "the parameters of '" + ex->name + "'")) return false;
   if (ranges.size() == 1) {
     auto [b, e] = ranges[0];
     if (b == e || (e == b + 1 && is_ident(t, b, "void"))) return true;
@@ -177,8 +169,9 @@ bool parameters(const Tokens& t, int open, int close, Export* ex, ScanError* err
     if (b == e) return fail(t[b], nth + " is empty", err);
     for (int j = b; j < e; ++j)
       if (is_punct(t, j, "..."))
-        return fail(t[j], "variadic parameters ('...') cannot be exported: '" + ex->name +
-                              "' needs a fixed parameter list", err);
+        return fail(t[j],
+                    "variadic parameters ('...') cannot be exported: '" + ex->name + "' needs a fixed parameter list",
+                    err);
     std::vector<int> eqs;
     int bad = -1;
     if (!split_top_level(t, b, e, "=", &eqs, &bad))
@@ -187,17 +180,14 @@ bool parameters(const Tokens& t, int open, int close, Export* ex, ScanError* err
     int last = decl_end - 1;
     bool has_type = false;
     for (int j = b; j < last; ++j) has_type = has_type || !is_one_of(t[j].text, {"const", "volatile"});
-    if (last <= b || !is_ident(t, last) || is_type_word(t[last].text) || is_punct(t, last - 1, "::") ||
-        !has_type)
-      return fail(t[b], nth + " has no name; every parameter needs one, since Python can pass it by keyword",
-                  err);
+    if (last <= b || !is_ident(t, last) || is_type_word(t[last].text) || is_punct(t, last - 1, "::") || !has_type)
+      return fail(t[b], nth + " has no name; every parameter needs one, since Python can pass it by keyword", err);
     Param p;
     p.name = t[last].text;
     p.type = type_text(t, b, last);
     p.loc = {t[b].line, t[b].col};
     if (is_python_keyword(p.name))
-      return fail(t[last], "parameter name '" + p.name + "' of '" + ex->name +
-                               "' is a Python keyword; rename it", err);
+      return fail(t[last], "parameter name '" + p.name + "' of '" + ex->name + "' is a Python keyword; rename it", err);
     if (!names.insert(p.name).second)
       return fail(t[last], "parameter '" + p.name + "' appears twice in '" + ex->name + "'", err);
     if (decl_end < e) {
@@ -215,8 +205,8 @@ bool is_export_mark(const Tokens& t, int i) {
   return is_ident(t, i, "PYX_EXPORT") || is_ident(t, i, "PYX_NOGIL") || is_ufunc_mark(t, i);
 }
 
-bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts, Export* ex,
-                  int* end, ScanError* err) {
+bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts, Export* ex, int* end,
+                  ScanError* err) {
   const int n = static_cast<int>(t.size());
   int i = begin, tmpl_lt = -1, tmpl_gt = -1;
   bool exported = false;
@@ -247,8 +237,7 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
     }
   }
   if (i <= mark)
-    return fail(t[mark], t[mark].text + " must begin a declaration (before 'template' or the return type)",
-                err);
+    return fail(t[mark], t[mark].text + " must begin a declaration (before 'template' or the return type)", err);
   if (!exported && ex->kind == ExportKind::function && ex->nogil)
     return fail(t[mark], "PYX_NOGIL without PYX_EXPORT", err);
 
@@ -279,8 +268,9 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
   if (std::string why = reserved_export_name(ex->name); !why.empty())
     return fail(t[name], "cannot export a function named '" + ex->name + "': " + why + "; rename it", err);
   if (is_punct(t, name - 1, "::"))
-    return fail(t[name], "exported function '" + ex->name +
-                             "' has a qualified name; declare it inside its namespace instead", err);
+    return fail(t[name],
+                "exported function '" + ex->name + "' has a qualified name; declare it inside its namespace instead",
+                err);
 
   int open = name + 1, close = match_bracket(t, open, n);
   if (close < 0) return fail(t[open], "unbalanced '(' in the declaration of '" + ex->name + "'", err);
@@ -289,8 +279,8 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
   // After the parameters: cv/ref/noexcept/attributes, maybe "-> type", then '{' or ';'.
   int j = close + 1, arrow = -1, arrow_end = -1;
   for (; j < n && !is_punct(t, j, "{") && !is_punct(t, j, ";"); ++j) {
-    bool stops_trailing = is_punct(t, j, "=") || is_ident(t, j, "requires") ||
-                          is_ident(t, j, "override") || is_ident(t, j, "final");
+    bool stops_trailing =
+        is_punct(t, j, "=") || is_ident(t, j, "requires") || is_ident(t, j, "override") || is_ident(t, j, "final");
     if (arrow >= 0 && arrow_end < 0 && stops_trailing) arrow_end = j;
     if (is_punct(t, j, "(") || is_punct(t, j, "[")) {
       int k = match_bracket(t, j, n);
@@ -315,17 +305,15 @@ bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts
     if (ex->return_type == "auto" || ex->return_type == "decltype(auto)")
       ex->return_type = type_text(t, arrow, arrow_end);
   }
-  if (tmpl_lt >= 0 && !template_params(t, tmpl_lt, tmpl_gt, ex->name, concepts, &ex->fused, err))
-    return false;
+  if (tmpl_lt >= 0 && !template_params(t, tmpl_lt, tmpl_gt, ex->name, concepts, &ex->fused, err)) return false;
   return check_ufunc(t, mark, exported, ex, err);
 }
 
-bool parse_fused_concept(const Tokens& t, int begin, int concept_at, Concepts* concepts,
-                         ScanError* err) {
+bool parse_fused_concept(const Tokens& t, int begin, int concept_at, Concepts* concepts, ScanError* err) {
   const int n = static_cast<int>(t.size());
   bool header = concept_at == begin + 5 && is_ident(t, begin, "template") && is_punct(t, begin + 1, "<") &&
-                (is_ident(t, begin + 2, "class") || is_ident(t, begin + 2, "typename")) &&
-                is_ident(t, begin + 3) && is_punct(t, begin + 4, ">");
+                (is_ident(t, begin + 2, "class") || is_ident(t, begin + 2, "typename")) && is_ident(t, begin + 3) &&
+                is_punct(t, begin + 4, ">");
   if (!header || !is_ident(t, concept_at + 1) || !is_punct(t, concept_at + 2, "=")) return true;
   int lt = -1, gt = -1;
   if (!match_fused(t, concept_at + 3, n, &lt, &gt) || !is_punct(t, gt + 1, ";")) return true;

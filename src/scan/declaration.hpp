@@ -28,13 +28,11 @@ bool is_export_mark(const Tokens& t, int i);
 // The statement starts at token `begin`; the first mark is at `mark`. Fills
 // every field of *ex except qualified_name and doc, and sets *end to the
 // index of the ';' or '{' that ends the declaration.
-bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts, Export* ex,
-                  int* end, ScanError* err);
+bool parse_export(const Tokens& t, int begin, int mark, const Concepts& concepts, Export* ex, int* end, ScanError* err);
 
 // At a `concept` token of a statement starting at `begin`: if the statement is
 // `template <class X> concept NAME = pyx::fused<X, A, ...>;`, records NAME.
 // Any other concept is ignored. Returns false only for an empty type list.
-bool parse_fused_concept(const Tokens& t, int begin, int concept_at, Concepts* concepts,
-                         ScanError* err);
+bool parse_fused_concept(const Tokens& t, int begin, int concept_at, Concepts* concepts, ScanError* err);
 
 }  // namespace cxximport::scan

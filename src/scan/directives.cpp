@@ -32,8 +32,14 @@ size_t directive_offset(const Comment& c) {
 }
 
 bool parse_bool(std::string_view v, bool* out) {
-  if (v.empty() || v == "true" || v == "yes" || v == "1" || v == "on") { *out = true; return true; }
-  if (v == "false" || v == "no" || v == "0" || v == "off") { *out = false; return true; }
+  if (v.empty() || v == "true" || v == "yes" || v == "1" || v == "on") {
+    *out = true;
+    return true;
+  }
+  if (v == "false" || v == "no" || v == "0" || v == "off") {
+    *out = false;
+    return true;
+  }
   return false;
 }
 
@@ -52,8 +58,8 @@ bool valid_std(std::string_view v) {
 bool valid_arch(std::string_view v) {
   if (v.empty() || v.size() > 64 || v[0] == '-') return false;
   for (char ch : v)
-    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
-          ch == '_' || ch == '.' || ch == '+'))
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+          ch == '.' || ch == '+'))
       return false;
   return true;
 }
@@ -97,8 +103,7 @@ class DirectiveParser {
       bool* field = key == "openmp" ? &out_->openmp : &out_->boundscheck;
       if (has_value && value.empty()) return fail(c.line, col, "missing value for '" + k + "'");
       if (!parse_bool(value, field))
-        return fail(c.line, col, "'" + k + "' expects true/false/yes/no/1/0, got '" +
-                                     std::string(value) + "'");
+        return fail(c.line, col, "'" + k + "' expects true/false/yes/no/1/0, got '" + std::string(value) + "'");
       return true;
     }
     if (key == "vecmath") {
@@ -112,8 +117,8 @@ class DirectiveParser {
     if (key == "std") {
       if (value.empty()) return fail(c.line, col, "missing value for 'std' (e.g. std = c++20)");
       if (!valid_std(value))
-        return fail(c.line, col, "'std' expects c++NN or gnu++NN (e.g. c++20, gnu++23, c++2b), got '" +
-                                     std::string(value) + "'");
+        return fail(c.line, col,
+                    "'std' expects c++NN or gnu++NN (e.g. c++20, gnu++23, c++2b), got '" + std::string(value) + "'");
       out_->std = std::string(value);
       return true;
     }
@@ -156,9 +161,12 @@ bool split_words(std::string_view value, std::vector<std::string>* words) {
   for (size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (quote) {
-      if (c == quote) { quote = 0; continue; }
-      if (c == '\\' && quote == '"' && i + 1 < value.size() &&
-          (value[i + 1] == '"' || value[i + 1] == '\\')) c = value[++i];
+      if (c == quote) {
+        quote = 0;
+        continue;
+      }
+      if (c == '\\' && quote == '"' && i + 1 < value.size() && (value[i + 1] == '"' || value[i + 1] == '\\'))
+        c = value[++i];
       word += c;
     } else if (is_space(c)) {
       if (in_word) words->push_back(std::move(word));
@@ -178,8 +186,7 @@ bool split_words(std::string_view value, std::vector<std::string>* words) {
   return true;
 }
 
-bool parse_directives(const Lexed& lexed, const std::string& filename, Directives* out,
-                      std::string* err) {
+bool parse_directives(const Lexed& lexed, const std::string& filename, Directives* out, std::string* err) {
   int first_code_line = lexed.tokens.empty() ? INT_MAX : lexed.tokens.front().line;
   DirectiveParser parser(filename, out, err);
   for (const Comment& c : lexed.comments) {

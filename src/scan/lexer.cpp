@@ -20,7 +20,10 @@ class Reader {
  public:
   explicit Reader(std::string_view s) : s_(s) {}
 
-  bool at_end() { settle(); return pos_ >= s_.size(); }
+  bool at_end() {
+    settle();
+    return pos_ >= s_.size();
+  }
   char peek(int n = 0) const {
     size_t p = skip_splices(pos_);
     for (int k = 0; k < n && p < s_.size(); ++k) p = skip_splices(p + 1);
@@ -29,7 +32,12 @@ class Reader {
   char get() {
     settle();
     char c = s_[pos_++];
-    if (c == '\n') { ++line_; col_ = 1; } else { ++col_; }
+    if (c == '\n') {
+      ++line_;
+      col_ = 1;
+    } else {
+      ++col_;
+    }
     return c;
   }
   // Raw strings see physical characters: splices are not applied inside them.
@@ -37,11 +45,22 @@ class Reader {
   char raw_peek(size_t n = 0) const { return pos_ + n < s_.size() ? s_[pos_ + n] : '\0'; }
   char raw_get() {
     char c = s_[pos_++];
-    if (c == '\n') { ++line_; col_ = 1; } else { ++col_; }
+    if (c == '\n') {
+      ++line_;
+      col_ = 1;
+    } else {
+      ++col_;
+    }
     return c;
   }
-  int line() { settle(); return line_; }
-  int col() { settle(); return col_; }
+  int line() {
+    settle();
+    return line_;
+  }
+  int col() {
+    settle();
+    return col_;
+  }
 
  private:
   size_t skip_splices(size_t p) const {
@@ -57,7 +76,10 @@ class Reader {
     size_t p = skip_splices(pos_);
     if (p != pos_) {
       for (size_t i = pos_; i < p; ++i)
-        if (s_[i] == '\n') { ++line_; col_ = 1; }
+        if (s_[i] == '\n') {
+          ++line_;
+          col_ = 1;
+        }
       pos_ = p;
     }
   }
@@ -68,9 +90,9 @@ class Reader {
 };
 
 // Longest match first.
-constexpr std::array<std::string_view, 27> kPuncts = {
-    "...", "<=>", "<<=", ">>=", "->*", "::", "->", "++", "--", "<<", ">>", "<=", ">=", "==",
-    "!=",  "&&",  "||",  "+=",  "-=",  "*=", "/=", "%=", "&=", "|=", "^=", ".*", "##"};
+constexpr std::array<std::string_view, 27> kPuncts = {"...", "<=>", "<<=", ">>=", "->*", "::", "->", "++", "--",
+                                                      "<<",  ">>",  "<=",  ">=",  "==",  "!=", "&&", "||", "+=",
+                                                      "-=",  "*=",  "/=",  "%=",  "&=",  "|=", "^=", ".*", "##"};
 
 class Lexer {
  public:
@@ -81,14 +103,26 @@ class Lexer {
     bool space = false, line_start = true;
     while (!r_.at_end()) {
       char c = r_.peek();
-      if (c == '\n') { r_.get(); space = true; line_start = true; continue; }
-      if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
-        r_.get(); space = true; continue;
+      if (c == '\n') {
+        r_.get();
+        space = true;
+        line_start = true;
+        continue;
       }
-      if (c == '/' && r_.peek(1) == '/') { line_comment(line_start); space = true; continue; }
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+        r_.get();
+        space = true;
+        continue;
+      }
+      if (c == '/' && r_.peek(1) == '/') {
+        line_comment(line_start);
+        space = true;
+        continue;
+      }
       if (c == '/' && r_.peek(1) == '*') {
         if (!block_comment(line_start)) return false;
-        space = true; continue;
+        space = true;
+        continue;
       }
       Token t{TokKind::Punct, "", r_.line(), r_.col(), space};
       bool ok = true;
@@ -119,7 +153,8 @@ class Lexer {
 
   void line_comment(bool starts_line) {
     Comment cm{r_.line(), r_.col(), "", false, false, starts_line};
-    r_.get(); r_.get();
+    r_.get();
+    r_.get();
     cm.doc = r_.peek() == '/' && r_.peek(1) != '/';
     if (cm.doc) r_.get();
     while (!r_.at_end() && r_.peek() != '\n') cm.body += r_.get();
@@ -129,13 +164,15 @@ class Lexer {
 
   bool block_comment(bool starts_line) {
     Comment cm{r_.line(), r_.col(), "", true, false, starts_line};
-    r_.get(); r_.get();
+    r_.get();
+    r_.get();
     for (;;) {
       if (r_.at_end()) return fail(cm.line, cm.col, "unterminated /* comment");
       if (r_.peek() == '*' && r_.peek(1) == '/') break;
       cm.body += r_.get();
     }
-    r_.get(); r_.get();
+    r_.get();
+    r_.get();
     out_->comments.push_back(std::move(cm));
     return true;
   }
@@ -151,9 +188,13 @@ class Lexer {
       char c = r_.peek();
       if (c == '/' && r_.peek(1) == '/') break;
       if (c == '/' && r_.peek(1) == '*') {
-        r_.get(); r_.get();
+        r_.get();
+        r_.get();
         while (!r_.at_end() && !(r_.peek() == '*' && r_.peek(1) == '/')) r_.get();
-        if (!r_.at_end()) { r_.get(); r_.get(); }
+        if (!r_.at_end()) {
+          r_.get();
+          r_.get();
+        }
         code += ' ';
         continue;
       }
@@ -173,7 +214,10 @@ class Lexer {
   void find_macro_mark(const std::string& code, const Token& at) {
     std::vector<std::string> words;
     for (size_t i = 0; i < code.size();) {
-      if (!is_ident_start(code[i])) { ++i; continue; }
+      if (!is_ident_start(code[i])) {
+        ++i;
+        continue;
+      }
       size_t b = i;
       while (i < code.size() && is_ident_char(code[i])) ++i;
       words.push_back(code.substr(b, i - b));
@@ -194,8 +238,7 @@ class Lexer {
     bool raw_prefix = s == "R" || s == "u8R" || s == "uR" || s == "UR" || s == "LR";
     if (raw_prefix && next == '"') return raw_string(t);
     bool prefix = s == "u8" || s == "u" || s == "U" || s == "L";
-    if (prefix && (next == '"' || next == '\''))
-      return quoted(t, next == '"' ? TokKind::String : TokKind::Char);
+    if (prefix && (next == '"' || next == '\'')) return quoted(t, next == '"' ? TokKind::String : TokKind::Char);
     return true;
   }
 
@@ -226,8 +269,7 @@ class Lexer {
     for (;;) {
       if (r_.at_end() || r_.peek() == '\n')
         return fail(t->line, t->col,
-                    kind == TokKind::String ? "unterminated string literal"
-                                            : "unterminated character literal");
+                    kind == TokKind::String ? "unterminated string literal" : "unterminated character literal");
       char c = r_.get();
       t->text += c;
       if (c == q) return true;

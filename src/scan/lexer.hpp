@@ -25,16 +25,16 @@ struct Token {
   int line = 0;  // 1-based, of the first character
   int col = 0;
   bool space_before = false;  // whitespace or a comment precedes it
-  int match = -1;  // an opening bracket's closing token, set by prepare_tokens(); -1 if none
+  int match = -1;             // an opening bracket's closing token, set by prepare_tokens(); -1 if none
 };
 
 struct Comment {
   int line = 0;  // where "//" or "/*" starts
   int col = 0;
-  std::string body;         // text after "//" (after "///" for doc lines), or inside /* */
-  bool block = false;       // /* ... */
-  bool doc = false;         // "///" but not "////"
-  bool starts_line = false; // nothing but whitespace before it on its line
+  std::string body;          // text after "//" (after "///" for doc lines), or inside /* */
+  bool block = false;        // /* ... */
+  bool doc = false;          // "///" but not "////"
+  bool starts_line = false;  // nothing but whitespace before it on its line
 };
 
 // A `#define` whose body names PYX_EXPORT or PYX_NOGIL: the scanner reads

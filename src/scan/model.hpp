@@ -17,7 +17,7 @@ struct Param {
   std::string type;           // type text, whitespace-normalised: "pyx::cview<const T, 2>"
   std::string name;           // "array_1"
   std::string default_value;  // C++ default expression text ("3", "std::nullopt"); empty if none
-  SourceLoc loc;               // where the parameter starts (its first token)
+  SourceLoc loc;              // where the parameter starts (its first token)
 };
 
 // `template <pyx::fused<int, double> T>` or `template <my_type T>` where the
@@ -46,34 +46,34 @@ struct UfuncInfo {
 };
 
 struct Export {
-  std::string name;                // unqualified: the Python name
-  std::string qualified_name;      // what generated C++ calls: "ns::inner::f", or "f" at file scope
-  std::string return_type;         // whitespace-normalised; "void" when nothing is returned
+  std::string name;            // unqualified: the Python name
+  std::string qualified_name;  // what generated C++ calls: "ns::inner::f", or "f" at file scope
+  std::string return_type;     // whitespace-normalised; "void" when nothing is returned
   std::vector<Param> params;
-  std::vector<FusedParam> fused;   // template parameters in declaration order; empty for plain functions
-  std::string doc;                 // `///` lines joined by '\n', "/// " prefix stripped
-  bool nogil = false;              // PYX_NOGIL present
+  std::vector<FusedParam> fused;  // template parameters in declaration order; empty for plain functions
+  std::string doc;                // `///` lines joined by '\n', "/// " prefix stripped
+  bool nogil = false;             // PYX_NOGIL present
   ExportKind kind = ExportKind::function;
-  UfuncInfo ufunc;                 // for ufunc and gufunc exports
-  bool is_const = false;           // a const member function
-  SourceLoc loc;                   // where the function name is
+  UfuncInfo ufunc;        // for ufunc and gufunc exports
+  bool is_const = false;  // a const member function
+  SourceLoc loc;          // where the function name is
 };
 
 // `// cxximport: key` / `// cxximport: key = value` lines of the top comment block.
 struct Directives {
   bool openmp = false;
   bool boundscheck = false;
-  bool no_vecmath = false;         // `vecmath = false`: keep errno-setting scalar math (see toolchain.cpp)
-  std::string arch;                // "auto" when empty, "native", "portable", or an -march value
-  std::string std;                 // "c++20" when empty
-  std::string optimize;            // "0".."3", "s", "fast"; empty = default
+  bool no_vecmath = false;  // `vecmath = false`: keep errno-setting scalar math (see toolchain.cpp)
+  std::string arch;         // "auto" when empty, "native", "portable", or an -march value
+  std::string std;          // "c++20" when empty
+  std::string optimize;     // "0".."3", "s", "fast"; empty = default
   std::vector<std::string> cxxflags, ldflags, libraries, include_dirs, library_dirs, sources, depends;
 };
 
 // A public data member: `double total = 0;` -> attribute `total`.
 struct Field {
   std::string name;
-  std::string type;   // whitespace-normalised declared type
+  std::string type;       // whitespace-normalised declared type
   bool readonly = false;  // declared const
   std::string doc;
   SourceLoc loc;
@@ -81,15 +81,15 @@ struct Field {
 
 // `PYX_PROPERTY double mean() const;` (+ optional `PYX_PROPERTY void set_mean(double)`).
 struct Property {
-  std::string name;       // the getter's name
-  std::string setter;     // "set_mean"; empty when read-only
-  std::string doc;        // the getter's `///`
+  std::string name;    // the getter's name
+  std::string setter;  // "set_mean"; empty when read-only
+  std::string doc;     // the getter's `///`
 };
 
 // An operator member: `Vec operator+(const Vec& o) const`.
 struct Operator {
-  std::string symbol;     // "+", "==", "+=", "()", "[]", "<<"
-  Export fn;              // params/return as for a method; fn.name is "operator+"
+  std::string symbol;  // "+", "==", "+=", "()", "[]", "<<"
+  Export fn;           // params/return as for a method; fn.name is "operator+"
 };
 
 // `PYX_EXPORT struct Accumulator { ... };` or an instantiation of an exported

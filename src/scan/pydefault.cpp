@@ -37,20 +37,18 @@ std::string number(std::string_view s) {
   bool bin = n.size() > 1 && n[0] == '0' && (n[1] == 'b' || n[1] == 'B');
   bool floating = !hex && n.find_first_of(".eE") != std::string::npos;
   if (floating) {
-    while (!n.empty() && (n.back() == 'f' || n.back() == 'F' || n.back() == 'l' || n.back() == 'L'))
-      n.pop_back();
+    while (!n.empty() && (n.back() == 'f' || n.back() == 'F' || n.back() == 'l' || n.back() == 'L')) n.pop_back();
     for (size_t i = 0; i < n.size(); ++i) {
       char c = n[i];
       bool sign_ok = (c == '+' || c == '-') && i > 0 && (n[i - 1] == 'e' || n[i - 1] == 'E');
-      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != 'e' && c != 'E' && !sign_ok)
-        return "";
+      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != 'e' && c != 'E' && !sign_ok) return "";
     }
     if (n.front() == '.') n.insert(0, "0");
     if (n.back() == '.') n += "0";
     return n;
   }
-  while (!n.empty() && (n.back() == 'u' || n.back() == 'U' || n.back() == 'l' || n.back() == 'L' ||
-                        n.back() == 'z' || n.back() == 'Z'))
+  while (!n.empty() && (n.back() == 'u' || n.back() == 'U' || n.back() == 'l' || n.back() == 'L' || n.back() == 'z' ||
+                        n.back() == 'Z'))
     n.pop_back();
   int base = hex ? 16 : bin ? 2 : (n.size() > 1 && n[0] == '0') ? 8 : 10;
   size_t i = (hex || bin) ? 2 : 0;
@@ -58,8 +56,7 @@ std::string number(std::string_view s) {
   std::uint64_t v = 0;
   for (; i < n.size(); ++i) {
     int d = digit_value(n[i]);
-    if (d >= base || v > (UINT64_MAX - static_cast<std::uint64_t>(d)) / static_cast<std::uint64_t>(base))
-      return "";
+    if (d >= base || v > (UINT64_MAX - static_cast<std::uint64_t>(d)) / static_cast<std::uint64_t>(base)) return "";
     v = v * static_cast<std::uint64_t>(base) + static_cast<std::uint64_t>(d);
   }
   return std::to_string(v);
@@ -86,13 +83,19 @@ bool string_bytes(std::string_view s, std::string* out) {
   for (size_t i = 0; i < body.size(); ++i) {
     char c = body[i];
     if (c == '"') return false;  // "a" "b": concatenation
-    if (c != '\\') { *out += c; continue; }
+    if (c != '\\') {
+      *out += c;
+      continue;
+    }
     if (++i >= body.size()) return false;
     char e = body[i];
     const char* simple = "n\nt\tr\ra\ab\bf\fv\v\\\\'\'\"\"??";
     bool found = false;
     for (const char* p = simple; *p && !found; p += 2)
-      if (*p == e) { *out += p[1]; found = true; }
+      if (*p == e) {
+        *out += p[1];
+        found = true;
+      }
     if (found) continue;
     int base = e == 'x' ? 16 : (e >= '0' && e <= '7') ? 8 : 0;
     if (!base) return false;  // \u, \U, \N{...}
@@ -114,12 +117,21 @@ std::string python_repr(const std::string& s) {
   static const char* hex = "0123456789abcdef";
   for (char c : s) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (c == quote || c == '\\') { out += '\\'; out += c; }
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (u < 0x20 || u == 0x7f) { out += "\\x"; out += hex[u >> 4]; out += hex[u & 15]; }
-    else out += c;
+    if (c == quote || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (u < 0x20 || u == 0x7f) {
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 15];
+    } else
+      out += c;
   }
   return out + quote;
 }
@@ -131,8 +143,8 @@ bool functional_cast(std::string_view s, std::string_view* inner) {
   char close = s[open] == '(' ? ')' : '}';
   if (s.back() != close) return false;
   for (char c : s.substr(0, open))
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '<' ||
-          c == '>' || c == ',' || c == ' '))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '<' || c == '>' || c == ',' ||
+          c == ' '))
       return false;
   *inner = s.substr(open + 1, s.size() - open - 2);
   return true;
@@ -147,8 +159,10 @@ std::vector<std::string_view> top_level_items(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (quote) {
-      if (c == '\\') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
     } else if (c == '"' || c == '\'') {
       quote = c;
     } else if (c == '(' || c == '{' || c == '[' || c == '<') {

@@ -41,16 +41,15 @@ std::string builtin_words(const std::vector<std::string>& words) {
       w == std::set<std::string>{"long", "double"})
     return "float";
   for (const std::string& x : w)
-    if (!is_in(x, {"signed", "unsigned", "short", "long", "int", "char", "wchar_t", "char8_t",
-                   "char16_t", "char32_t"}))
+    if (!is_in(x, {"signed", "unsigned", "short", "long", "int", "char", "wchar_t", "char8_t", "char16_t", "char32_t"}))
       return "";
   return "int";
 }
 
 bool is_integer_alias(std::string_view name) {
   if (name.starts_with("std::")) name.remove_prefix(5);
-  if (is_in(name, {"size_t", "ssize_t", "Py_ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t",
-                   "intmax_t", "uintmax_t", "npy_intp"}))
+  if (is_in(name, {"size_t", "ssize_t", "Py_ssize_t", "ptrdiff_t", "intptr_t", "uintptr_t", "intmax_t", "uintmax_t",
+                   "npy_intp"}))
     return true;
   if (name.starts_with("u")) name.remove_prefix(1);
   return is_in(name, {"int8_t", "int16_t", "int32_t", "int64_t"});
@@ -73,8 +72,8 @@ class Annotator {
         if (k < 0) return kAny;
         for (int m = j; m <= k; ++m) keep.push_back(m);
         j = k;
-      } else if (is_ident(t_, j, "const") || is_ident(t_, j, "volatile") ||
-                 is_ident(t_, j, "typename") || is_punct(t_, j, "&") || is_punct(t_, j, "&&")) {
+      } else if (is_ident(t_, j, "const") || is_ident(t_, j, "volatile") || is_ident(t_, j, "typename") ||
+                 is_punct(t_, j, "&") || is_punct(t_, j, "&&")) {
         continue;
       } else if (is_punct(t_, j, "*")) {
         ++pointers;
@@ -90,8 +89,10 @@ class Annotator {
     for (size_t k = 0; k < lt; ++k) {
       if (k == 0 && is_punct(t_, keep[k], "::")) continue;
       head += t_[keep[k]].text;
-      if (t_[keep[k]].kind == TokKind::Ident) words.push_back(t_[keep[k]].text);
-      else if (!is_punct(t_, keep[k], "::")) return kAny;
+      if (t_[keep[k]].kind == TokKind::Ident)
+        words.push_back(t_[keep[k]].text);
+      else if (!is_punct(t_, keep[k], "::"))
+        return kAny;
     }
     bool multiword = words.size() > 1 && head.find("::") == std::string::npos;
     if (multiword) head.clear();
@@ -119,11 +120,10 @@ class Annotator {
     if (std::string b = builtin_words(words); !b.empty() && (head.empty() || words.size() == 1))
       return args.empty() ? b : kAny;
     if (is_integer_alias(head)) return "int";
-    if (is_in(head, {"std::string", "std::string_view", "std::u8string", "std::u8string_view"}))
-      return "str";
+    if (is_in(head, {"std::string", "std::string_view", "std::u8string", "std::u8string_view"})) return "str";
     if (head == "std::complex") return "complex";
-    if (is_in(head, {"pyx::view", "pyx::cview", "pyx::fview", "pyx::rview", "pyx::anyview", "pyx::array",
-                     "pyx::farray", "pyx::growable"}))
+    if (is_in(head, {"pyx::view", "pyx::cview", "pyx::fview", "pyx::rview", "pyx::anyview", "pyx::array", "pyx::farray",
+                     "pyx::growable"}))
       return "numpy.ndarray";
     if (head == "pyx::object") return "object";
     if (head == "std::optional" && args.size() == 1) return union_of({args[0], "None"});

@@ -13,8 +13,7 @@ namespace cxximport::scan {
 // "numpy.ndarray". If `cpp_type` names a fused template parameter, pass that
 // parameter's type list as `fused_choices` to get their deduplicated union
 // ("int | float"). Unknown types give "typing.Any".
-std::string python_annotation(std::string_view cpp_type,
-                              const std::vector<std::string>& fused_choices = {});
+std::string python_annotation(std::string_view cpp_type, const std::vector<std::string>& fused_choices = {});
 
 // "true" -> "True", "1'000u" -> "1000", "\"abc\"" -> "'abc'", "T(3)" -> "3",
 // "std::nullopt" -> "None"; anything else -> "...".

@@ -26,8 +26,7 @@ struct Scope {
 
 class Scanner {
  public:
-  Scanner(const Lexed& lexed, Tokens tokens, ScanResult* out)
-      : t_(std::move(tokens)), out_(out) {
+  Scanner(const Lexed& lexed, Tokens tokens, ScanResult* out) : t_(std::move(tokens)), out_(out) {
     for (const Comment& c : lexed.comments)
       if (c.doc && !c.block && c.starts_line) doc_lines_[c.line] = &c;
   }
@@ -101,12 +100,18 @@ class Scanner {
   bool export_at(int stmt, int mark, int* end, ScanError* err) {
     for (auto it = scopes_.rbegin(); it != scopes_.rend(); ++it) {
       if (it->kind == ScopeKind::Class)
-        return fail(t_[mark], t_[mark].text + " on a member function is not supported: export a free "
-                                              "function at namespace scope (it may take the object as "
-                                              "a parameter)", err);
+        return fail(t_[mark],
+                    t_[mark].text +
+                        " on a member function is not supported: export a free "
+                        "function at namespace scope (it may take the object as "
+                        "a parameter)",
+                    err);
       if (it->kind == ScopeKind::Other)
-        return fail(t_[mark], t_[mark].text + " inside a function body or initializer: exports must be "
-                                              "at namespace scope", err);
+        return fail(t_[mark],
+                    t_[mark].text +
+                        " inside a function body or initializer: exports must be "
+                        "at namespace scope",
+                    err);
     }
     Export ex;
     if (!parse_export(t_, stmt, mark, concepts_, &ex, end, err)) return false;
@@ -117,8 +122,7 @@ class Scanner {
     auto [first, inserted] = first_line_.emplace(ex.name, ex.loc.line);
     if (!inserted) {
       *err = ScanError{ex.loc.line, ex.loc.col,
-                       "duplicate export '" + ex.name + "' (first exported at line " +
-                           std::to_string(first->second) +
+                       "duplicate export '" + ex.name + "' (first exported at line " + std::to_string(first->second) +
                            "): C++ overloads are not supported, give each exported function its "
                            "own name"};
       return false;
@@ -132,8 +136,7 @@ class Scanner {
       if (std::size_t bad = invalid_utf8_at(*text); bad != std::string::npos)
         return fail(t_[mark], not_utf8((*text)[bad], "the namespace or fused concept of an export"), err);
     if (!docs_above(t_[stmt].line, &ex.doc, err)) return false;
-    if (ex.doc.empty() && t_[mark].line != t_[stmt].line && !docs_above(t_[mark].line, &ex.doc, err))
-      return false;
+    if (ex.doc.empty() && t_[mark].line != t_[stmt].line && !docs_above(t_[mark].line, &ex.doc, err)) return false;
     out_->exports.push_back(std::move(ex));
     return true;
   }
@@ -155,13 +158,14 @@ class Scanner {
       if (!names_utf8(stmt, *end, err)) return false;
       auto it = templates_.find(tmpl);
       if (it == templates_.end())
-        return fail(t_[mark], "PYX_EXPORT using '" + name + "': '" + tmpl +
-                                  "' is not a class template marked PYX_EXPORT earlier in this file", err);
+        return fail(t_[mark],
+                    "PYX_EXPORT using '" + name + "': '" + tmpl +
+                        "' is not a class template marked PYX_EXPORT earlier in this file",
+                    err);
       ClassExport c = it->second.first;
       const auto& params = it->second.second;
       if (args.size() > params.size())
-        return fail(t_[mark], "PYX_EXPORT using '" + name + "': too many template arguments for '" + tmpl + "'",
-                    err);
+        return fail(t_[mark], "PYX_EXPORT using '" + name + "': too many template arguments for '" + tmpl + "'", err);
       for (std::size_t k = 0; k < args.size(); ++k) c.template_args.push_back({params[k], args[k]});
       c.name = name;
       c.loc = loc;
@@ -198,9 +202,9 @@ class Scanner {
   bool add_class(ClassExport c, ScanError* err) {
     auto [first, inserted] = first_line_.emplace(c.name, c.loc.line);
     if (!inserted) {
-      *err = ScanError{c.loc.line, c.loc.col,
-                       "duplicate export '" + c.name + "' (first exported at line " + std::to_string(first->second) +
-                           ")"};
+      *err =
+          ScanError{c.loc.line, c.loc.col,
+                    "duplicate export '" + c.name + "' (first exported at line " + std::to_string(first->second) + ")"};
       return false;
     }
     out_->classes.push_back(std::move(c));
@@ -272,8 +276,7 @@ class Scanner {
       return {ScopeKind::Linkage, ""};
     for (int k = j; k < brace; ++k) {
       if (is_punct(t_, k, "(") || is_punct(t_, k, "=")) break;
-      if (is_ident(t_, k, "class") || is_ident(t_, k, "struct") || is_ident(t_, k, "union") ||
-          is_ident(t_, k, "enum"))
+      if (is_ident(t_, k, "class") || is_ident(t_, k, "struct") || is_ident(t_, k, "union") || is_ident(t_, k, "enum"))
         return {ScopeKind::Class, ""};
     }
     return {ScopeKind::Other, ""};
@@ -292,8 +295,7 @@ class Scanner {
 
 }  // namespace
 
-bool scan_source(std::string_view text, const std::string& filename, ScanResult* out,
-                 std::string* err) {
+bool scan_source(std::string_view text, const std::string& filename, ScanResult* out, std::string* err) {
   *out = ScanResult{};
   Lexed lexed;
   if (!lex(text, filename, &lexed, err)) return false;
@@ -303,7 +305,8 @@ bool scan_source(std::string_view text, const std::string& filename, ScanResult*
     *err = filename + ":" + std::to_string(m.line) + ":" + std::to_string(m.col) + ": macro '" + m.macro +
            "' expands to " + m.mark +
            ", which cxximport cannot see: it reads the source before preprocessing, so the functions the "
-           "macro marks would not be exported; write " + m.mark + " itself before each exported function";
+           "macro marks would not be exported; write " +
+           m.mark + " itself before each exported function";
     return false;
   }
   ScanError e;

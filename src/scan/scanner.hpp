@@ -11,7 +11,6 @@
 namespace cxximport::scan {
 
 // On failure returns false and sets *err to "file.cxxpyx:LINE:COL: what is wrong".
-bool scan_source(std::string_view text, const std::string& filename, ScanResult* out,
-                 std::string* err);
+bool scan_source(std::string_view text, const std::string& filename, ScanResult* out, std::string* err);
 
 }  // namespace cxximport::scan

@@ -11,22 +11,24 @@ bool is_word(const Token& t) { return t.kind != TokKind::Punct && t.kind != TokK
 char closer_of(const Token& t) {
   if (t.kind != TokKind::Punct || t.text.size() != 1) return 0;
   switch (t.text[0]) {
-    case '(': return ')';
-    case '[': return ']';
-    case '{': return '}';
-    default: return 0;
+    case '(':
+      return ')';
+    case '[':
+      return ']';
+    case '{':
+      return '}';
+    default:
+      return 0;
   }
 }
 
-bool is_closer(const Token& t) {
-  return t.kind == TokKind::Punct && (t.text == ")" || t.text == "]" || t.text == "}");
-}
+bool is_closer(const Token& t) { return t.kind == TokKind::Punct && (t.text == ")" || t.text == "]" || t.text == "}"); }
 
 // A template argument is a constant-expression, which cannot contain a bare
 // assignment; a ';' ends any declaration.
 bool stops_angle(const std::string& p) {
-  return p == ";" || p == "=" || p == "+=" || p == "-=" || p == "*=" || p == "/=" || p == "%=" ||
-         p == "&=" || p == "|=" || p == "^=" || p == "<<=" || p == ">>=";
+  return p == ";" || p == "=" || p == "+=" || p == "-=" || p == "*=" || p == "/=" || p == "%=" || p == "&=" ||
+         p == "|=" || p == "^=" || p == "<<=" || p == ">>=";
 }
 
 // The one pass behind match_bracket(). It gives the answer the rule in
@@ -84,8 +86,7 @@ bool is_punct(const Tokens& t, int i, const char* text) {
 }
 
 bool is_ident(const Tokens& t, int i, const char* text) {
-  return i >= 0 && i < static_cast<int>(t.size()) && t[i].kind == TokKind::Ident &&
-         (!text || t[i].text == text);
+  return i >= 0 && i < static_cast<int>(t.size()) && t[i].kind == TokKind::Ident && (!text || t[i].text == text);
 }
 
 Tokens prepare_tokens(Tokens tokens) {
@@ -110,9 +111,8 @@ Tokens prepare_tokens(Tokens tokens) {
 
 bool may_open_angle(const Tokens& t, int i) {
   if (!is_punct(t, i, "<") || !is_ident(t, i - 1)) return false;
-  static constexpr const char* kNotTemplates[] = {"true", "false", "nullptr", "this", "return",
-                                                  "and",  "or",    "not",     "xor",  "bitand",
-                                                  "bitor", "sizeof", "alignof"};
+  static constexpr const char* kNotTemplates[] = {"true", "false", "nullptr", "this",  "return", "and",    "or",
+                                                  "not",  "xor",   "bitand",  "bitor", "sizeof", "alignof"};
   for (const char* w : kNotTemplates)
     if (t[i - 1].text == w) return false;
   return true;
@@ -136,12 +136,14 @@ int too_deep(const Tokens& t, int limit) {
   return -1;
 }
 
-bool split_top_level(const Tokens& t, int b, int e, const char* sep, std::vector<int>* at,
-                     int* bad) {
+bool split_top_level(const Tokens& t, int b, int e, const char* sep, std::vector<int>* at, int* bad) {
   for (int j = b; j < e; ++j) {
     if (closer_of(t[j])) {
       int k = match_bracket(t, j, e);
-      if (k < 0) { *bad = j; return false; }
+      if (k < 0) {
+        *bad = j;
+        return false;
+      }
       j = k;
     } else if (may_open_angle(t, j)) {
       int k = match_bracket(t, j, e);
@@ -162,9 +164,9 @@ std::string type_text(const Tokens& t, int b, int e) {
     if (j > b) {
       const Token& prev = t[j - 1];
       std::string_view p = prev.text;
-      bool space = p == "," ||
-                   (is_word(t[j]) && (is_word(prev) || p == ">" || p == "*" || p == "&" ||
-                                      p == "&&" || p == ")" || p == "]"));
+      bool space =
+          p == "," ||
+          (is_word(t[j]) && (is_word(prev) || p == ">" || p == "*" || p == "&" || p == "&&" || p == ")" || p == "]"));
       if (space) s += ' ';
     }
     s += t[j].text;

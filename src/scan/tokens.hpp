@@ -55,8 +55,7 @@ int match_bracket(const Tokens& t, int open, int end);
 // Appends to *at the indices of top-level `sep` tokens in [b, e), skipping
 // anything inside (), [], {} and template <>. On an unbalanced bracket returns
 // false with *bad = its index.
-bool split_top_level(const Tokens& t, int b, int e, const char* sep, std::vector<int>* at,
-                     int* bad);
+bool split_top_level(const Tokens& t, int b, int e, const char* sep, std::vector<int>* at, int* bad);
 
 // "pyx::cview< const T , 2 >" -> "pyx::cview<const T, 2>": a space only
 // between words (and after '>', '*', '&', ')' before a word), one after ','.

@@ -110,8 +110,9 @@ bool parse_ufunc_mark(const Tokens& t, int i, Export* ex, int* next, ScanError* 
   if (mark == "PYX_UFUNC" || mark == "PYX_UFUNC_GIL" || mark == "PYX_UFUNC_PARALLEL") {
     if (close >= 0) return fail(t[i + 1], mark + " takes no argument", err);
   } else if ((mark == "PYX_GUFUNC" || mark == "PYX_UFUNC_IDENTITY") && !has_arg) {
-    return fail(t[i], mark == "PYX_GUFUNC" ? "PYX_GUFUNC needs its signature, e.g. PYX_GUFUNC(\"(n),(n)->()\")"
-                                           : "PYX_UFUNC_IDENTITY needs a value, e.g. PYX_UFUNC_IDENTITY(0)",
+    return fail(t[i],
+                mark == "PYX_GUFUNC" ? "PYX_GUFUNC needs its signature, e.g. PYX_GUFUNC(\"(n),(n)->()\")"
+                                     : "PYX_UFUNC_IDENTITY needs a value, e.g. PYX_UFUNC_IDENTITY(0)",
                 err);
   }
   if ((mark == "PYX_UFUNC" || mark == "PYX_GUFUNC") && ex->kind != ExportKind::function)
@@ -124,8 +125,9 @@ bool parse_ufunc_mark(const Tokens& t, int i, Export* ex, int* next, ScanError* 
       return fail(t[i + 2], "PYX_GUFUNC takes one plain string literal, e.g. PYX_GUFUNC(\"(n),(n)->()\")", err);
     std::string what;
     if (!parse_gufunc_signature(sig, &ex->ufunc.core, &ex->ufunc.nin, &what))
-      return fail(t[i + 2], "bad gufunc signature \"" + sig + "\": " + what +
-                                " (NumPy's form is \"(n),(n)->()\": operands in parentheses, '->' before the outputs)",
+      return fail(t[i + 2],
+                  "bad gufunc signature \"" + sig + "\": " + what +
+                      " (NumPy's form is \"(n),(n)->()\": operands in parentheses, '->' before the outputs)",
                   err);
     ex->kind = ExportKind::gufunc;
     ex->ufunc.signature = sig;
@@ -153,18 +155,24 @@ bool check_ufunc(const Tokens& t, int mark, bool exported, Export* ex, ScanError
   }
   const std::string what = ex->kind == ExportKind::ufunc ? "PYX_UFUNC" : "PYX_GUFUNC";
   if (exported)
-    return fail(at, "PYX_EXPORT and " + what + " on '" + ex->name +
-                        "': a function is exported either as a Python function or as a ufunc", err);
+    return fail(at,
+                "PYX_EXPORT and " + what + " on '" + ex->name +
+                    "': a function is exported either as a Python function or as a ufunc",
+                err);
   if (ex->nogil)
-    return fail(at, "PYX_NOGIL on ufunc '" + ex->name + "': ufunc loops run without the GIL already "
-                    "(PYX_UFUNC_GIL asks for it)", err);
+    return fail(at,
+                "PYX_NOGIL on ufunc '" + ex->name +
+                    "': ufunc loops run without the GIL already "
+                    "(PYX_UFUNC_GIL asks for it)",
+                err);
   if (ex->ufunc.needs_gil && ex->ufunc.parallel)
-    return fail(at, "PYX_UFUNC_GIL and PYX_UFUNC_PARALLEL on '" + ex->name +
-                        "': threads cannot all hold the GIL", err);
+    return fail(at, "PYX_UFUNC_GIL and PYX_UFUNC_PARALLEL on '" + ex->name + "': threads cannot all hold the GIL", err);
   for (const Param& p : ex->params)
     if (!p.default_value.empty())
-      return fail(t[mark], "parameter '" + p.name + "' of ufunc '" + ex->name +
-                               "' has a default value; ufunc arguments cannot have defaults", err);
+      return fail(t[mark],
+                  "parameter '" + p.name + "' of ufunc '" + ex->name +
+                      "' has a default value; ufunc arguments cannot have defaults",
+                  err);
   const int nparams = static_cast<int>(ex->params.size());
   if (ex->kind == ExportKind::ufunc) {
     if (nparams == 0) return fail(at, "ufunc '" + ex->name + "' needs at least one input parameter", err);
@@ -176,22 +184,30 @@ bool check_ufunc(const Tokens& t, int mark, bool exported, Export* ex, ScanError
   const int nops = static_cast<int>(u.core.size());
   const std::string sig = "\"" + u.signature + "\"";
   if (nparams < u.nin)
-    return fail(at, "gufunc '" + ex->name + "' has " + std::to_string(nparams) + " parameters but its signature " +
-                        sig + " has " + std::to_string(u.nin) + " inputs", err);
+    return fail(at,
+                "gufunc '" + ex->name + "' has " + std::to_string(nparams) + " parameters but its signature " + sig +
+                    " has " + std::to_string(u.nin) + " inputs",
+                err);
   if (nparams > nops)
-    return fail(at, "gufunc '" + ex->name + "' has " + std::to_string(nparams) + " parameters but its signature " +
-                        sig + " has only " + std::to_string(nops) + " operands", err);
+    return fail(at,
+                "gufunc '" + ex->name + "' has " + std::to_string(nparams) + " parameters but its signature " + sig +
+                    " has only " + std::to_string(nops) + " operands",
+                err);
   if (nparams < nops && ex->return_type == "void")
-    return fail(at, "gufunc '" + ex->name + "': the outputs of " + sig +
-                        " after the parameters must be returned, but it returns void", err);
+    return fail(at,
+                "gufunc '" + ex->name + "': the outputs of " + sig +
+                    " after the parameters must be returned, but it returns void",
+                err);
   for (int k = nparams; k < nops; ++k)
     if (!u.core[k].empty())
-      return fail(at, "gufunc '" + ex->name + "': output " + std::to_string(k - u.nin + 1) + " of " + sig +
-                          " has core dimensions, so it must be a parameter (a mutable pyx::view), not returned",
+      return fail(at,
+                  "gufunc '" + ex->name + "': output " + std::to_string(k - u.nin + 1) + " of " + sig +
+                      " has core dimensions, so it must be a parameter (a mutable pyx::view), not returned",
                   err);
   if (nparams == nops && ex->return_type != "void")
-    return fail(at, "gufunc '" + ex->name + "' returns a value but every operand of " + sig +
-                        " is a parameter: return void", err);
+    return fail(
+        at, "gufunc '" + ex->name + "' returns a value but every operand of " + sig + " is a parameter: return void",
+        err);
   return true;
 }
 

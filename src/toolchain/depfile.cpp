@@ -37,8 +37,9 @@ bool parse_depfile(const std::string& text, std::vector<std::string>* deps, std:
       ++i;
       continue;
     }
-    if (ch == ':' && in_targets && (i + 1 >= text.size() || text[i + 1] == ' ' || text[i + 1] == '\n' ||
-                                   text[i + 1] == '\t' || text[i + 1] == '\r')) {
+    if (ch == ':' && in_targets &&
+        (i + 1 >= text.size() || text[i + 1] == ' ' || text[i + 1] == '\n' || text[i + 1] == '\t' ||
+         text[i + 1] == '\r')) {
       word.clear();
       in_targets = false;
       continue;

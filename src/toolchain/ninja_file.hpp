@@ -21,13 +21,13 @@ std::string ninja_escape_path(const std::string& path);
 std::string ninja_escape_value(const std::string& value);
 
 struct NinjaModule {
-  std::vector<std::string> launcher;      // ccache, sccache, distcc: before every compile (not the link)
-  std::vector<std::string> compiler;      // the compiler (also links)
-  std::vector<std::string> cxxflags;      // everything but -c/-o/-MD/-MF
-  std::vector<std::string> ldflags;       // after the objects
+  std::vector<std::string> launcher;  // ccache, sccache, distcc: before every compile (not the link)
+  std::vector<std::string> compiler;  // the compiler (also links)
+  std::vector<std::string> cxxflags;  // everything but -c/-o/-MD/-MF
+  std::vector<std::string> ldflags;   // after the objects
   std::string main_source = "module.cpp";
-  std::vector<std::string> extra_sources; // absolute paths
-  std::string output;                     // "compute.cpython-311-x86_64-linux-gnu.so"
+  std::vector<std::string> extra_sources;  // absolute paths
+  std::string output;                      // "compute.cpython-311-x86_64-linux-gnu.so"
   std::string dir;    // empty: relative paths; else the absolute build dir prefixed to every path (batch fragment)
   std::string label;  // shown in descriptions ("CXX pkg.kernels"); empty: "CXX $in", "LINK $out"
 };

@@ -38,8 +38,7 @@ std::string resolve_program(const std::string& argv0) {
 }  // namespace
 
 bool RealProcessRunner::run(const std::vector<std::string>& argv, const std::string& cwd,
-                            const std::function<bool()>& tick, ProcessResult* result,
-                            std::string* err) {
+                            const std::function<bool()>& tick, ProcessResult* result, std::string* err) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
     *err = std::string("pipe: ") + std::strerror(errno);
@@ -132,8 +131,10 @@ std::string shell_quote(const std::string& arg) {
     return arg;
   std::string out = "'";
   for (char ch : arg) {
-    if (ch == '\'') out += "'\\''";
-    else out += ch;
+    if (ch == '\'')
+      out += "'\\''";
+    else
+      out += ch;
   }
   return out + "'";
 }

@@ -10,8 +10,8 @@
 namespace cxximport::build {
 
 struct ProcessResult {
-  int exit_code = -1;      // the exit status, or 128 + signal
-  std::string output;      // stdout and stderr, interleaved
+  int exit_code = -1;  // the exit status, or 128 + signal
+  std::string output;  // stdout and stderr, interleaved
 };
 
 class ProcessRunner {
@@ -21,8 +21,8 @@ class ProcessRunner {
   // 100 ms while the process runs (progress reporting); when it returns false
   // the process is terminated (Ctrl-C in Python). False only when the process
   // could not be started.
-  virtual bool run(const std::vector<std::string>& argv, const std::string& cwd,
-                   const std::function<bool()>& tick, ProcessResult* result, std::string* err) = 0;
+  virtual bool run(const std::vector<std::string>& argv, const std::string& cwd, const std::function<bool()>& tick,
+                   ProcessResult* result, std::string* err) = 0;
 };
 
 // fork + execve; the child gets PR_SET_PDEATHSIG(SIGTERM), so if the calling
@@ -30,8 +30,8 @@ class ProcessRunner {
 // compilers it started: no build outlives the import that started it.
 class RealProcessRunner : public ProcessRunner {
  public:
-  bool run(const std::vector<std::string>& argv, const std::string& cwd,
-           const std::function<bool()>& tick, ProcessResult* result, std::string* err) override;
+  bool run(const std::vector<std::string>& argv, const std::string& cwd, const std::function<bool()>& tick,
+           ProcessResult* result, std::string* err) override;
 };
 
 // Shell-style quoting of one argument for logs and compile_commands.json.

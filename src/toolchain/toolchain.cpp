@@ -121,8 +121,8 @@ std::vector<std::string> parse_search_dirs(const std::string& verbose_output) {
 
 }  // namespace
 
-bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner,
-                       CompilerIdentity* id, std::string* err) {
+bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner, CompilerIdentity* id,
+                       std::string* err) {
   if (!resolve_program(cxx, &id->path, err)) return false;
   struct stat st;
   char* real = realpath(id->path.c_str(), nullptr);  // stat the binary behind any symlink
@@ -196,7 +196,8 @@ std::vector<std::string> cpuinfo_lines(std::initializer_list<std::string_view> f
 
 std::string cpu_identity() {
   std::string out;
-  for (const auto& line : cpuinfo_lines({"vendor_id", "cpu family", "model", "model name", "flags", "Features", "CPU part"}))
+  for (const auto& line :
+       cpuinfo_lines({"vendor_id", "cpu family", "model", "model name", "flags", "Features", "CPU part"}))
     out += line + "\n";
   return out;
 }

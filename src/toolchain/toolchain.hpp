@@ -23,8 +23,8 @@ bool resolve_program(const std::string& name, std::string* path, std::string* er
 
 // Runs the compiler once per (path, size, mtime) and remembers the answer in
 // memo_dir; later calls (this or any process) read the memo.
-bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner,
-                       CompilerIdentity* id, std::string* err);
+bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner, CompilerIdentity* id,
+                       std::string* err);
 
 // The identity compiler_identity last saw for `cxx`, without running or even
 // finding it: for cache-only (CXXIMPORT_NO_BUILD) machines with no compiler.
@@ -53,11 +53,11 @@ std::string auto_march(const CompilerIdentity& id, int host_level);
 bool host_specific(const scan::Directives& d);
 
 struct FlagInput {
-  std::string build_type = "release";    // or "debug"
+  std::string build_type = "release";  // or "debug"
   std::string templates_dir, python_include, numpy_include, source_dir;
-  std::string auto_march;                // what `arch = auto` means here (see auto_march())
-  bool clang = false;                    // the compiler is Clang (its numerics flags differ from GCC's)
-  scan::Directives directives;           // merged: options first, then the file's own
+  std::string auto_march;       // what `arch = auto` means here (see auto_march())
+  bool clang = false;           // the compiler is Clang (its numerics flags differ from GCC's)
+  scan::Directives directives;  // merged: options first, then the file's own
 };
 
 struct Flags {

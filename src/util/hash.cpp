@@ -26,9 +26,7 @@ Hasher& Hasher::field(std::string_view tag, std::string_view value) {
   return *this;
 }
 
-Hasher& Hasher::field(std::string_view tag, std::int64_t value) {
-  return field(tag, std::to_string(value));
-}
+Hasher& Hasher::field(std::string_view tag, std::int64_t value) { return field(tag, std::to_string(value)); }
 
 Hasher& Hasher::raw(const void* data, std::size_t size) {
   XXH3_128bits_update(st(state_), data, size);

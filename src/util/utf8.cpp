@@ -7,7 +7,10 @@ namespace {
 std::size_t decode_one(std::string_view s, std::size_t i, char32_t* cp) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
   unsigned char c = b(0);
-  if (c < 0x80) { *cp = c; return 1; }
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
   std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
   if (len == 0 || i + len > s.size()) return 0;
   char32_t v = c & (0x7F >> len);

@@ -66,10 +66,10 @@ class anyview {
     bool ok = idx.size() == ndim_;
     for (int k = 0; ok && k < ndim_; ++k) ok = static_cast<std::size_t>(idx[k]) < static_cast<std::size_t>(shape_[k]);
     if (!ok) [[unlikely]] {
-      detail::index_failure(idx.size() == ndim_ ? detail::oob_message(name_, idx.begin(), shape_, ndim_)
-                                                : "wrong number of indices for array '" +
-                                                      std::string(name_ ? name_ : "array") + "' with " +
-                                                      std::to_string(ndim_) + " dimensions",
+      detail::index_failure(idx.size() == ndim_
+                                ? detail::oob_message(name_, idx.begin(), shape_, ndim_)
+                                : "wrong number of indices for array '" + std::string(name_ ? name_ : "array") +
+                                      "' with " + std::to_string(ndim_) + " dimensions",
                             detail::call_ref{});
       static thread_local value_type dummy{};
       return dummy;
@@ -79,7 +79,8 @@ class anyview {
   T* element(const index_t* idx) const {
     index_t off = 0;
     for (int k = 0; k < ndim_; ++k) off += idx[k] * strides_[k];
-    return reinterpret_cast<T*>(reinterpret_cast<std::conditional_t<std::is_const_v<T>, const char, char>*>(data_) + off);
+    return reinterpret_cast<T*>(reinterpret_cast<std::conditional_t<std::is_const_v<T>, const char, char>*>(data_) +
+                                off);
   }
 
   // A walk over every index tuple, the last axis of `order` fastest; keeps
@@ -132,8 +133,10 @@ class anyview {
      public:
       explicit iterator(const anyview& v) : w_(v, Elements) {}
       decltype(auto) operator*() const {
-        if constexpr (Elements) return w_.element();
-        else return w_.indices();
+        if constexpr (Elements)
+          return w_.element();
+        else
+          return w_.indices();
       }
       iterator& operator++() {
         w_.next();

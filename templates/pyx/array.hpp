@@ -87,7 +87,8 @@ class array {
   template <int M>
     requires(M != N)
   array(array<E, M, L>&&) {  // NOLINT(google-explicit-constructor)
-    static_assert(M == N, "cxximport: wrong number of dimensions: the shape's dimension count differs from the array's N");
+    static_assert(M == N,
+                  "cxximport: wrong number of dimensions: the shape's dimension count differs from the array's N");
   }
   ~array() { reset(); }
 
@@ -160,7 +161,7 @@ class array {
     return view_type(data_, shape_.data(), strides.data(), name_, call_);
   }
   operator basic_view<E, N, L>() const { return view(); }  // NOLINT
-  operator basic_view<const E, N, L>() const                // NOLINT
+  operator basic_view<const E, N, L>() const               // NOLINT
     requires(!std::is_const_v<E>)
   {
     return view();

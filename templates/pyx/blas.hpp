@@ -43,8 +43,7 @@ PYX_NOINLINE inline void* lookup(const char* module, const char* name) {
     if (PyErr_ExceptionMatches(PyExc_ImportError)) {
       PyErr_Clear();
       PyErr_Format(PyExc_ImportError,
-                   "pyx::blas needs SciPy: %s could not be imported (install SciPy: pip install scipy)",
-                   full.c_str());
+                   "pyx::blas needs SciPy: %s could not be imported (install SciPy: pip install scipy)", full.c_str());
     }
     throw error_already_set();
   }
@@ -74,18 +73,24 @@ F routine(void*& cache, const char* module, const char* name) {
 template <class T>
 concept real = std::is_same_v<T, float> || std::is_same_v<T, double>;
 
-template <class T> T dot_sig(int*, T*, int*, T*, int*);
-template <class T> void axpy_sig(int*, T*, T*, int*, T*, int*);
-template <class T> void gemv_sig(char*, int*, int*, T*, T*, int*, T*, int*, T*, T*, int*);
-template <class T> void gemm_sig(char*, char*, int*, int*, int*, T*, T*, int*, T*, int*, T*, T*, int*);
-template <class T> void gesv_sig(int*, int*, T*, int*, int*, T*, int*, int*);
-template <class T> void posv_sig(char*, int*, int*, T*, int*, T*, int*, int*);
+template <class T>
+T dot_sig(int*, T*, int*, T*, int*);
+template <class T>
+void axpy_sig(int*, T*, T*, int*, T*, int*);
+template <class T>
+void gemv_sig(char*, int*, int*, T*, T*, int*, T*, int*, T*, T*, int*);
+template <class T>
+void gemm_sig(char*, char*, int*, int*, int*, T*, T*, int*, T*, int*, T*, T*, int*);
+template <class T>
+void gesv_sig(int*, int*, T*, int*, int*, T*, int*, int*);
+template <class T>
+void posv_sig(char*, int*, int*, T*, int*, T*, int*, int*);
 
 // dot_fn<T>() ... posv_fn<T>(): the routine for float (s...) or double (d...).
-#define PYX_BLAS_ROUTINE(base, module)                                                          \
-  template <class T>                                                                            \
-  auto base##_fn() {                                                                            \
-    static void* cache = nullptr;                                                               \
+#define PYX_BLAS_ROUTINE(base, module)                                                                         \
+  template <class T>                                                                                           \
+  auto base##_fn() {                                                                                           \
+    static void* cache = nullptr;                                                                              \
     return routine<decltype(&base##_sig<T>)>(cache, module, std::is_same_v<T, float> ? "s" #base : "d" #base); \
   }
 PYX_BLAS_ROUTINE(dot, "cython_blas")
@@ -195,8 +200,8 @@ void gemv(T alpha, const basic_view<UA, 2, LA>& A, const basic_view<UX, 1, LX>& 
   if (yv.copy) detail::shape_error("gemv", "y needs a non-zero stride");
   int rows = detail::to_int(a.op == 'N' ? A.shape(0) : A.shape(1), "gemv");
   int cols = detail::to_int(a.op == 'N' ? A.shape(1) : A.shape(0), "gemv");
-  detail::gemv_fn<T>()(&a.op, &rows, &cols, &alpha, const_cast<T*>(a.p), &a.ld, const_cast<T*>(xv.p), &xv.inc,
-                       &beta, yv.p, &yv.inc);
+  detail::gemv_fn<T>()(&a.op, &rows, &cols, &alpha, const_cast<T*>(a.p), &a.ld, const_cast<T*>(xv.p), &xv.inc, &beta,
+                       yv.p, &yv.inc);
 }
 
 // C = alpha A B + beta C
@@ -272,10 +277,11 @@ void fortran_solve(const char* routine, const basic_view<T, 2, LA>& A, const bas
   int ldb = to_int(NB == 2 && b_fortran && nrhs > 1 ? B.strides()[1] / e : n, routine);
   int in = to_int(n, routine), inrhs = to_int(nrhs, routine), info = 0;
   solve(&in, &inrhs, pa, &lda, pb, &ldb, &info);
-  if (info > 0) throw std::domain_error(std::string("pyx::blas::") + routine + ": " +
-                                        (routine[0] == 'g' ? "the matrix is singular (U(" + std::to_string(info - 1) + ", " +
-                                                                 std::to_string(info - 1) + ") is exactly zero)"
-                                                           : "the matrix is not positive definite"));
+  if (info > 0)
+    throw std::domain_error(std::string("pyx::blas::") + routine + ": " +
+                            (routine[0] == 'g' ? "the matrix is singular (U(" + std::to_string(info - 1) + ", " +
+                                                     std::to_string(info - 1) + ") is exactly zero)"
+                                               : "the matrix is not positive definite"));
   if (info < 0) shape_error(routine, "LAPACK refused argument " + std::to_string(-info));
   if (bcopy) {
     if constexpr (NB == 1) {

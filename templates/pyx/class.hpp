@@ -19,8 +19,7 @@ namespace pyx::detail {
 // (constructed and not yet destroyed), then the C++ object itself.
 template <class T>
 struct instance {
-  PyObject_HEAD
-  PyObject* weaklist;
+  PyObject_HEAD PyObject* weaklist;
   bool ready;
   alignas(T) unsigned char storage[sizeof(T)];
   T* get() { return std::launder(reinterpret_cast<T*>(storage)); }
@@ -38,8 +37,10 @@ instance<T>* as_instance(PyObject* o) {
 }
 
 PYX_COLD inline void not_ready_error(PyObject* o) {
-  PyErr_Format(PyExc_TypeError, "%s object is not initialized: its __init__ did not run (a subclass's "
-               "__init__ must call super().__init__(...))", Py_TYPE(o)->tp_name);
+  PyErr_Format(PyExc_TypeError,
+               "%s object is not initialized: its __init__ did not run (a subclass's "
+               "__init__ must call super().__init__(...))",
+               Py_TYPE(o)->tp_name);
 }
 
 // The C++ object of `self`, or NULL with TypeError when __init__ never ran.
@@ -270,8 +271,8 @@ PYX_COLD inline int no_ctor_match(const char* cls, const ctor_entry* ctors, int 
     accepted += ")";
   }
   PyErr_Clear();
-  PyErr_Format(PyExc_TypeError, "%s(): no constructor matches the arguments (%s); accepted:%s", cls,
-               given.c_str(), accepted.c_str());
+  PyErr_Format(PyExc_TypeError, "%s(): no constructor matches the arguments (%s); accepted:%s", cls, given.c_str(),
+               accepted.c_str());
   return -1;
 }
 
@@ -394,8 +395,10 @@ PyObject* tp_new_instance(PyTypeObject* tp, PyObject*, PyObject*) {
 
 template <class T>
 PyObject* tp_new_refused(PyTypeObject* tp, PyObject*, PyObject*) {
-  PyErr_Format(PyExc_TypeError, "cannot create '%s' instances: the C++ class has no public constructor "
-               "(objects of it come only from C++ functions that return one)", tp->tp_name);
+  PyErr_Format(PyExc_TypeError,
+               "cannot create '%s' instances: the C++ class has no public constructor "
+               "(objects of it come only from C++ functions that return one)",
+               tp->tp_name);
   return nullptr;
 }
 
@@ -469,8 +472,10 @@ PyObject* field_get(const FT& f) {
 
 template <class FT>
 void field_set(FT& dst, FT& src) {
-  if constexpr (std::is_copy_assignable_v<FT>) dst = src;
-  else dst = std::move(src);
+  if constexpr (std::is_copy_assignable_v<FT>)
+    dst = src;
+  else
+    dst = std::move(src);
 }
 
 PYX_COLD inline int cannot_delete(const char* cls, const char* attr) {

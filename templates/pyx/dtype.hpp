@@ -12,12 +12,13 @@ namespace pyx {
 // the runtime need not include <complex> (a third of its compile time): a
 // .cxxpyx that uses std::complex includes <complex> itself.
 template <class T>
-concept complex_like = requires(const T& z) {
-  typename T::value_type;
-  { z.real() } -> std::same_as<typename T::value_type>;
-  { z.imag() } -> std::same_as<typename T::value_type>;
-} && (std::is_same_v<typename T::value_type, float> || std::is_same_v<typename T::value_type, double>) &&
-                       sizeof(T) == 2 * sizeof(typename T::value_type);
+concept complex_like =
+    requires(const T& z) {
+      typename T::value_type;
+      { z.real() } -> std::same_as<typename T::value_type>;
+      { z.imag() } -> std::same_as<typename T::value_type>;
+    } && (std::is_same_v<typename T::value_type, float> || std::is_same_v<typename T::value_type, double>) &&
+    sizeof(T) == 2 * sizeof(typename T::value_type);
 
 }  // namespace pyx
 
@@ -58,12 +59,23 @@ template <class T>
 struct dtype_of<T> {
   static constexpr bool s = std::is_signed_v<T>;
   static constexpr int n = sizeof(T);
-  static constexpr dtype_info info{
-      s ? 'i' : 'u', n,
-      s ? (n == 1 ? NPY_INT8 : n == 2 ? NPY_INT16 : n == 4 ? NPY_INT32 : NPY_INT64)
-        : (n == 1 ? NPY_UINT8 : n == 2 ? NPY_UINT16 : n == 4 ? NPY_UINT32 : NPY_UINT64),
-      s ? (n == 1 ? "int8" : n == 2 ? "int16" : n == 4 ? "int32" : "int64")
-        : (n == 1 ? "uint8" : n == 2 ? "uint16" : n == 4 ? "uint32" : "uint64")};
+  static constexpr dtype_info info{s ? 'i' : 'u', n,
+                                   s ? (n == 1   ? NPY_INT8
+                                        : n == 2 ? NPY_INT16
+                                        : n == 4 ? NPY_INT32
+                                                 : NPY_INT64)
+                                     : (n == 1   ? NPY_UINT8
+                                        : n == 2 ? NPY_UINT16
+                                        : n == 4 ? NPY_UINT32
+                                                 : NPY_UINT64),
+                                   s ? (n == 1   ? "int8"
+                                        : n == 2 ? "int16"
+                                        : n == 4 ? "int32"
+                                                 : "int64")
+                                     : (n == 1   ? "uint8"
+                                        : n == 2 ? "uint16"
+                                        : n == 4 ? "uint32"
+                                                 : "uint64")};
 };
 
 template <>
@@ -102,8 +114,7 @@ template <class T>
 inline constexpr const dtype_info& dtype_v = checked_dtype<std::remove_const_t<T>>();
 
 inline bool dtype_matches(PyArrayObject* a, const dtype_info& d) {
-  return PyArray_DESCR(a)->kind == d.kind && PyArray_ITEMSIZE(a) == d.itemsize &&
-         PyArray_ISNOTSWAPPED(a);
+  return PyArray_DESCR(a)->kind == d.kind && PyArray_ITEMSIZE(a) == d.itemsize && PyArray_ISNOTSWAPPED(a);
 }
 
 template <class T>

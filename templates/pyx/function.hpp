@@ -60,12 +60,12 @@ class function<R(A...)> {
 
   R operator()(A... args) const {
     detail::gil_acquire gil;
-    PyObject* argv[sizeof...(A) + 1] = {nullptr, detail::caster<std::remove_cvref_t<A>>::cast(
-                                                     std::remove_cvref_t<A>(args))...};
+    PyObject* argv[sizeof...(A) + 1] = {nullptr,
+                                        detail::caster<std::remove_cvref_t<A>>::cast(std::remove_cvref_t<A>(args))...};
     bool ok = true;
     for (std::size_t k = 1; k <= sizeof...(A); ++k) ok &= argv[k] != nullptr;
-    PyObject* r = ok ? PyObject_Vectorcall(f_, argv + 1, sizeof...(A) | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr)
-                     : nullptr;
+    PyObject* r =
+        ok ? PyObject_Vectorcall(f_, argv + 1, sizeof...(A) | PY_VECTORCALL_ARGUMENTS_OFFSET, nullptr) : nullptr;
     for (std::size_t k = 1; k <= sizeof...(A); ++k) Py_XDECREF(argv[k]);
     if (!r) throw error_already_set();
     if constexpr (std::is_void_v<R>) {

@@ -91,10 +91,10 @@ class growable {
     const index_t stride = sizeof(T);
     return cview<T, 1>(data_, &size_, &stride, "growable");
   }
-  operator cview<T, 1>() const { return view(); }               // NOLINT
-  operator cview<const T, 1>() const { return view(); }         // NOLINT
-  operator pyx::view<T, 1>() const { return view(); }           // NOLINT
-  operator pyx::view<const T, 1>() const { return view(); }     // NOLINT
+  operator cview<T, 1>() const { return view(); }            // NOLINT
+  operator cview<const T, 1>() const { return view(); }      // NOLINT
+  operator pyx::view<T, 1>() const { return view(); }        // NOLINT
+  operator pyx::view<const T, 1>() const { return view(); }  // NOLINT
 
   // Gives up the buffer (the caller frees it with PyDataMem_FREE).
   T* release() {

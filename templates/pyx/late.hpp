@@ -16,9 +16,7 @@ struct caster<std::vector<T, A>> {
   static constexpr bool is_array = false;
   std::vector<T, A> value;
   static std::string describe() { return "list[" + caster<T>::describe() + "]"; }
-  static bool matches(PyObject* o, bool) {
-    return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o);
-  }
+  static bool matches(PyObject* o, bool) { return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o); }
   bool load(PyObject* o, const arg_ctx& c) {
     PyObject* seq = sequence_of(o, c, -1);
     if (!seq) return false;

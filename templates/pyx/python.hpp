@@ -96,8 +96,10 @@ object call(PyObject* f, A&&... args) {
       PyObject* key = PyUnicode_FromString(a.name);
       PyObject* val = ok ? to_python(a.value) : nullptr;
       ok = ok && key && val;
-      if (names && key) PyTuple_SET_ITEM(names, k, key);
-      else Py_XDECREF(key);
+      if (names && key)
+        PyTuple_SET_ITEM(names, k, key);
+      else
+        Py_XDECREF(key);
       argv[1 + npos + k++] = val;
     } else {
       PyObject* val = ok ? to_python(std::forward<decltype(a)>(a)) : nullptr;

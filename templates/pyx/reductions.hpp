@@ -22,7 +22,7 @@ namespace pyx {
 
 namespace detail::reduce {
 
-constexpr index_t kLanes = 16;  // partial sums: enough to hide the add latency
+constexpr index_t kLanes = 16;    // partial sums: enough to hide the add latency
 constexpr index_t kBlock = 4096;  // float: elements summed in float before a double add
 
 template <class T>
@@ -34,7 +34,7 @@ inline R lane_sum(index_t n, F f) {
   R acc[kLanes] = {};
   index_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
-// (the j loop is unrolled into vector adds by SLP)
+    // (the j loop is unrolled into vector adds by SLP)
     for (index_t j = 0; j < kLanes; ++j) acc[j] += f(i + j);
   }
   R s = R();

@@ -63,8 +63,10 @@ struct definition {
 
   template <auto Fn>
   static constexpr PyUFuncGenericFunction loop() {
-    if constexpr (std::is_same_v<Layout, no_layout>) return &scalar_loop<Fn, Opts>;
-    else return &gufunc_loop<Layout, Fn, Opts>;
+    if constexpr (std::is_same_v<Layout, no_layout>)
+      return &scalar_loop<Fn, Opts>;
+    else
+      return &gufunc_loop<Layout, Fn, Opts>;
   }
 
   static inline PyUFuncGenericFunction funcs[nloops];
@@ -93,8 +95,8 @@ struct definition {
     // NumPy keeps the pointer for the ufunc's lifetime, which is the process's.
     char* kept = new char[text.size() + 1];
     std::memcpy(kept, text.c_str(), text.size() + 1);
-    PyObject* u = PyUFunc_FromFuncAndDataAndSignatureAndIdentity(
-        funcs, data, types, nloops, nin, nargs - nin, identity, name, kept, 0, signature, identity_value);
+    PyObject* u = PyUFunc_FromFuncAndDataAndSignatureAndIdentity(funcs, data, types, nloops, nin, nargs - nin, identity,
+                                                                 name, kept, 0, signature, identity_value);
     Py_XDECREF(identity_value);
     if (!u) return -1;
     int rc = PyModule_AddObjectRef(module, name, u);
@@ -104,8 +106,10 @@ struct definition {
 
  private:
   static constexpr int Layout_nin() {
-    if constexpr (std::is_same_v<Layout, no_layout>) return first::nin;
-    else return Layout::nin;
+    if constexpr (std::is_same_v<Layout, no_layout>)
+      return first::nin;
+    else
+      return Layout::nin;
   }
 };
 

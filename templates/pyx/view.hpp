@@ -51,8 +51,8 @@ class basic_view {
   // A contiguous view is also a strided one; a mutable view is also a read-only one.
   template <class U, layout M>
     requires(std::is_same_v<const U, E> || std::is_same_v<U, E>) &&
-            (L == layout::strided || M == L || (L == layout::inner && M == layout::c)) &&
-            (!std::is_same_v<U, E> || M != L)
+                (L == layout::strided || M == L || (L == layout::inner && M == layout::c)) &&
+                (!std::is_same_v<U, E> || M != L)
   basic_view(const basic_view<U, N, M>& o)  // NOLINT(google-explicit-constructor)
       : data_(o.data()), shape_(o.shape()), strides_(o.strides()), name_(o.name()), call_(o.call()) {}
 
@@ -163,7 +163,8 @@ class basic_view {
     bool seen[N] = {};
     for (int k = 0; k < N; ++k) {
       index_t a = order[k] < 0 ? order[k] + N : order[k];
-      if (a < 0 || a >= N || seen[a]) throw std::invalid_argument("transpose: the axes are not a permutation of the view's dimensions");
+      if (a < 0 || a >= N || seen[a])
+        throw std::invalid_argument("transpose: the axes are not a permutation of the view's dimensions");
       seen[a] = true;
       shape[k] = shape_[a];
       strides[k] = strides_[a];
@@ -215,11 +216,14 @@ class basic_view {
     } else if constexpr (L == layout::inner) {
       index_t off = 0;
       for (int k = 0; k < N - 1; ++k) off += idx[k] * strides_[k];
-      return reinterpret_cast<E*>(reinterpret_cast<std::conditional_t<std::is_const_v<E>, const char, char>*>(data_) + off) + idx[N - 1];
+      return reinterpret_cast<E*>(reinterpret_cast<std::conditional_t<std::is_const_v<E>, const char, char>*>(data_) +
+                                  off) +
+             idx[N - 1];
     } else {
       index_t off = 0;
       for (int k = 0; k < N; ++k) off += idx[k] * strides_[k];
-      return reinterpret_cast<E*>(reinterpret_cast<std::conditional_t<std::is_const_v<E>, const char, char>*>(data_) + off);
+      return reinterpret_cast<E*>(reinterpret_cast<std::conditional_t<std::is_const_v<E>, const char, char>*>(data_) +
+                                  off);
     }
   }
 

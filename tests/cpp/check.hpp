@@ -34,10 +34,12 @@ void check_eq(const A& a, const B& b, const char* ea, const char* eb, const char
 
 #define CXXTEST_CAT2(a, b) a##b
 #define CXXTEST_CAT(a, b) CXXTEST_CAT2(a, b)
-#define TEST(name)                                                              \
-  static void name();                                                           \
-  static ::cxxtest::Registrar CXXTEST_CAT(reg_, name)(#name, name);             \
+#define TEST(name)                                                  \
+  static void name();                                               \
+  static ::cxxtest::Registrar CXXTEST_CAT(reg_, name)(#name, name); \
   static void name()
-#define CHECK(cond) \
-  do { if (!(cond)) ::cxxtest::fail(__FILE__, __LINE__, #cond); } while (0)
+#define CHECK(cond)                                          \
+  do {                                                       \
+    if (!(cond)) ::cxxtest::fail(__FILE__, __LINE__, #cond); \
+  } while (0)
 #define CHECK_EQ(a, b) ::cxxtest::check_eq((a), (b), #a, #b, __FILE__, __LINE__)

@@ -129,8 +129,12 @@ TEST(docstring_starts_with_a_text_signature_inspect_can_parse) {
 
 TEST(string_literals_escape_quotes_backslashes_newlines_and_non_ascii) {
   CHECK_EQ(codegen::cpp_string_literal("a\"b\\c\nd"), std::string("\"a\\\"b\\\\c\\nd\""));
-  CHECK_EQ(codegen::cpp_string_literal("?" "?="), std::string("\"\\?\\?=\""));
-  CHECK_EQ(codegen::cpp_string_literal("\xc3\xa9" "1"), std::string("\"\\303\\2511\""));
+  CHECK_EQ(codegen::cpp_string_literal("?"
+                                       "?="),
+           std::string("\"\\?\\?=\""));
+  CHECK_EQ(codegen::cpp_string_literal("\xc3\xa9"
+                                       "1"),
+           std::string("\"\\303\\2511\""));
 }
 
 TEST(render_template_refuses_missing_and_unused_values) {

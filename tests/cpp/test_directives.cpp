@@ -111,8 +111,9 @@ TEST(scan_directives_block_may_mix_blank_lines_and_comments) {
 TEST(scan_directives_unknown_key_names_line_and_known_keys) {
   std::string err = parse_err("// hello\n// cxximport: opnemp\n");
   CHECK(contains(err, "d.cxxpyx:2:15: unknown cxximport directive 'opnemp'"));
-  CHECK(contains(err, "openmp, boundscheck, vecmath, arch, std, optimize, cxxflags, ldflags, libraries, "
-                      "include_dirs, library_dirs, sources, depends"));
+  CHECK(contains(err,
+                 "openmp, boundscheck, vecmath, arch, std, optimize, cxxflags, ldflags, libraries, "
+                 "include_dirs, library_dirs, sources, depends"));
 }
 
 TEST(scan_directives_missing_list_value_is_an_error) {
@@ -124,8 +125,9 @@ TEST(scan_directives_missing_list_value_is_an_error) {
 
 TEST(scan_directives_after_top_block_are_an_error) {
   std::string err = parse_err("// cxximport: openmp\n#include <x>\n\n  // cxximport: boundscheck\n");
-  CHECK_EQ(err, "d.cxxpyx:4:3: directives must be in the comment block at the top of the file "
-                "(before any code or #include)");
+  CHECK_EQ(err,
+           "d.cxxpyx:4:3: directives must be in the comment block at the top of the file "
+           "(before any code or #include)");
   CHECK(contains(parse_err("int x; // cxximport: openmp\n"), "d.cxxpyx:1:8: directives must be"));
 }
 

@@ -35,13 +35,20 @@ TEST(key_is_stable_for_equal_inputs) { CHECK_EQ(core::compute_key(base()), core:
 TEST(key_changes_with_every_field) {
   const std::string k0 = core::compute_key(base());
   std::vector<std::function<void(core::KeyInput&)>> edits = {
-      [](auto& k) { k.version = "2"; },          [](auto& k) { k.runtime_hash = "r2"; },
-      [](auto& k) { k.module = "pkg.m"; },       [](auto& k) { k.source_path = "/t/m.cxxpyx"; },
-      [](auto& k) { k.source_text += " "; },     [](auto& k) { k.compiler_path = "/usr/bin/clang++"; },
-      [](auto& k) { k.compiler_version = "g++ 13"; }, [](auto& k) { k.compile_argv.push_back("-g"); },
-      [](auto& k) { k.link_argv.clear(); },      [](auto& k) { k.ext_suffix = ".abi3.so"; },
-      [](auto& k) { k.numpy_version = "2.1"; },  [](auto& k) { k.numpy_include = "/np2"; },
-      [](auto& k) { k.python_include = "/py2"; }, [](auto& k) { k.build_type = "debug"; },
+      [](auto& k) { k.version = "2"; },
+      [](auto& k) { k.runtime_hash = "r2"; },
+      [](auto& k) { k.module = "pkg.m"; },
+      [](auto& k) { k.source_path = "/t/m.cxxpyx"; },
+      [](auto& k) { k.source_text += " "; },
+      [](auto& k) { k.compiler_path = "/usr/bin/clang++"; },
+      [](auto& k) { k.compiler_version = "g++ 13"; },
+      [](auto& k) { k.compile_argv.push_back("-g"); },
+      [](auto& k) { k.link_argv.clear(); },
+      [](auto& k) { k.ext_suffix = ".abi3.so"; },
+      [](auto& k) { k.numpy_version = "2.1"; },
+      [](auto& k) { k.numpy_include = "/np2"; },
+      [](auto& k) { k.python_include = "/py2"; },
+      [](auto& k) { k.build_type = "debug"; },
       [](auto& k) { k.extra_files.push_back({"/s/h.h", "abc"}); },
       [](auto& k) { k.cpu = "model name : another CPU"; },
   };
@@ -253,8 +260,8 @@ TEST(numerics_flags_follow_vecmath_and_the_compiler) {
   build::FlagInput in;
   in.templates_dir = "/t";
   build::Flags on = build::module_flags(in);
-  for (const char* flag : {"-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-fcx-fortran-rules",
-                           "/t/pyx/vecmath.hpp"})
+  for (const char* flag :
+       {"-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-fcx-fortran-rules", "/t/pyx/vecmath.hpp"})
     CHECK(has_flag(on, flag));
   in.clang = true;
   build::Flags clang = build::module_flags(in);

@@ -37,8 +37,7 @@ using V = std::vector<std::string>;
 
 TEST(scan_lexer_splits_identifiers_numbers_and_punctuation) {
   Lexed l = lex_ok("std::vector<int>> x = a->b && c...;");
-  CHECK(texts(l) == (V{"std", "::", "vector", "<", "int", ">>", "x", "=", "a", "->", "b", "&&",
-                       "c", "...", ";"}));
+  CHECK(texts(l) == (V{"std", "::", "vector", "<", "int", ">>", "x", "=", "a", "->", "b", "&&", "c", "...", ";"}));
   CHECK(l.tokens[0].kind == TokKind::Ident);
   CHECK(l.tokens[1].kind == TokKind::Punct);
 }
@@ -87,8 +86,8 @@ TEST(scan_lexer_reports_doc_comment_lines) {
 
 TEST(scan_lexer_string_literals_with_escapes_and_prefixes) {
   Lexed l = lex_ok(R"(f("a\"b//c", u8"x", L"y", u"z", U"w", 'q', '\'', L'c');)");
-  CHECK(texts(l) == (V{"f", "(", "\"a\\\"b//c\"", ",", "u8\"x\"", ",", "L\"y\"", ",", "u\"z\"", ",",
-                       "U\"w\"", ",", "'q'", ",", "'\\''", ",", "L'c'", ")", ";"}));
+  CHECK(texts(l) == (V{"f", "(", "\"a\\\"b//c\"", ",", "u8\"x\"", ",", "L\"y\"", ",", "u\"z\"", ",", "U\"w\"", ",",
+                       "'q'", ",", "'\\''", ",", "L'c'", ")", ";"}));
   CHECK(l.tokens[2].kind == TokKind::String);
   CHECK(l.tokens[12].kind == TokKind::Char);
   CHECK(l.comments.empty());

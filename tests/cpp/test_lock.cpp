@@ -16,9 +16,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Forks a child that takes the lock at path with mode, signals through a
 // pipe, then sleeps until killed. Returns its pid once it holds the lock.
@@ -60,8 +58,7 @@ void check_blocks_then_acquires_when_holder_dies(LockMode mode) {
   std::vector<int> reported;
   std::string err;
   auto t0 = Clock::now();
-  auto lock = acquire_lock(path, "key abc", mode, 2.3,
-                           [&](int pid, double) { reported.push_back(pid); }, &err);
+  auto lock = acquire_lock(path, "key abc", mode, 2.3, [&](int pid, double) { reported.push_back(pid); }, &err);
   double waited = seconds_since(t0);
   CHECK(!lock);
   CHECK(waited >= 2.3 && waited < 3.5);

@@ -91,7 +91,8 @@ TEST(manifest_rejects_bad_hex) {
   CHECK(!parses(replace(format_manifest(sample()), "so_hash ffff", "so_hash FFFF"), &err));
   CHECK(!parses(replace(format_manifest(sample()), "key 0123", "key 012"), &err));
   CHECK(!parses(replace(format_manifest(sample()), "header 00000000000000000000000000000001",
-                        "header 0000000000000000000000000000000g"), &err));
+                        "header 0000000000000000000000000000000g"),
+                &err));
 }
 
 TEST(manifest_rejects_bad_numbers) {
@@ -119,7 +120,8 @@ TEST(manifest_rejects_unknown_field_and_trailing_data) {
 TEST(manifest_rejects_so_name_with_slash) {
   std::string err;
   CHECK(!parses(replace(format_manifest(sample()), "so_name kernels", "so_name ../kernels"), &err));
-  CHECK(!parses(replace(format_manifest(sample()), "so_name kernels.cpython-311-x86_64-linux-gnu.so", "so_name .."), &err));
+  CHECK(!parses(replace(format_manifest(sample()), "so_name kernels.cpython-311-x86_64-linux-gnu.so", "so_name .."),
+                &err));
 }
 
 TEST(manifest_rejects_relative_or_duplicate_header) {

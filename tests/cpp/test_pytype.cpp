@@ -12,12 +12,33 @@ TEST(scan_pytype_bool_and_void) {
 }
 
 TEST(scan_pytype_every_integer_type_is_int) {
-  for (const char* t : {"int", "long", "short", "char", "signed char", "unsigned char", "unsigned",
-                        "long long", "unsigned long long", "long int", "unsigned short int",
-                        "size_t", "std::size_t", "Py_ssize_t", "ssize_t", "ptrdiff_t",
-                        "std::ptrdiff_t", "std::int8_t", "std::uint8_t", "std::int16_t",
-                        "std::uint32_t", "std::int64_t", "uint64_t", "int32_t", "const int",
-                        "const long long&", "int const&"})
+  for (const char* t : {"int",
+                        "long",
+                        "short",
+                        "char",
+                        "signed char",
+                        "unsigned char",
+                        "unsigned",
+                        "long long",
+                        "unsigned long long",
+                        "long int",
+                        "unsigned short int",
+                        "size_t",
+                        "std::size_t",
+                        "Py_ssize_t",
+                        "ssize_t",
+                        "ptrdiff_t",
+                        "std::ptrdiff_t",
+                        "std::int8_t",
+                        "std::uint8_t",
+                        "std::int16_t",
+                        "std::uint32_t",
+                        "std::int64_t",
+                        "uint64_t",
+                        "int32_t",
+                        "const int",
+                        "const long long&",
+                        "int const&"})
     CHECK_EQ(python_annotation(t), "int");
 }
 
@@ -44,8 +65,7 @@ TEST(scan_pytype_optional_and_tuple_nest) {
   CHECK_EQ(python_annotation("std::optional<int>"), "int | None");
   CHECK_EQ(python_annotation("std::optional<std::string>"), "str | None");
   CHECK_EQ(python_annotation("std::tuple<int, double>"), "tuple[int, float]");
-  CHECK_EQ(python_annotation("std::tuple<int, std::tuple<bool, std::string>>"),
-           "tuple[int, tuple[bool, str]]");
+  CHECK_EQ(python_annotation("std::tuple<int, std::tuple<bool, std::string>>"), "tuple[int, tuple[bool, str]]");
   CHECK_EQ(python_annotation("std::tuple<std::optional<double>, pyx::array<double, 1>>"),
            "tuple[float | None, numpy.ndarray]");
 }
@@ -65,8 +85,7 @@ TEST(scan_pytype_arrays_and_object) {
 TEST(scan_pytype_fused_parameter_gives_deduplicated_union) {
   CHECK_EQ(python_annotation("T", {"int", "double", "long long"}), "int | float");
   CHECK_EQ(python_annotation("const T&", {"float", "double"}), "float");
-  CHECK_EQ(python_annotation("std::optional<T>", {"int", "std::complex<double>"}),
-           "int | complex | None");
+  CHECK_EQ(python_annotation("std::optional<T>", {"int", "std::complex<double>"}), "int | complex | None");
   CHECK_EQ(python_annotation("pyx::view<T, 1>", {"int"}), "numpy.ndarray");
 }
 

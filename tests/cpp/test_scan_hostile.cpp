@@ -102,8 +102,8 @@ TEST(scan_byte_order_mark_is_skipped) {
 }
 
 TEST(scan_reserved_export_names_are_refused) {
-  for (const char* name : {"__name__", "__getattr__", "__dict__", "__spec__", "__doc__", "__init__", "pyx_exec",
-                           "PyInit_m"}) {
+  for (const char* name :
+       {"__name__", "__getattr__", "__dict__", "__spec__", "__doc__", "__init__", "pyx_exec", "PyInit_m"}) {
     std::string err = scan_err("\nPYX_EXPORT int " + std::string(name) + "();\n");
     CHECK(starts_with(err, "m.cxxpyx:2:16: cannot export a function named '" + std::string(name) + "'"));
   }

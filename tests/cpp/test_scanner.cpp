@@ -325,7 +325,8 @@ TEST(scan_macro_expanding_to_a_mark_is_an_error) {
       "  PYX_EXPORT int n();\n"
       "DECL(f)\n");
   CHECK(starts_with(err, "m.cxxpyx:2:1: macro 'DECL' expands to PYX_EXPORT"));
-  CHECK(contains(scan_err("#define FAST PYX_NOGIL\nPYX_EXPORT FAST int f();\n"), "m.cxxpyx:1:1: macro 'FAST' expands to PYX_NOGIL"));
+  CHECK(contains(scan_err("#define FAST PYX_NOGIL\nPYX_EXPORT FAST int f();\n"),
+                 "m.cxxpyx:1:1: macro 'FAST' expands to PYX_NOGIL"));
 }
 
 TEST(scan_namespaces_give_qualified_names) {
@@ -400,8 +401,9 @@ TEST(scan_error_mark_at_end_of_file) {
 
 TEST(scan_error_parameter_without_name) {
   std::string err = scan_err("PYX_EXPORT void f(int a,\n                  int);\n");
-  CHECK_EQ(err, "m.cxxpyx:2:19: parameter 2 of 'f' has no name; every parameter needs one, since "
-                "Python can pass it by keyword");
+  CHECK_EQ(err,
+           "m.cxxpyx:2:19: parameter 2 of 'f' has no name; every parameter needs one, since "
+           "Python can pass it by keyword");
   CHECK(starts_with(scan_err("PYX_EXPORT void f(const T&);"), "m.cxxpyx:1:19: parameter 1 of 'f' has no name"));
   CHECK(starts_with(scan_err("PYX_EXPORT void f(long long);"), "m.cxxpyx:1:19: parameter 1 of 'f' has no name"));
   CHECK(starts_with(scan_err("PYX_EXPORT void f(std::string);"), "m.cxxpyx:1:19: parameter 1 of 'f' has no name"));
@@ -418,8 +420,9 @@ TEST(scan_error_variadic_parameters) {
 
 TEST(scan_error_duplicate_export_names_mention_overloads) {
   std::string err = scan_err("PYX_EXPORT int f(int a);\nnamespace n {\nPYX_EXPORT double f(double a);\n}");
-  CHECK_EQ(err, "m.cxxpyx:3:19: duplicate export 'f' (first exported at line 1): C++ overloads are "
-                "not supported, give each exported function its own name");
+  CHECK_EQ(err,
+           "m.cxxpyx:3:19: duplicate export 'f' (first exported at line 1): C++ overloads are "
+           "not supported, give each exported function its own name");
 }
 
 TEST(scan_error_parameter_named_like_python_keyword) {
@@ -430,8 +433,7 @@ TEST(scan_error_parameter_named_like_python_keyword) {
 }
 
 TEST(scan_error_same_parameter_name_twice) {
-  CHECK_EQ(scan_err("PYX_EXPORT void f(int a, double a);"),
-           "m.cxxpyx:1:33: parameter 'a' appears twice in 'f'");
+  CHECK_EQ(scan_err("PYX_EXPORT void f(int a, double a);"), "m.cxxpyx:1:33: parameter 'a' appears twice in 'f'");
 }
 
 TEST(scan_error_member_function) {
@@ -458,8 +460,7 @@ TEST(scan_error_unbalanced_bracket_in_declaration) {
 }
 
 TEST(scan_error_template_parameter_that_is_not_fused) {
-  const std::string tail =
-      "that is not pyx::fused<...>; cxximport can only instantiate fused type lists";
+  const std::string tail = "that is not pyx::fused<...>; cxximport can only instantiate fused type lists";
   CHECK_EQ(scan_err("template <class T>\nPYX_EXPORT T f(T x);"),
            "m.cxxpyx:1:11: exported template 'f' has template parameter 'T' " + tail);
   CHECK_EQ(scan_err("template <pyx::fused<int> T, int N>\nPYX_EXPORT T f(T x);"),
@@ -492,8 +493,7 @@ TEST(scan_error_nogil_without_export) {
 }
 
 TEST(scan_error_qualified_export_name) {
-  CHECK(starts_with(scan_err("PYX_EXPORT int ns::f();"),
-                    "m.cxxpyx:1:20: exported function 'f' has a qualified name"));
+  CHECK(starts_with(scan_err("PYX_EXPORT int ns::f();"), "m.cxxpyx:1:20: exported function 'f' has a qualified name"));
 }
 
 TEST(scan_error_missing_return_type) {
@@ -507,6 +507,4 @@ TEST(scan_error_from_lexer_and_directives_carry_positions) {
                     "m.cxxpyx:2:1: directives must be in the comment block at the top of the file"));
 }
 
-TEST(scan_error_unmatched_closing_brace) {
-  CHECK_EQ(scan_err("int a;\n}\n"), "m.cxxpyx:2:1: unmatched '}'");
-}
+TEST(scan_error_unmatched_closing_brace) { CHECK_EQ(scan_err("int a;\n}\n"), "m.cxxpyx:2:1: unmatched '}'"); }

@@ -377,9 +377,8 @@ TEST(store_concurrent_publishers_of_one_key_share_one_entry) {
     if (pid == 0) {
       Hit h, again;
       std::string why;
-      bool ok = build_and_publish(f.store, m, &h, "same bytes") &&
-                f.store.lookup(m.key, &again, &why) && again.entry_dir == h.entry_dir &&
-                read_file(again.so_path) == "same bytes";
+      bool ok = build_and_publish(f.store, m, &h, "same bytes") && f.store.lookup(m.key, &again, &why) &&
+                again.entry_dir == h.entry_dir && read_file(again.so_path) == "same bytes";
       ::_exit(ok ? 0 : 1);
     }
     kids.push_back(pid);
@@ -464,7 +463,10 @@ TEST(store_default_root_follows_environment) {
   ::unsetenv("XDG_CACHE_HOME");
   ::setenv("HOME", std::getenv("HOME") ? std::getenv("HOME") : "/h", 1);
   CHECK_EQ(Store::default_root(), std::string(std::getenv("HOME")) + "/.cache/cxximport");
-  if (saved_c) ::setenv("CXXIMPORT_CACHE_DIR", sc.c_str(), 1); else ::unsetenv("CXXIMPORT_CACHE_DIR");
+  if (saved_c)
+    ::setenv("CXXIMPORT_CACHE_DIR", sc.c_str(), 1);
+  else
+    ::unsetenv("CXXIMPORT_CACHE_DIR");
   if (saved_x) ::setenv("XDG_CACHE_HOME", sx.c_str(), 1);
 }
 
@@ -488,7 +490,10 @@ TEST(store_private_fallback_is_private_and_reused) {
   Store c("");
   CHECK(Store::open_private_fallback("again", &c, &warning, &err));
   CHECK(c.root() != a.root());
-  if (saved) ::setenv("TMPDIR", s.c_str(), 1); else ::unsetenv("TMPDIR");
+  if (saved)
+    ::setenv("TMPDIR", s.c_str(), 1);
+  else
+    ::unsetenv("TMPDIR");
 }
 
 TEST(store_publish_replaces_untrusted_key_directory) {

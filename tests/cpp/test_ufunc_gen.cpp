@@ -97,8 +97,8 @@ TEST(scan_ufunc_errors_name_file_line_and_what) {
   CHECK(has(uf_err("PYX_UFUNC void f(double a);"), "ufunc 'f' returns void"));
   CHECK(has(uf_err("PYX_UFUNC double f();"), "needs at least one input parameter"));
   CHECK(has(uf_err("PYX_UFUNC PYX_NOGIL double f(double a);"), "ufunc loops run without the GIL already"));
-  CHECK(has(uf_err("PYX_UFUNC PYX_UFUNC_GIL PYX_UFUNC_PARALLEL double f(double a);"),
-            "threads cannot all hold the GIL"));
+  CHECK(
+      has(uf_err("PYX_UFUNC PYX_UFUNC_GIL PYX_UFUNC_PARALLEL double f(double a);"), "threads cannot all hold the GIL"));
   CHECK(has(uf_err("PYX_UFUNC PYX_UFUNC_PARALLEL_MIN(x) double f(double a);"), "takes an element count"));
   CHECK(has(uf_err("PYX_UFUNC PYX_GUFUNC(\"()->()\") double f(double a);"), "given twice"));
   CHECK(has(uf_err("double PYX_UFUNC f(double a);"), "PYX_UFUNC must begin a declaration"));
@@ -143,7 +143,8 @@ TEST(codegen_ufunc_module_matches_golden) {
   int n = 0;
   for (std::string l; std::getline(lines, l);) {
     ++n;
-    if (l.rfind("#line ", 0) == 0 && has(l, "module.cpp")) CHECK_EQ(l, "#line " + std::to_string(n + 1) + " \"module.cpp\"");
+    if (l.rfind("#line ", 0) == 0 && has(l, "module.cpp"))
+      CHECK_EQ(l, "#line " + std::to_string(n + 1) + " \"module.cpp\"");
     for (const auto& s : gen.spans)
       if (s.first_line == n) CHECK_EQ(l.rfind("// export " + s.export_name + " ", 0), std::size_t{0});
   }

@@ -194,8 +194,7 @@ PYX_COLD inline void record_exception(call_record* r, std::exception_ptr e) {
 }
 #endif
 
-PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n,
-                                   call_ref where) {
+PYX_COLD inline void out_of_bounds(const char* name, const index_t* idx, const index_t* shape, int n, call_ref where) {
   index_failure(oob_message(name, idx, shape, n), where);
 }
 

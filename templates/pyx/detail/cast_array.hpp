@@ -44,8 +44,7 @@ PYX_COLD inline PyArrayObject* array_error(PyObject* o, const arg_ctx& c, const 
   if (!PyArray_Check(o)) {
     arg_error(PyExc_TypeError, c,
               "expected numpy.ndarray of " + std::string(dt) + ", got " + type_name(o) +
-                  (PySequence_Check(o) ? " (convert with numpy.asarray(x, dtype=numpy." + std::string(dt) + "))"
-                                       : ""));
+                  (PySequence_Check(o) ? " (convert with numpy.asarray(x, dtype=numpy." + std::string(dt) + "))" : ""));
     return nullptr;
   }
   auto* a = reinterpret_cast<PyArrayObject*>(o);
@@ -137,8 +136,10 @@ inline void byte_span(const char* data, int n, const index_t* shape, const index
   for (int k = 0; k < n; ++k) {
     if (shape[k] == 0) b = a;  // empty: no bytes
     const index_t step = (shape[k] - 1) * strides[k];
-    if (step < 0) a += step;
-    else b += step;
+    if (step < 0)
+      a += step;
+    else
+      b += step;
   }
   *lo = data + a;
   *hi = data + (b > a ? b : a);

@@ -39,8 +39,10 @@ PYX_NOINLINE inline PyObject* make_tuple(PyObject** items, Py_ssize_t n) {
   for (Py_ssize_t k = 0; k < n; ++k) ok &= items[k] != nullptr;
   if (ok) tuple = PyTuple_New(n);
   for (Py_ssize_t k = 0; k < n; ++k) {
-    if (tuple) PyTuple_SET_ITEM(tuple, k, items[k]);
-    else Py_XDECREF(items[k]);
+    if (tuple)
+      PyTuple_SET_ITEM(tuple, k, items[k]);
+    else
+      Py_XDECREF(items[k]);
   }
   return tuple;
 }
@@ -49,8 +51,7 @@ PYX_NOINLINE inline PyObject* make_tuple(PyObject** items, Py_ssize_t n) {
 // new reference; NULL with "f() argument 'p': expected a sequence of length
 // n, got ..." otherwise.
 PYX_NOINLINE inline PyObject* sequence_of(PyObject* o, const arg_ctx& c, Py_ssize_t n) {
-  if (!PySequence_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) || PyDict_Check(o) ||
-      PyByteArray_Check(o)) {
+  if (!PySequence_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) || PyDict_Check(o) || PyByteArray_Check(o)) {
     std::string expected = n < 0 ? "a sequence" : "a sequence of length " + std::to_string(n);
     type_error(c, expected.c_str(), o);
     return nullptr;
@@ -86,9 +87,7 @@ struct tuple_caster {
     ((d += (k++ ? ", " : "") + caster<T>::describe()), ...);
     return d + "]";
   }
-  static bool matches(PyObject* o, bool) {
-    return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o);
-  }
+  static bool matches(PyObject* o, bool) { return PySequence_Check(o) && !PyUnicode_Check(o) && !PyBytes_Check(o); }
   bool load(PyObject* o, const arg_ctx& c) {
     PyObject* seq = sequence_of(o, c, sizeof...(T));
     if (!seq) return false;

@@ -22,8 +22,7 @@ PYX_COLD inline bool int_range_error(PyObject* o, const arg_ctx& c, const char* 
   Py_XDECREF(r);
   PyErr_Clear();
   return arg_error(PyExc_OverflowError, c,
-                   v + " is out of range for " + name + " (" + std::to_string(lo) + " to " +
-                       std::to_string(hi) + ")");
+                   v + " is out of range for " + name + " (" + std::to_string(lo) + " to " + std::to_string(hi) + ")");
 }
 
 // An exact int for an int-like object (a numpy integer, __index__); NULL with
@@ -115,8 +114,10 @@ struct caster<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bo
     return true;
   }
   static PyObject* cast(T v) {
-    if constexpr (std::is_signed_v<T>) return PyLong_FromLongLong(v);
-    else return PyLong_FromUnsignedLongLong(v);
+    if constexpr (std::is_signed_v<T>)
+      return PyLong_FromLongLong(v);
+    else
+      return PyLong_FromUnsignedLongLong(v);
   }
 };
 

@@ -15,8 +15,7 @@ namespace pyx::detail {
 PYX_NOINLINE inline const char* load_utf8(PyObject* o, const arg_ctx& c, Py_ssize_t* n) {
   if (!PyUnicode_Check(o)) {
     if (PyBytes_Check(o) || PyByteArray_Check(o))
-      arg_error(PyExc_TypeError, c,
-                "expected str, got " + type_name(o) + " (decode it to str first, e.g. b.decode())");
+      arg_error(PyExc_TypeError, c, "expected str, got " + type_name(o) + " (decode it to str first, e.g. b.decode())");
     else
       type_error(c, "str", o);
     return nullptr;
@@ -39,8 +38,10 @@ struct string_caster {
     Py_ssize_t n = 0;
     const char* p = load_utf8(o, c, &n);
     if (!p) return false;
-    if constexpr (std::is_same_v<S, const char*>) value = p;
-    else value = S(p, static_cast<std::size_t>(n));
+    if constexpr (std::is_same_v<S, const char*>)
+      value = p;
+    else
+      value = S(p, static_cast<std::size_t>(n));
     return true;
   }
   static PyObject* cast(std::string_view v) {

@@ -25,11 +25,11 @@ struct signature {
 
 // Fills slots[0..nparams) with borrowed references (NULL: use the default):
 // keywords, defaults and every error message. Out of line: one copy per module.
-PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py_ssize_t nargs,
-                                   PyObject* kwnames, PyObject** slots) {
+PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                                   PyObject** slots) {
   if (nargs > s.nparams) {
-    PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", s.name,
-                 s.nparams, s.nparams == 1 ? "" : "s", nargs);
+    PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", s.name, s.nparams,
+                 s.nparams == 1 ? "" : "s", nargs);
     return false;
   }
   for (int k = 0; k < s.nparams; ++k) slots[k] = k < nargs ? args[k] : nullptr;
@@ -45,8 +45,7 @@ PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py
         return false;
       }
       if (slots[found]) {
-        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", s.name,
-                     s.params[found]);
+        PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'", s.name, s.params[found]);
         return false;
       }
       slots[found] = args[nargs + j];
@@ -54,8 +53,7 @@ PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py
   }
   for (int k = 0; k < s.nrequired; ++k) {
     if (!slots[k]) {
-      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", s.name,
-                   s.params[k], k + 1);
+      PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", s.name, s.params[k], k + 1);
       return false;
     }
   }
@@ -63,8 +61,7 @@ PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py
 }
 
 // The common call, every argument positional: copied inline, no call.
-inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
-                 PyObject** slots) {
+inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames, PyObject** slots) {
   if (!kwnames && nargs == s.nparams) [[likely]] {
     for (int k = 0; k < s.nparams; ++k) slots[k] = args[k];
     return true;
@@ -96,8 +93,10 @@ struct no_default {};
 // By-value and rvalue parameters take the converted value by move.
 template <class P, class V>
 decltype(auto) pass(V& v) {
-  if constexpr (std::is_lvalue_reference_v<P>) return (v);
-  else return std::move(v);
+  if constexpr (std::is_lvalue_reference_v<P>)
+    return (v);
+  else
+    return std::move(v);
 }
 
 PYX_COLD inline PyObject* translate_exception() {
@@ -132,8 +131,7 @@ bool load_arg(C& c, PyObject* slot, const D& def, const arg_ctx& ctx) {
 
 // Converts the arguments, calls Fn and converts the result.
 template <auto Fn, bool NoGil, class Defaults, std::size_t... I>
-PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults& defs,
-                      std::index_sequence<I...>) {
+PyObject* invoke_impl(const signature& s, PyObject* const* slots, const Defaults& defs, std::index_sequence<I...>) {
   using F = decltype(Fn);
   using R = typename fn_traits<F>::ret;
   // This call's out-of-bounds record (OpenMP builds), before the views are made.
@@ -209,8 +207,7 @@ constexpr std::array<describer, sizeof...(I)> describers_impl(std::index_sequenc
 }
 
 template <auto Fn>
-inline constexpr auto describers_v =
-    describers_impl<Fn>(std::make_index_sequence<fn_traits<decltype(Fn)>::arity>{});
+inline constexpr auto describers_v = describers_impl<Fn>(std::make_index_sequence<fn_traits<decltype(Fn)>::arity>{});
 
 // TypeError: "f(): no signature matches the arguments (x: str); accepted:
 // f(x: int) ..." with one line per instantiation.
@@ -227,8 +224,8 @@ PYX_COLD inline PyObject* no_match_error(const signature& s, PyObject* const* sl
     for (int k = 0; k < s.nparams; ++k) accepted += (k ? ", " : "") + std::string(s.params[k]) + ": " + sigs[j][k]();
     accepted += ")";
   }
-  PyErr_Format(PyExc_TypeError, "%s(): no signature matches the arguments (%s); accepted:%s", s.name,
-               given.c_str(), accepted.c_str());
+  PyErr_Format(PyExc_TypeError, "%s(): no signature matches the arguments (%s); accepted:%s", s.name, given.c_str(),
+               accepted.c_str());
   return nullptr;
 }
 

@@ -43,7 +43,7 @@ struct slice_bound {
   index_t value;
   template <std::integral I>
   constexpr slice_bound(I i) : value(static_cast<index_t>(i)) {}  // NOLINT
-  constexpr slice_bound(omitted_t) : value(omitted_bound) {}       // NOLINT
+  constexpr slice_bound(omitted_t) : value(omitted_bound) {}      // NOLINT
 };
 }  // namespace detail
 
@@ -57,9 +57,7 @@ struct step_slice {
 };
 
 // pyx::slice(1, -1) is `1:-1`; pyx::slice(pyx::_, pyx::_, -1) is `::-1`.
-constexpr unit_slice slice(detail::slice_bound start, detail::slice_bound stop) {
-  return {start.value, stop.value};
-}
+constexpr unit_slice slice(detail::slice_bound start, detail::slice_bound stop) { return {start.value, stop.value}; }
 constexpr step_slice slice(detail::slice_bound start, detail::slice_bound stop, index_t step) {
   return {start.value, stop.value, step};
 }
@@ -76,19 +74,26 @@ enum class ix { integer, all, unit, step, newaxis };
 template <class A>
 constexpr ix kind_of() {
   using D = std::remove_cvref_t<A>;
-  if constexpr (std::is_integral_v<D>) return ix::integer;
-  else if constexpr (std::is_same_v<D, all_t>) return ix::all;
-  else if constexpr (std::is_same_v<D, unit_slice>) return ix::unit;
-  else if constexpr (std::is_same_v<D, step_slice>) return ix::step;
-  else if constexpr (std::is_same_v<D, newaxis_t>) return ix::newaxis;
-  else static_assert(dependent_false<D>, "cxximport: a sub-view index is an integer, pyx::slice(...), pyx::all or pyx::newaxis");
+  if constexpr (std::is_integral_v<D>)
+    return ix::integer;
+  else if constexpr (std::is_same_v<D, all_t>)
+    return ix::all;
+  else if constexpr (std::is_same_v<D, unit_slice>)
+    return ix::unit;
+  else if constexpr (std::is_same_v<D, step_slice>)
+    return ix::step;
+  else if constexpr (std::is_same_v<D, newaxis_t>)
+    return ix::newaxis;
+  else
+    static_assert(dependent_false<D>,
+                  "cxximport: a sub-view index is an integer, pyx::slice(...), pyx::all or pyx::newaxis");
 }
 
 template <class A>
-concept sub_index = std::is_integral_v<std::remove_cvref_t<A>> || std::is_same_v<std::remove_cvref_t<A>, all_t> ||
-                    std::is_same_v<std::remove_cvref_t<A>, unit_slice> ||
-                    std::is_same_v<std::remove_cvref_t<A>, step_slice> ||
-                    std::is_same_v<std::remove_cvref_t<A>, newaxis_t>;
+concept sub_index =
+    std::is_integral_v<std::remove_cvref_t<A>> || std::is_same_v<std::remove_cvref_t<A>, all_t> ||
+    std::is_same_v<std::remove_cvref_t<A>, unit_slice> || std::is_same_v<std::remove_cvref_t<A>, step_slice> ||
+    std::is_same_v<std::remove_cvref_t<A>, newaxis_t>;
 
 // At least one argument is not an integer: a sub-view, not an element.
 template <class... A>
@@ -142,31 +147,41 @@ constexpr bool keeps_inner() {
 
 template <layout L, int N, class... A>
 constexpr layout sub_layout() {
-  if constexpr (L == layout::c && stays_contiguous<N, A...>(false)) return layout::c;
-  else if constexpr (L == layout::f && stays_contiguous<N, A...>(true)) return layout::f;
-  else if constexpr ((L == layout::c || L == layout::inner) && keeps_inner<N, A...>()) return layout::inner;
-  else return layout::strided;
+  if constexpr (L == layout::c && stays_contiguous<N, A...>(false))
+    return layout::c;
+  else if constexpr (L == layout::f && stays_contiguous<N, A...>(true))
+    return layout::f;
+  else if constexpr ((L == layout::c || L == layout::inner) && keeps_inner<N, A...>())
+    return layout::inner;
+  else
+    return layout::strided;
 }
 
 // Python's slice.indices(): clamps start and stop into the extent; the
 // number of elements taken.
 inline index_t slice_length(index_t extent, index_t& start, index_t stop, index_t step) {
   if (step > 0) {
-    start = start == omitted_bound ? 0 : start < 0 ? (start + extent < 0 ? 0 : start + extent) : (start > extent ? extent : start);
-    stop = stop == omitted_bound ? extent : stop < 0 ? (stop + extent < 0 ? 0 : stop + extent) : (stop > extent ? extent : stop);
+    start = start == omitted_bound ? 0
+            : start < 0            ? (start + extent < 0 ? 0 : start + extent)
+                                   : (start > extent ? extent : start);
+    stop = stop == omitted_bound ? extent
+           : stop < 0            ? (stop + extent < 0 ? 0 : stop + extent)
+                                 : (stop > extent ? extent : stop);
     return stop > start ? (stop - start + step - 1) / step : 0;
   }
   start = start == omitted_bound ? extent - 1
           : start < 0            ? (start + extent < 0 ? -1 : start + extent)
                                  : (start >= extent ? extent - 1 : start);
-  stop = stop == omitted_bound ? -1 : stop < 0 ? (stop + extent < 0 ? -1 : stop + extent) : (stop >= extent ? extent - 1 : stop);
+  stop = stop == omitted_bound ? -1
+         : stop < 0            ? (stop + extent < 0 ? -1 : stop + extent)
+                               : (stop >= extent ? extent - 1 : stop);
   return start > stop ? (start - stop - step - 1) / (-step) : 0;
 }
 
 // "index 5 is out of bounds for dimension 1 of array 'v' with extent 3"
 PYX_COLD inline std::string sub_index_message(const char* name, int dim, index_t index, index_t extent) {
-  return "index " + std::to_string(index) + " is out of bounds for dimension " + std::to_string(dim) +
-         " of array '" + (name ? name : "array") + "' with extent " + std::to_string(extent);
+  return "index " + std::to_string(index) + " is out of bounds for dimension " + std::to_string(dim) + " of array '" +
+         (name ? name : "array") + "' with extent " + std::to_string(extent);
 }
 
 }  // namespace detail

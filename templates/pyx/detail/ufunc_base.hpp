@@ -114,7 +114,6 @@ struct outputs_of<std::tuple<R...>> {
   static constexpr bool is_tuple = true;
 };
 
-
 // Runs body(begin, end) over [0, n): split across OpenMP threads when asked
 // and n is large, else in this thread. Worker threads start with clean
 // floating-point flags and hand theirs to this thread, where NumPy reads

@@ -143,8 +143,7 @@ struct gufunc_rule {
       else
         return contiguous_arg<B, !input>(ptr, shape, strides, Layout::names[K]);
     } else {
-      static_assert(Layout::ndims[K] == 0,
-                    "cxximport: an operand with core dimensions needs a pyx::view parameter");
+      static_assert(Layout::ndims[K] == 0, "cxximport: an operand with core dimensions needs a pyx::view parameter");
       if constexpr (input) {
         static_assert(!std::is_lvalue_reference_v<P> || std::is_const_v<std::remove_reference_t<P>>,
                       "cxximport: a gufunc's scalar input is taken by value or const reference");
@@ -195,8 +194,7 @@ void gufunc_loop(char** args, const npy_intp* dims, const npy_intp* steps, void*
         ~adopt() { detail::this_thread_calls.current = saved; }
       } adopted{record};
 #endif
-      G::range(args, b, e, dims, steps, std::make_index_sequence<G::nparams>{},
-               std::make_index_sequence<G::nret>{});
+      G::range(args, b, e, dims, steps, std::make_index_sequence<G::nparams>{}, std::make_index_sequence<G::nret>{});
     });
     if (scope.failed()) [[unlikely]] {
       detail::gil_acquire g;

@@ -28,8 +28,7 @@ struct scalar_rule {
     return std::array<char, sizeof...(I) + sizeof...(O)>{static_cast<char>(typenum_v<in_t<I>>)...,
                                                          static_cast<char>(typenum_v<out_t<O>>)...};
   }
-  static constexpr auto type_codes =
-      codes(std::make_index_sequence<nin>{}, std::make_index_sequence<nout>{});
+  static constexpr auto type_codes = codes(std::make_index_sequence<nin>{}, std::make_index_sequence<nout>{});
 };
 
 // Every operand contiguous: one plain loop over typed pointers, which the
@@ -38,8 +37,7 @@ struct scalar_rule {
 // (Modules with ufuncs compile with -fno-math-errno, src/core/orchestrator.cpp:
 // with errno, std::sqrt and friends are not vectorised.)
 template <auto Fn, class S, std::size_t... I, std::size_t... O>
-PYX_NOINLINE void contiguous_loop(char* const* p, npy_intp n, std::index_sequence<I...>,
-                                  std::index_sequence<O...>) {
+PYX_NOINLINE void contiguous_loop(char* const* p, npy_intp n, std::index_sequence<I...>, std::index_sequence<O...>) {
   const std::tuple<const typename S::template in_t<I>*...> in{
       reinterpret_cast<const typename S::template in_t<I>*>(p[I])...};
   const std::tuple<typename S::template out_t<O>*...> out{
@@ -123,7 +121,7 @@ void blocked_loop(char* const* args, npy_intp n, const npy_intp* steps, std::ind
       using T = typename S::template out_t<k>;
       const std::size_t a = S::nin + k;
       p[a] = steps[a] == static_cast<npy_intp>(sizeof(T)) ? args[a] + i0 * steps[a]
-                                                         : reinterpret_cast<char*>(std::get<k>(obuf).data());
+                                                          : reinterpret_cast<char*>(std::get<k>(obuf).data());
     };
     (place(std::integral_constant<std::size_t, O>{}), ...);
     contiguous_loop<Fn, S>(p, m, is, os);
@@ -178,10 +176,10 @@ inline void on_sigfpe(int, siginfo_t*, void*) {
 // every loop that may trap (one sigaction call): another library, such as
 // faulthandler.enable() after the import, may have replaced it since.
 inline void install() {
-  struct sigaction current {};
+  struct sigaction current{};
   if (sigaction(SIGFPE, nullptr, &current) != 0) return;
   if ((current.sa_flags & SA_SIGINFO) && current.sa_sigaction == &on_sigfpe) return;
-  struct sigaction sa {};
+  struct sigaction sa{};
   sa.sa_sigaction = &on_sigfpe;
   sa.sa_flags = SA_SIGINFO | SA_NODEFER;  // left by siglongjmp: SIGFPE must not stay blocked
   sigemptyset(&sa.sa_mask);
@@ -231,8 +229,8 @@ void trapping_elements(char* const* args, npy_intp n, const npy_intp* steps, std
 template <auto Fn, class S, std::size_t... I, std::size_t... O>
 void scalar_range(char* const* args, npy_intp n, const npy_intp* steps, std::index_sequence<I...> is,
                   std::index_sequence<O...> os) {
-  constexpr bool traps = (traps_v<typename S::template in_t<I>> || ...) ||
-                         (traps_v<typename S::template out_t<O>> || ...);
+  constexpr bool traps =
+      (traps_v<typename S::template in_t<I>> || ...) || (traps_v<typename S::template out_t<O>> || ...);
   if constexpr (!traps) {
     plain_range<Fn, S>(args, n, steps, is, os);
   } else {
