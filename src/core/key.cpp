@@ -17,6 +17,7 @@ std::string compute_key(const KeyInput& in) {
   Hasher h;
   h.field("format", std::int64_t{cache::kFormatVersion});
   h.field("cxximport", in.version);
+  h.field("generator", in.generator);
   h.field("runtime", in.runtime_hash);
   h.field("module", in.module);
   h.field("source_path", in.source_path);

@@ -305,6 +305,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
 
   KeyInput kin;
   kin.version = CXXIMPORT_VERSION;
+  kin.generator = CXXIMPORT_GENERATOR_HASH;
   if (!tree_hash(req.templates_dir, memo_dir, &kin.runtime_hash, &err)) {
     set_failure(failure, BuildFailure::Kind::Input, err);
     return;
