@@ -119,7 +119,7 @@ def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = F
         raise  # not reached
     module = _loader._load_extension(name, _loader.open_validated(result))
     module.__file__ = result["so_path"]
-    module.__cxxpyx__ = path
+    module.__cxxpyx__ = path  # type: ignore[attr-defined]  # our own marker attribute
     sys.modules[name] = module
     return module
 
@@ -161,6 +161,7 @@ class CxxMagics(Magics):
             raise UsageError(str(error)) from None
         module = build_cell(cell, options, force=args.force)
         functions = exported(module)
+        assert self.shell is not None  # a magic always runs in a shell
         self.shell.user_ns.update(functions)
         if args.verbose:
             print(f"cxximport: {module.__name__}: bound {', '.join(sorted(functions))}")
