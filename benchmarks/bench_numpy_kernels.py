@@ -291,7 +291,7 @@ def threaded_reductions(ctx: Context, rounds: int, reps: int) -> str:
                      fmt(mins[2], "us"), f"{mins[0] / mins[2]:.2f}×"])
     return ("Reductions, the same source built with `openmp = true` (pyx::sum/pyx::dot split "
             "across threads from 100 000 elements when a core is idle; NumPy's OpenBLAS "
-            f"uses {os.environ.get('OPENBLAS_NUM_THREADS', 'all cores')} threads):\n\n"
+            f"uses {os.environ.get('OPENBLAS_NUM_THREADS', 'one thread per core')}):\n\n"
             + table(["kernel", "NumPy µs", "cxximport µs", "NumPy / cxximport",
                      "cxximport `openmp` µs", "NumPy / cxximport `openmp`"], rows))
 
