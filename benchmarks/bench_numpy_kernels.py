@@ -280,6 +280,8 @@ def threaded_reductions(ctx: Context, rounds: int, reps: int) -> str:
                          cache_dir=ctx.cxximport_cache())
     plain = cxx_kernels(ctx.cxximport("numpy_kernels", COMPETITORS))
     threaded = cxx_kernels(omp)
+    pinned = os.environ.get("OPENBLAS_NUM_THREADS")
+    blas_threads = f"{pinned} thread(s) (OPENBLAS_NUM_THREADS)" if pinned else "one thread per core"
     rows = []
     for label, key, ref, args, rtol in cases()[:3]:
         want = ref(*args)
@@ -291,7 +293,7 @@ def threaded_reductions(ctx: Context, rounds: int, reps: int) -> str:
                      fmt(mins[2], "us"), f"{mins[0] / mins[2]:.2f}×"])
     return ("Reductions, the same source built with `openmp = true` (pyx::sum/pyx::dot split "
             "across threads from 100 000 elements when a core is idle; NumPy's OpenBLAS "
-            f"uses {os.environ.get('OPENBLAS_NUM_THREADS', 'one thread per core')}):\n\n"
+            f"uses {blas_threads}):\n\n"
             + table(["kernel", "NumPy µs", "cxximport µs", "NumPy / cxximport",
                      "cxximport `openmp` µs", "NumPy / cxximport `openmp`"], rows))
 
