@@ -210,8 +210,15 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
         finish = getattr(progress, "finish", None)
         if finish is not None:
             finish(result)
+    if os.path.exists(os.path.splitext(source)[0] + ".pyi"):  # one stat when absent
+        from .stubgen import refresh_beside_source
+
+        refresh_beside_source(source, name, result)
     if result.get("built"):
         _warn_serial_pragmas(source, resolved)
+        from . import _warnings
+
+        _warnings.report(result, name, resolved)
     return dict(result)
 
 
