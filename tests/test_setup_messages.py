@@ -201,3 +201,26 @@ def test_cache_list_into_a_closed_pipe_exits_quietly(python, cache_dir, src):
         os.close(write)
     assert p.stderr == "", p.stderr
     assert p.returncode == 141
+
+
+BROKEN_IMPORT = """
+import sys, traceback
+sys.path.insert(0, {src!r})
+import cxximport
+cxximport.install()
+try:
+    import broken_mod
+except ImportError as e:
+    print("".join(traceback.format_exception(e)))
+"""
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10's bare raise re-adds one frame")
+def test_build_error_traceback_goes_from_the_import_to_the_users_line(python, cache_dir, src):
+    broken = src / "broken_mod.cxxpyx"
+    broken.write_text("PYX_EXPORT int f(int x) {\n    return x + undefined_name;\n}\n")
+    proc = python(BROKEN_IMPORT.format(src=str(src)))
+    files = [line.split('"')[1] for line in proc.stdout.splitlines() if line.startswith("  File ")]
+    assert files == ["<string>", str(broken)], proc.stdout  # no frame of cxximport's
+    assert "return x + undefined_name;" in proc.stdout
+    assert "cxximport/_loader.py" not in proc.stdout and "importlib" not in proc.stdout
