@@ -132,3 +132,15 @@ def test_runtime_and_generated_code_add_no_warnings(python, cli, cache_dir, tmp_
     shown = cli("show", "clean", "--warnings", cwd=src)
     assert "warnings: 0" in shown.stdout, shown.stdout
     assert _lines(proc.stderr) == [], proc.stderr
+
+
+def test_cli_build_counts_warnings_per_built_module(cli, cache_dir, tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "noisy.cxxpyx").write_text(WARNS)
+    (src / "calm.cxxpyx").write_text("PYX_EXPORT int g(int x) { return x; }\n")
+    p = cli("build", str(src))
+    assert p.returncode == 0, p.stderr
+    lines = {line.split()[2]: line for line in p.stdout.splitlines() if line.startswith("[")}
+    assert lines["noisy"].endswith("; 3 warnings, see `cxximport show noisy --warnings`")
+    assert "warnings, see" not in lines["calm"]

@@ -125,9 +125,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     failed = [r for r in results if "error" in r]
     built = sum(1 for r in results if r.get("built"))
+    from . import _warnings
+
     for i, r in enumerate(results, 1):
         state = "FAILED  " if "error" in r else "built   " if r.get("built") else "cached  "
-        print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']})", flush=True)
+        n = _warnings.count(_warnings.log_text(r["entry_dir"])) if r.get("built") else 0
+        noted = f"; {_warnings.summary(r['module'], n)}" if n else ""
+        print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']}){noted}", flush=True)
     cached = len(results) - len(failed) - built
     print(
         f"cxximport build: {len(results)} modules: {built} built, {cached} cached, "
