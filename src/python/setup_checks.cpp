@@ -28,7 +28,8 @@ PyObject* py_writable_cache_dir(PyObject* self, PyObject* args) {
     why = ok ? "the cache directory " + store.root() + " is read-only" : err;
     ok = cache::Store::open_private_fallback(why, &store, &warning, &fallback_err);
   }
-  Py_END_ALLOW_THREADS if (!ok) return python::cache_error(self, why + "; and no private fallback cache: " + fallback_err);
+  Py_END_ALLOW_THREADS if (!ok) return python::cache_error(self,
+                                                           why + "; and no private fallback cache: " + fallback_err);
   return Py_BuildValue("(ss)", store.root().c_str(), why.c_str());
 }
 
