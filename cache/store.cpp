@@ -589,7 +589,7 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
       Store s(path);
       if (s.open(&ignored) && !s.read_only()) {
         *out = std::move(s);
-        *warning = "cxximport: " + why + "; using the private cache " + path + " instead";
+        *warning = why + "; using the private cache " + path + " instead";
         return true;
       }
     }
@@ -606,7 +606,7 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
     return false;
   }
   *out = std::move(s);
-  *warning = "cxximport: " + why + "; using the private cache " + tmpl + " instead";
+  *warning = why + "; using the private cache " + tmpl + " instead";
   return true;
 }
 

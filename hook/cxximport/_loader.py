@@ -210,8 +210,15 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
         finish = getattr(progress, "finish", None)
         if finish is not None:
             finish(result)
+    if os.path.exists(os.path.splitext(source)[0] + ".pyi"):  # one stat when absent
+        from .stubgen import refresh_beside_source
+
+        refresh_beside_source(source, name, result)
     if result.get("built"):
         _warn_serial_pragmas(source, resolved)
+        from . import _warnings
+
+        _warnings.report(result, name, resolved)
     return dict(result)
 
 
@@ -284,6 +291,22 @@ def _vanished(exc: BaseException, so_path: str) -> bool:
     return failed_on in (None, so_path) and not os.path.exists(so_path)
 
 
+def _start_at_source(error: BaseException) -> None:
+    """Drops our own frames from a build error's traceback: it then goes from
+    the importing line (importlib removes its own frames) straight to the
+    frame at the offending .cxxpyx line that _raise_from_source made. On
+    Python 3.10, whose bare ``raise`` re-adds the catching frame, that one
+    frame of ours stays."""
+    filename = getattr(error, "filename", None)
+    head = error.__traceback__
+    at_source = head
+    while at_source is not None and at_source.tb_frame.f_code.co_filename != filename:
+        at_source = at_source.tb_next
+    if filename and head is not None and at_source is not None and at_source is not head:
+        head.tb_next = at_source  # 3.10: the catching frame, then the source
+        error.__traceback__ = at_source
+
+
 class CxxLoader:  # the importlib.abc.Loader protocol, without importing importlib.abc
     """Loads one ``.cxxpyx`` source as the extension module ``name``."""
 
@@ -322,7 +345,11 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
         return self._ext_loader.create_module(ext_spec)
 
     def create_module(self, spec):
-        result, module = self._build_and_load(self._create_extension)
+        try:
+            result, module = self._build_and_load(self._create_extension)
+        except ImportError as error:
+            _start_at_source(error)
+            raise  # a bare raise adds no entry for this frame (Python 3.11+)
         so_path = result["so_path"]
         module.__file__ = so_path
         module.__cxxpyx__ = self.path
@@ -340,7 +367,11 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
         self._reload_into(module)
 
     def _reload_into(self, module: ModuleType) -> None:
-        result, fresh = self._build_and_load(lambda so: _load_extension(self.name, so))
+        try:
+            result, fresh = self._build_and_load(lambda so: _load_extension(self.name, so))
+        except ImportError as error:
+            _start_at_source(error)
+            raise
         so_path = result["so_path"]
         # A single-phase-init extension registers itself in sys.modules while
         # loading; the module being reloaded must stay the one registered.

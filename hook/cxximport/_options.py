@@ -70,6 +70,7 @@ SCHEMA: dict[str, str] = {
     "no_build": _BOOL,
     "force": _BOOL,
     "verbose": _BOOL,
+    "show_warnings": _BOOL,
     "lock_timeout": _FLOAT,
     "max_size": _SIZE,
     "openmp": _BOOL,
@@ -111,6 +112,7 @@ PYPROJECT_KEYS = frozenset(
         "std",
         "optimize",
         "build_type",
+        "show_warnings",
         "cxxflags",
         "ldflags",
         "libraries",
@@ -151,6 +153,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 ENVIRONMENT = {
     "CXXIMPORT_CACHE_DIR": "cache_dir",
     "CXXIMPORT_VERBOSE": "verbose",
+    "CXXIMPORT_SHOW_WARNINGS": "show_warnings",
     "CXXIMPORT_JOBS": "jobs",
     "CXXIMPORT_MAX_SIZE": "max_size",
     "CXX": "cxx",

@@ -41,8 +41,11 @@ CELL_LABEL = "cell"
 
 
 def magic_dir(cache_dir: str | None = None) -> str:
-    """Where cells are written: ``<cache root>/magic``, created 0700."""
+    """Where cells are written: ``<cache root>/magic``, created 0700. A cache
+    root the build cannot store into (read-only, refused) gives the private
+    fallback cache the build uses instead; the build itself says so, once."""
     root = cache_dir or _options.default_cache_dir()
+    root, _why = _loader._core().writable_cache_dir(root)
     path = os.path.join(root, "magic")
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path

@@ -256,7 +256,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     warn_once(reporter, store.root(), warning);
   } else if (store.read_only()) {
     warn_once(reporter, store.root(),
-              "cxximport: the cache directory " + store.root() +
+              "the cache directory " + store.root() +
                   " is read-only: it serves the modules it holds but cannot store new ones "
                   "(a module it lacks is built into a private cache)");
   }
@@ -344,6 +344,9 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
                     store.root() + " (build it ahead of time with `cxximport build`)");
     return;
   }
+  // Only a build needs them: a cached module loads whatever CXX names.
+  if (std::string why_not = build::driver_problem(cxx, req.launcher); !why_not.empty())
+    return set_failure(failure, BuildFailure::Kind::Input, "cannot build " + req.module + ": " + why_not);
   if (store.read_only()) {
     // Build into the private cache (which may already hold it).
     std::string warning, fb_err;
@@ -415,7 +418,7 @@ void keep_unpublished(Reporter& reporter, const std::vector<std::string>& change
     return abandon(pm, BuildFailure::Kind::Cache, "cannot use the shared object in " + pm->build_dir + ": " + err);
   std::string list;
   for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
-  reporter.event("warning", "cxximport: " + list + " changed while " + pm->req.module +
+  reporter.event("warning", list + " changed while " + pm->req.module +
                                 " was being built: this build is used but not cached, the next import builds again");
   pm->store->count("build");
   pm->lock.reset();
@@ -519,7 +522,7 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   cache::PruneResult pruned;
   if (cache::parse_size(req.max_size, &cap, &err) && cap > 0 &&
       !cache::prune_to_fit(store.root(), cap, hit.entry_dir, &pruned, &err))
-    reporter.event("warning", "cxximport: cannot keep the cache under max_size " + req.max_size + ": " + err);
+    reporter.event("warning", "cannot keep the cache under max_size " + req.max_size + ": " + err);
   pm->build_dir.clear();
   pm->lock.reset();
   set_done(pm, hit, true);

@@ -23,6 +23,8 @@
 extern PyMethodDef cxximport_cache_admin_methods[];
 // src/python/cache_entry.cpp
 extern PyMethodDef cxximport_cache_entry_methods[];
+// src/python/setup_checks.cpp
+extern PyMethodDef cxximport_setup_check_methods[];
 
 namespace {
 
@@ -650,7 +652,8 @@ int exec_module(PyObject* m) {
       PyModule_AddObjectRef(m, "CacheError", CacheError) < 0 ||
       PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0 ||
       PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0 ||
-      PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0)
+      PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0 ||
+      PyModule_AddFunctions(m, cxximport_setup_check_methods) < 0)
     return -1;
   return 0;
 }
