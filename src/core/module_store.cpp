@@ -18,8 +18,7 @@ class CacheStore : public ModuleStore {
     return found;
   }
   std::unique_ptr<cache::KeyLock> lock(const std::string& key, double timeout_seconds,
-                                       const cache::WaitCallback& on_wait, bool* timed_out,
-                                       std::string* err) override {
+                                       const cache::WaitCallback& on_wait, bool* timed_out, std::string* err) override {
     return store_.lock(key, timeout_seconds, on_wait, err, timed_out);
   }
   bool make_build_dir(const std::string& key, std::string* dir, std::string* err) override {

@@ -160,7 +160,8 @@ class FakeRunner : public build::ProcessRunner {
           continue;
         }
         for (const auto& f : std::filesystem::directory_iterator(dir))  // <module>.pyi -> <module>.so
-          if (f.path().extension() == ".pyi") cachetest::write_file(dir + "/" + f.path().stem().string() + ".so", "ELF");
+          if (f.path().extension() == ".pyi")
+            cachetest::write_file(dir + "/" + f.path().stem().string() + ".so", "ELF");
         cachetest::write_file(dir + "/module.o.d", "module.o: module.cpp " + header + "\n");
       }
       if (result->exit_code != 0) result->output += "ninja: build stopped: subcommand failed.\n";
@@ -299,7 +300,7 @@ TEST(orchestrator_compile_failure_keeps_the_log_and_returns_the_wrapper_spans) {
   CHECK(f.kind == BuildFailure::Kind::Compile);
   CHECK(f.log.find("error: boom") != std::string::npos);
   CHECK(f.log.find("ninja: build stopped") != std::string::npos);  // a batch of one owns ninja's own lines
-  CHECK_EQ(f.command, std::string("c++ -c module.cpp"));  // without the fragment's `cd DIR &&`
+  CHECK_EQ(f.command, std::string("c++ -c module.cpp"));           // without the fragment's `cd DIR &&`
   CHECK_EQ(f.log_path, w.store.root + "/failed/" + r.key + ".log");
   CHECK_EQ(f.spans.size(), std::size_t{1});
   CHECK_EQ(f.spans[0].export_name, std::string("twice_m"));
