@@ -279,7 +279,10 @@ bool Store::open(std::string* err) {
   return true;
 }
 
-bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
+bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not, bool* refused_out) {
+  bool ignored = false;
+  bool& refused_any = refused_out ? *refused_out : ignored;
+  refused_any = false;
   if (!is_hex32(key)) {
     *why_not = "invalid key '" + key + "'";
     return false;
@@ -287,6 +290,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
   std::string key_dir = fs::join(entries_dir(), key);
   int keyfd = ::open(key_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (keyfd < 0) {
+    refused_any = errno != ENOENT;
     *why_not = errno == ENOENT ? "not cached" : "refused " + errno_text(key_dir);
     return false;
   }
@@ -294,6 +298,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
   std::string r = ::fstat(keyfd, &kst) == 0 ? fs::refusal(kst, true, sealed_) : "cannot stat";
   if (!r.empty()) {
     ::close(keyfd);
+    refused_any = true;
     *why_not = "refused " + key_dir + ": " + r;
     return false;
   }
@@ -321,6 +326,7 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
       found = true;
       break;
     }
+    refused_any |= refused;
     if (!reasons.empty()) reasons += "; ";
     reasons += why;
   }
@@ -330,13 +336,13 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not) {
 }
 
 std::unique_ptr<KeyLock> Store::lock(const std::string& key, double timeout_seconds, const WaitCallback& on_wait,
-                                     std::string* err) {
+                                     std::string* err, bool* timed_out) {
   if (!is_hex32(key)) {
     *err = "invalid key '" + key + "'";
     return nullptr;
   }
   return acquire_lock(root_ + "/v1/locks/" + key + ".lock", "key " + key, lock_mode_from_env(), timeout_seconds,
-                      on_wait, err);
+                      on_wait, err, timed_out);
 }
 
 bool Store::make_build_dir(const std::string& key, std::string* dir, std::string* err) {

@@ -82,12 +82,14 @@ class Store {
   // True when a valid entry for key exists: manifest parses, format version
   // known, shared object present with the recorded size and hash, entry owned
   // by us and not group/other-writable, no symlinks, and every recorded header
-  // still hashes the same. Otherwise false with the reason in *why_not.
-  bool lookup(const std::string& key, Hit* hit, std::string* why_not);
+  // still hashes the same. Otherwise false with the reason in *why_not, and
+  // *refused set when an entry exists but was refused (owner, permissions).
+  bool lookup(const std::string& key, Hit* hit, std::string* why_not, bool* refused = nullptr);
 
-  // Blocks until this process holds the build lock for key.
+  // Blocks until this process holds the build lock for key; nullptr on
+  // failure, with *timed_out (when given) set if the wait timed out.
   std::unique_ptr<KeyLock> lock(const std::string& key, double timeout_seconds, const WaitCallback& on_wait,
-                                std::string* err);
+                                std::string* err, bool* timed_out = nullptr);
 
   // A fresh private (0700) directory inside the cache for building key.
   bool make_build_dir(const std::string& key, std::string* dir, std::string* err);

@@ -32,49 +32,12 @@ from types import ModuleType
 from typing import Any
 
 from . import _options
+from .errors import CacheError, CompileError, LockTimeoutError, NotCachedError
+
+__all__ = ["CompileError", "CxxLoader", "NotCachedError", "build", "translate_error"]
 
 # Attributes owned by the import system: never copied from the fresh module on reload.
 _IMPORT_ATTRS = frozenset({"__name__", "__loader__", "__spec__", "__package__", "__path__"})
-
-
-class CompileError(ImportError):
-    """A .cxxpyx file could not be scanned, compiled or linked.
-
-    ``str(err)`` shows the compiler's first errors, located at
-    ``file.cxxpyx:LINE:COL``. Attributes: ``log`` (full compiler output),
-    ``command`` (the failing command line), ``log_path`` (where the log is
-    kept), ``source`` (the .cxxpyx), ``filename`` and ``lineno`` (the first
-    error's location, when known).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        name: str | None = None,
-        source: str | None = None,
-        log: str = "",
-        command: str = "",
-        log_path: str | None = None,
-        filename: str | None = None,
-        lineno: int | None = None,
-    ):
-        super().__init__(message, name=name, path=source)
-        self.source = source
-        self.log = log
-        self.command = command
-        self.log_path = log_path
-        self.filename = filename
-        self.lineno = lineno
-
-
-class NotCachedError(ImportError):
-    """Building is disabled (``no_build`` / ``CXXIMPORT_NO_BUILD=1``) and the
-    module is not in the cache."""
-
-
-# Shown as cxximport.CompileError in tracebacks: that is where users find them.
-CompileError.__module__ = NotCachedError.__module__ = "cxximport"
 
 
 # Per thread: how deep we are inside cxximport's own build (see building()).
@@ -115,7 +78,6 @@ def translate_error(
         return compile_error_from(exc, name, source, verbose=verbose)
     if isinstance(exc, core.ScanError):
         filename = getattr(exc, "filename", None) or source
-        lineno = getattr(exc, "lineno", None)
         from ._errors import scan_error_message
 
         return CompileError(
@@ -123,7 +85,8 @@ def translate_error(
             name=name,
             source=source,
             filename=filename,
-            lineno=lineno,
+            lineno=getattr(exc, "lineno", None),
+            col=getattr(exc, "col", None),
         )
     if isinstance(exc, core.NotCachedError):
         return NotCachedError(
@@ -135,11 +98,11 @@ def translate_error(
             name=name,
             path=source,
         )
-    if isinstance(exc, core.CacheError) and not str(exc).startswith("cxximport:"):
-        # Same type (callers catch _core.CacheError), naming the module and,
-        # for a lock timeout, the option that sets it.
+    if isinstance(exc, CacheError) and exc.name is None:
+        # Not yet translated (the core leaves `name` unset): same type,
+        # naming the module and, for a lock timeout, the option that sets it.
         message = f"cxximport: cannot import {name} ({source}): {exc}"
-        if "timed out" in str(exc):
+        if isinstance(exc, LockTimeoutError):
             message += (
                 "; another process is still building it: wait longer with the "
                 "lock_timeout option (install(lock_timeout=SECONDS), default 600)"

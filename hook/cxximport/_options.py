@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .errors import OptionError
+
 
 class _LazyLogger:
     """``logging.getLogger("cxximport")``, with logging imported on first use
@@ -37,13 +39,6 @@ class _LazyLogger:
 
 
 logger = _LazyLogger()
-
-
-class OptionError(ValueError):
-    """An option has an unknown name or a value of the wrong type."""
-
-
-OptionError.__module__ = "cxximport"
 
 
 # --------------------------------------------------------------------------
@@ -521,7 +516,9 @@ class Progress:
     On a terminal, a build that takes longer than ``DELAY`` seconds shows one
     line, rewritten in place (``cxximport: building compute.cxxpyx ... 0.8 s``)
     and erased when the build ends; elsewhere it becomes log records on the
-    ``cxximport`` logger. "wait" events go to the same place. With
+    ``cxximport`` logger. "wait" events go to the same place, the first one
+    also as a warning (as the remote cache's wait does): a user whose import
+    stalls behind another process's build is told so. With
     ``verbose``, commands and compiler/ninja output are written to stderr.
     """
 
@@ -534,6 +531,7 @@ class Progress:
         self._stream = stream
         self._line = ""  # what the in-place line currently shows
         self._logged_start = False
+        self._warned_wait = False
         self._started = time.monotonic()
 
     @property
@@ -558,7 +556,11 @@ class Progress:
                 self._logged_start = True
                 logger.info("cxximport: building %s", self.source)
         elif event == "wait":
-            if _is_tty(self.stream):
+            if not self._warned_wait:
+                self._warned_wait = True
+                self.clear()
+                logger.warning("cxximport: %s", text)
+            elif _is_tty(self.stream):
                 self._show(f"cxximport: {text}")
             else:
                 logger.info("cxximport: %s", text)

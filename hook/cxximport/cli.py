@@ -76,11 +76,17 @@ def _error_from(result: dict[str, Any]) -> BaseException:
     if kind == "compile":
         exc = core.BuildError(message)
         exc.log, exc.command, exc.log_path = result["log"], result["command"], result["log_path"]
+        exc.module_cpp, exc.spans = result["module_cpp"], result["spans"]
     elif kind == "scan":
         exc = core.ScanError(message)
-        exc.filename, exc.lineno = result["filename"], result["line"]
+        exc.filename = result["filename"]
+        exc.lineno, exc.col = result["line"] or None, result["column"] or None
     elif kind == "not_cached":
         exc = core.NotCachedError(message)
+    elif kind == "lock_timeout":
+        exc = core.LockTimeoutError(message)
+    elif kind == "cache":
+        exc = core.CacheError(message)
     else:
         exc = ImportError(message)
     return translate_error(exc, result["module"], result["source"])

@@ -89,6 +89,7 @@ def _in_cell_terms(error: _loader.CompileError, path: str) -> _loader.CompileErr
         log_path=error.log_path,
         filename=error.filename,
         lineno=error.lineno,
+        col=error.col,
     )
 
 
