@@ -13,8 +13,8 @@ namespace cxximport::codegen {
 
 namespace {
 
-using scan::TokKind;
 using scan::Tokens;
+using scan::TokKind;
 
 enum class Kind {
   none,      // not a construct this rewrite handles (simd, atomic, barrier, declare ...)
@@ -36,7 +36,7 @@ struct Construct {
   std::string name;       // "parallel", "parallel for", "single", ...
   bool data_env = false;  // parallel/task/taskloop: our variable is passed in as firstprivate
   bool synchronised = false;
-  int last = -1;                     // the construct's last token
+  int last = -1;                        // the construct's last token
   int body_first = -1, body_last = -1;  // what the try/catch encloses (-1: nothing)
   bool ok = false;
   bool outer = false;
@@ -197,7 +197,9 @@ class Rewriter {
   std::size_t end_of(int i) const { return offset(i) + t_[i].text.size(); }
   bool punct(int i, const char* p) const { return i >= 0 && i < n_ && t_[i].kind == TokKind::Punct && t_[i].text == p; }
   bool word(int i, const char* w) const { return i >= 0 && i < n_ && t_[i].kind == TokKind::Ident && t_[i].text == w; }
-  bool is_pragma(int i) const { return t_[i].kind == TokKind::Preprocessor && !dirs_[i].words.empty() && dirs_[i].words[0] == "pragma"; }
+  bool is_pragma(int i) const {
+    return t_[i].kind == TokKind::Preprocessor && !dirs_[i].words.empty() && dirs_[i].words[0] == "pragma";
+  }
 
   // The last token of the statement that starts at i, or -1. A pragma
   // applies to the statement after it.
@@ -300,8 +302,7 @@ class Rewriter {
       if (w != "barrier" && w != "for" && w != "sections" && w != "single" && w != "workshare" && w != "scope")
         continue;
       bool nested = false;
-      for (const Construct& c : cs_)
-        nested |= c.at > p.at && c.at < i && i <= c.last && c.name.starts_with("parallel");
+      for (const Construct& c : cs_) nested |= c.at > p.at && c.at < i && i <= c.last && c.name.starts_with("parallel");
       if (!nested) return true;
     }
     return false;
@@ -346,8 +347,8 @@ class Rewriter {
         edits_.push_back({end_of(c.body_last), end_of(c.body_last), 0, -2L * c.at, close});
       }
       if (c.outer)
-        edits_.push_back({end_of(c.last), end_of(c.last), 0, -2L * c.at + 1,
-                          " ::pyx::detail::omp_rethrow(pyx_omp_record); }"});
+        edits_.push_back(
+            {end_of(c.last), end_of(c.last), 0, -2L * c.at + 1, " ::pyx::detail::omp_rethrow(pyx_omp_record); }"});
     }
     for (const auto& [i, how] : convert) replace_pragma(i, how.first, how.second);
     if (edits_.empty()) return s_;

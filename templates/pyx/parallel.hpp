@@ -1,6 +1,8 @@
-// pyx::parallel_guard: a C++ exception thrown in an OpenMP parallel region
-// becomes the Python exception of the call, instead of std::terminate (an
-// exception must not leave a region's structured block: GCC terminates).
+// Exceptions out of OpenMP regions (an exception must not leave a construct's
+// structured block: GCC terminates). The code generator handles plain
+// `#pragma omp` code by itself (omp_* below); pyx::parallel_guard is the
+// explicit form, for skipping work after a failure (failed()) and for
+// regions the rewrite does not see (pragmas made by macros):
 //
 //   pyx::parallel_guard guard;           // on the calling thread, before the region
 //   #pragma omp parallel for

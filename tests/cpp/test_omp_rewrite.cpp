@@ -97,7 +97,8 @@ TEST(omp_rewrite_nests_inner_constructs_without_a_second_record) {
   CHECK(has(line_of(out, 11), "omp_caught_in_synchronised_block(__FILE__, 2)"));
   CHECK_EQ(std::count(out.begin(), out.end(), '@'), 0);
   std::size_t records = 0;
-  for (std::size_t p = out.find("auto pyx_omp_record"); p != std::string::npos; p = out.find("auto pyx_omp_record", p + 1))
+  for (std::size_t p = out.find("auto pyx_omp_record"); p != std::string::npos;
+       p = out.find("auto pyx_omp_record", p + 1))
     ++records;
   CHECK_EQ(records, std::size_t{1});
 }
