@@ -36,7 +36,9 @@ def vectorised_loops(module_dir: str) -> dict[str, int]:
     """Loops GCC reports as vectorised, per exported function of SOURCE."""
     ninja = open(os.path.join(module_dir, "build.ninja")).read()
     var = dict(re.findall(r"^(cxx|cxxflags) = (.*)$", ninja, re.M))
-    cmd = [var["cxx"], *shlex.split(var["cxxflags"]), "-fopt-info-vec-optimized"]
+    # "vectorized N loops in function" is reported at each function, the
+    # OpenMP-outlined ones included (a loop's own note may name a header line).
+    cmd = [var["cxx"], *shlex.split(var["cxxflags"]), "-fopt-info-vec-all"]
     cmd += ["-c", os.path.join(module_dir, "module.cpp"), "-o", os.devnull]
     report = subprocess.run(cmd, capture_output=True, text=True, check=True).stderr
     starts = []  # (first line, function name)
@@ -45,11 +47,43 @@ def vectorised_loops(module_dir: str) -> dict[str, int]:
         if found:
             starts.append((n, found.group(1)))
     counts = {name: 0 for _, name in starts}
-    for line in re.findall(r"kernels\.cxxpyx:(\d+):\d+: optimized: loop vectorized", report):
+    pattern = r"kernels\.cxxpyx:(\d+):\d+: note: vectorized (\d+) loops in function"
+    for line, loops in set(re.findall(pattern, report)):
         owner = [name for first, name in starts if first <= int(line)]
         if owner:
-            counts[owner[-1]] += 1
+            counts[owner[-1]] += int(loops)
     return counts
+
+
+def region_code(so: str) -> dict[str, list[str]]:
+    """The instructions of each OpenMP-outlined function (objdump; addresses
+    and symbol operands dropped), per exported function, to compare before
+    and after."""
+    try:
+        dis = subprocess.run(
+            ["objdump", "-d", "--no-show-raw-insn", "-C", so], capture_output=True, text=True
+        ).stdout
+    except FileNotFoundError:
+        return {}
+    out: dict[str, list[str]] = {}
+    current = None
+    for line in dis.splitlines():
+        head = re.match(r"^[0-9a-f]+ <(\w+)\(.*_omp_fn\.\d+\]?>:$", line)
+        if head or re.match(r"^[0-9a-f]+ <", line):
+            current = head.group(1) if head else None
+            continue
+        if current and line.strip():
+            insn = re.sub(r"^\s*[0-9a-f]+:\s*", "", line)
+            insn = re.sub(r"[0-9a-f]{4,} <[^>]*>|0x[0-9a-f]+", "", insn)
+            out.setdefault(current, []).append(insn)
+    return out
+
+
+def same(code: dict[str, list[str]], kernel: str) -> str:
+    before, after = code.get(f"{kernel}_before"), code.get(f"{kernel}_after")
+    if not before or not after:
+        return "n/a"
+    return "identical" if before == after else f"{len(before)}/{len(after)} insns"
 
 
 def main() -> int:
@@ -79,18 +113,20 @@ def main() -> int:
                 calls[k](v)
                 samples[f"{k}_{v}"].append(time.perf_counter() - t)
     vec = vectorised_loops(os.path.dirname(m.__file__))
+    code = region_code(m.__file__)
     threads = os.environ.get("OMP_NUM_THREADS", str(os.cpu_count()))
     print(
         f"{n}x{n} float64 (axpy: {n * n} elements), {rounds} interleaved rounds, {threads} threads"
     )
     head = f"{'kernel':<8} {'before ms':>10} {'after ms':>9} {'ratio best':>10} {'ratio med':>9}"
-    print(head + f" {'vectorised loops before/after':>30}")
+    print(head + f" {'vectorised loops before/after':>30} {'region code':>12}")
     for k in KERNELS:
         sb, sa = samples[f"{k}_before"], samples[f"{k}_after"]
         print(
             f"{k:<8} {min(sb) * 1e3:10.3f} {min(sa) * 1e3:9.3f} {min(sa) / min(sb):10.3f}"
             f" {statistics.median(sa) / statistics.median(sb):9.3f}"
-            f" {vec[f'{k}_before']:>15d} / {vec[f'{k}_after']:d}"
+            f" {vec[f'{k}_before']:>26d} / {vec[f'{k}_after']:d}"
+            f" {same(code, k):>12}"
         )
     return 0
 
