@@ -40,6 +40,7 @@ struct Construct {
   int body_first = -1, body_last = -1;  // what the try/catch encloses (-1: nothing)
   bool ok = false;
   bool outer = false;
+  bool in_ok = false;  // inside the statement of a construct that is rewritten
 };
 
 bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
@@ -180,8 +181,18 @@ class Rewriter {
       shape(&c);
       cs_.push_back(c);
     }
+    construct_at_.assign(t_.size(), -1);
+    for (std::size_t k = 0; k < cs_.size(); ++k) construct_at_[cs_[k].at] = static_cast<int>(k);
     for (Construct& c : cs_) c.synchronised = c.ok && c.name == "parallel" && holds_team_sync(c);
-    for (Construct& c : cs_) c.outer = c.ok && !inside_ok(c.at);
+    // Statements nest or are disjoint: one pass with a stack of the rewritten
+    // constructs still open finds which ones are inside another.
+    std::vector<int> open;
+    for (Construct& c : cs_) {
+      while (!open.empty() && open.back() < c.at) open.pop_back();
+      c.in_ok = !open.empty();
+      c.outer = c.ok && !c.in_ok;
+      if (c.ok) open.push_back(c.last);
+    }
     return apply();
   }
 
@@ -286,24 +297,19 @@ class Rewriter {
     c->ok = true;
   }
 
-  // Whether token i lies in the statement of a construct that is rewritten.
-  bool inside_ok(int i) const {
-    for (const Construct& c : cs_)
-      if (c.ok && c.at < i && i <= c.last) return true;
-    return false;
-  }
-
   // Whether a bare `parallel` block holds a barrier or a worksharing
   // construct of its own team (not one inside a nested `parallel`).
   bool holds_team_sync(const Construct& p) const {
     for (int i = p.at + 1; i <= p.last; ++i) {
       if (!is_pragma(i) || dirs_[i].words.size() < 3 || dirs_[i].words[1] != "omp") continue;
       const std::string& w = dirs_[i].words[2];
-      if (w != "barrier" && w != "for" && w != "sections" && w != "single" && w != "workshare" && w != "scope")
+      if (w == "parallel") {  // a nested team synchronises its own threads: skip its statement
+        int k = construct_at_[i];
+        if (k >= 0 && cs_[k].last > i) i = cs_[k].last;
         continue;
-      bool nested = false;
-      for (const Construct& c : cs_) nested |= c.at > p.at && c.at < i && i <= c.last && c.name.starts_with("parallel");
-      if (!nested) return true;
+      }
+      if (w == "barrier" || w == "for" || w == "sections" || w == "single" || w == "workshare" || w == "scope")
+        return true;
     }
     return false;
   }
@@ -330,7 +336,7 @@ class Rewriter {
     for (const Construct& c : cs_) {
       const std::string clause = c.data_env ? " firstprivate(pyx_omp_record)" : "";
       if (!c.ok) {  // a construct left alone inside one that is rewritten: it must pass our variable on
-        if (c.data_env && inside_ok(c.at)) convert[c.at] = {"", clause};
+        if (c.data_env && c.in_ok) convert[c.at] = {"", clause};
         continue;
       }
       convert[c.at] = {c.outer ? "{ auto pyx_omp_record = ::pyx::detail::omp_record(); " : "", clause};
@@ -375,6 +381,7 @@ class Rewriter {
   std::vector<std::size_t> line_start_;
   std::vector<Directive> dirs_;
   std::vector<Construct> cs_;
+  std::vector<int> construct_at_;  // token -> index in cs_, or -1
   std::vector<Edit> edits_;
 };
 
