@@ -128,6 +128,19 @@ def test_critical_inside_parallel_for(cache):
     )
 
 
+def test_sections_and_ordered(cache):
+    check(
+        cache,
+        """
+        raises(ValueError, "in the first section", m.in_sections, 0)
+        raises(ValueError, "in the second section", m.in_sections, 1)
+        assert m.in_sections(-1) == 2
+        raises(ValueError, "in ordered 9", m.in_ordered, 9)
+        assert m.in_ordered(-1) == 15
+        """,
+    )
+
+
 def test_orphaned_for_in_a_function_called_from_a_parallel_block(cache):
     check(
         cache,
