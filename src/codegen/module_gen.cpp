@@ -4,6 +4,7 @@
 #include <map>
 
 #include "codegen/module_name.hpp"
+#include "codegen/omp_rewrite.hpp"
 #include "codegen/ufunc_gen.hpp"
 #include "codegen/class_gen.hpp"
 #include "codegen/writer.hpp"
@@ -147,6 +148,9 @@ bool generate_module(const scan::ScanResult& scan, const ModuleInput& in, Genera
   // source follows the generated head, so it goes (the scanner skips it too).
   std::string user = in.source_text.starts_with("\xEF\xBB\xBF") ? in.source_text.substr(3) : in.source_text;
   if (user.empty() || user.back() != '\n') user += '\n';
+  // Exceptions in OpenMP constructs reach Python instead of std::terminate;
+  // every line keeps its number, so diagnostics and #line stay right.
+  if (scan.directives.openmp) user = rewrite_openmp(user);
 
   // Lines before the wrappers: count them by rendering the head first.
   const std::string& shown = in.display_path.empty() ? in.source_path : in.display_path;
