@@ -84,10 +84,22 @@ def test_environment_variables_map_to_options():
         _options.environment_options({"CXXIMPORT_JOBS": "lots"})
 
 
-def test_default_cache_dir_follows_xdg_then_home():
-    assert _options.default_cache_dir({"CXXIMPORT_CACHE_DIR": "/x/y"}) == "/x/y"
-    assert _options.default_cache_dir({"XDG_CACHE_HOME": "/xdg"}) == "/xdg/cxximport"
-    assert _options.default_cache_dir({}) == os.path.expanduser("~/.cache/cxximport")
+def test_default_cache_dir_follows_xdg_then_home(monkeypatch, tmp_path):
+    """The core's rule (Store::default_root), asked through _core: an absolute
+    $XDG_CACHE_HOME, else ~/.cache; a leading ~ of CXXIMPORT_CACHE_DIR expanded."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("CXXIMPORT_CACHE_DIR", "/x/y")
+    assert _options.default_cache_dir() == "/x/y"
+    monkeypatch.setenv("CXXIMPORT_CACHE_DIR", "~/c")
+    assert _options.default_cache_dir() == str(tmp_path / "c")
+    monkeypatch.delenv("CXXIMPORT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert _options.default_cache_dir() == "/xdg/cxximport"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")  # invalid by the XDG spec: ignored
+    assert _options.default_cache_dir() == str(tmp_path / ".cache" / "cxximport")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert _options.default_cache_dir() == str(tmp_path / ".cache" / "cxximport")
 
 
 def test_resolve_has_the_required_interpreter_keys(tmp_path):
