@@ -10,7 +10,8 @@ import time
 
 import pytest
 from cxximport import _options
-from cxximport._options import OptionError, Progress, check, resolve
+from cxximport._options import OptionError, check, resolve
+from cxximport._progress import Progress
 
 
 @pytest.fixture
@@ -178,7 +179,7 @@ def test_progress_on_a_terminal_rewrites_one_line_and_clears_it():
     assert last[-1] == "" and last[-2].strip() == ""
 
 
-def test_progress_off_a_terminal_logs_once(caplog):
+def test_progress_off_a_terminal_is_one_line_per_build_and_logs_once(caplog):
     stream = io.StringIO()
     progress = Progress("/src/compute.cxxpyx", stream=stream)
     with caplog.at_level(logging.INFO, logger="cxximport"):
@@ -186,7 +187,10 @@ def test_progress_off_a_terminal_logs_once(caplog):
         progress("building", "0.9")
         progress("wait", "waiting for another process (pid 12) building compute")
         progress.finish({"built": True, "seconds": 1.0})
-    assert stream.getvalue() == ""
+    assert stream.getvalue() == (
+        "cxximport: building /src/compute.cxxpyx\n"
+        "cxximport: waiting for another process (pid 12) building compute\n"
+    )
     messages = [r.getMessage() for r in caplog.records]
     assert sum("building /src/compute.cxxpyx" in m for m in messages) == 1
     assert any("pid 12" in m for m in messages)

@@ -126,6 +126,7 @@ class Progress:
                 self._update(f"cxximport: {text}")
             else:
                 self._print(f"cxximport: {text}")
+                logger.info("cxximport: %s", text)
         elif event in ("command", "output"):
             if self.verbose:
                 self._print(text)

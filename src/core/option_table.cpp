@@ -9,8 +9,8 @@ namespace {
 constexpr unsigned A = kArgument, P = kPyproject, D = kDirective;
 
 constexpr std::array kOptions = {
-    OptionSpec{"cache_dir", "path", "", "`$XDG_CACHE_HOME/cxximport`, else `~/.cache/cxximport`",
-               "CXXIMPORT_CACHE_DIR", A, "", "path", "cache root"},
+    OptionSpec{"cache_dir", "path", "", "`$XDG_CACHE_HOME/cxximport`, else `~/.cache/cxximport`", "CXXIMPORT_CACHE_DIR",
+               A, "", "path", "cache root"},
     OptionSpec{"cxx", "str", "", "`$CXX`, else `c++`", "CXX", A, "", "str", "C++ compiler"},
     OptionSpec{"launcher", "str", "", "none", "CXXIMPORT_COMPILER_LAUNCHER", A | P, "", "str",
                "compiler launcher put before every compile (`ccache`, `sccache`, `distcc`)"},

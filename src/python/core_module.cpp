@@ -121,8 +121,8 @@ bool opt_number(PyObject* opts, const char* key, double* out) {
 }
 
 // The interpreter facts the loader adds to the user's options (_options.resolve).
-constexpr const char* kInterpreterFacts[] = {"templates_dir", "python_include", "numpy_include", "numpy_version",
-                                             "ext_suffix", nullptr};
+constexpr const char* kInterpreterFacts[] = {"templates_dir", "python_include", "numpy_include",
+                                             "numpy_version", "ext_suffix",     nullptr};
 
 bool parse_request(PyObject* opts, core::BuildRequest* r) {
   double jobs = 0, timeout = r->lock_timeout;
@@ -130,12 +130,11 @@ bool parse_request(PyObject* opts, core::BuildRequest* r) {
             opt_str(opts, "cxx", &r->cxx) && opt_str(opts, "launcher", &r->launcher) &&
             opt_str(opts, "ninja", &r->ninja) && opt_str(opts, "build_type", &r->build_type) &&
             opt_str(opts, "templates_dir", &r->templates_dir) && opt_str(opts, "max_size", &r->max_size) &&
-            opt_str(opts, "python_include", &r->python_include) &&
-            opt_str(opts, "numpy_include", &r->numpy_include) && opt_str(opts, "numpy_version", &r->numpy_version) &&
-            opt_str(opts, "ext_suffix", &r->ext_suffix) && opt_number(opts, "jobs", &jobs) &&
-            opt_number(opts, "lock_timeout", &timeout) && opt_bool(opts, "no_build", &r->no_build) &&
-            opt_bool(opts, "force", &r->force) && opt_bool(opts, "verbose", &r->verbose) &&
-            python::read_directive_options(opts, &r->options);
+            opt_str(opts, "python_include", &r->python_include) && opt_str(opts, "numpy_include", &r->numpy_include) &&
+            opt_str(opts, "numpy_version", &r->numpy_version) && opt_str(opts, "ext_suffix", &r->ext_suffix) &&
+            opt_number(opts, "jobs", &jobs) && opt_number(opts, "lock_timeout", &timeout) &&
+            opt_bool(opts, "no_build", &r->no_build) && opt_bool(opts, "force", &r->force) &&
+            opt_bool(opts, "verbose", &r->verbose) && python::read_directive_options(opts, &r->options);
   if (!ok) return false;
   r->jobs = static_cast<int>(jobs);
   r->lock_timeout = timeout;

@@ -134,8 +134,7 @@ PyObject* py_module_flags(PyObject*, PyObject* args) {
   std::string source;
   PyObject* opts = nullptr;
   PyObject* src = nullptr;
-  if (!PyArg_ParseTuple(args, "OO!:module_flags", &src, &PyDict_Type, &opts) || !fs_bytes(src, &source))
-    return nullptr;
+  if (!PyArg_ParseTuple(args, "OO!:module_flags", &src, &PyDict_Type, &opts) || !fs_bytes(src, &source)) return nullptr;
   build::FlagInput in;
   in.for_cmake = true;
   if (!read_directive_options(opts, &in.directives)) return nullptr;

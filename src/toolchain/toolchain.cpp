@@ -265,22 +265,24 @@ Flags module_flags(const FlagInput& in) {
     // (`v > 0 ? v : 0.1 * v`, a guarded division) becomes a vector select.
     // docs/language.md, "Numerics defaults".
     f.cxxflags.insert(f.cxxflags.end(), {"-fno-math-errno", "-fno-trapping-math"});
-    if (cmake) {
-    } else if (in.clang) {
+    // A CMake target's compiler is CMake's choice: these two are not portable between compilers.
+    if (!cmake && in.clang) {
       f.cxxflags.push_back("-fveclib=libmvec");
-    } else {
+    } else if (!cmake) {
       f.cxxflags.insert(f.cxxflags.end(), {"-fcx-fortran-rules", "-include", in.templates_dir + "/pyx/vecmath.hpp"});
     }
   }
   if (debug || d.boundscheck) f.cxxflags.push_back("-DPYX_BOUNDSCHECK=1");
   if (d.openmp && !cmake) f.cxxflags.push_back("-fopenmp");
-  if (cmake) {
-  } else if (d.arch.empty() || d.arch == "auto") {
+  // A wheel runs on any CPU of its platform tag: no -march for CMake.
+  if (!cmake && (d.arch.empty() || d.arch == "auto")) {
     if (!in.auto_march.empty()) f.cxxflags.push_back("-march=" + in.auto_march);
-  } else if (d.arch != "portable") {
+  } else if (!cmake && d.arch != "portable") {
     f.cxxflags.push_back("-march=" + d.arch);
   }
-  auto absolute = [&](const std::string& dir) { return !dir.empty() && dir[0] == '/' ? dir : in.source_dir + "/" + dir; };
+  auto absolute = [&](const std::string& dir) {
+    return !dir.empty() && dir[0] == '/' ? dir : in.source_dir + "/" + dir;
+  };
   if (cmake) {
     f.cxxflags.push_back("-iquote" + in.source_dir);  // one word: CMake de-duplicates options
     f.include_dirs.push_back(in.source_dir);

@@ -22,8 +22,8 @@ def parse_size(text: str) -> int:
     powers of 1024; an optional B; fractions allowed)."""
     try:
         size = int(_core().parse_size(text))
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"{e} (try 500M, 2G or 1.5Gi)") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 500M, 2G or 1.5Gi)") from None
     if size <= 0:
         # The core reads 0 as "no limit": refuse it rather than prune nothing.
         raise argparse.ArgumentTypeError(
@@ -36,8 +36,8 @@ def parse_age(text: str) -> int:
     """Whole seconds (cache/units.hpp: s, m, h, d, w; fractions allowed)."""
     try:
         seconds = int(_core().parse_age(text))
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"{e} (try 12h or 30d)") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (try 12h or 30d)") from None
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"the age must be at least 1 s, not {text!r}")
     return seconds
