@@ -1,5 +1,5 @@
-// _core.option_table / module_flags / parse_size / parse_age / format_size /
-// format_age: the things the Python package needs from the one owner of each
+// _core.option_table / module_flags / parse_size / parse_age / format_size:
+// the things the Python package needs from the one owner of each
 // (core/option_table, toolchain::module_flags, cache/units) instead of a copy.
 #include "python/options.hpp"
 
@@ -202,13 +202,6 @@ PyObject* py_format_size(PyObject*, PyObject* arg) {
   return text(s);
 }
 
-PyObject* py_format_age(PyObject*, PyObject* arg) {
-  long long n = PyLong_AsLongLong(arg);
-  if (PyErr_Occurred()) return nullptr;
-  std::string s = cache::format_age(n);
-  return text(s);
-}
-
 }  // namespace
 
 bool read_directive_options(PyObject* opts, scan::Directives* out) {
@@ -271,5 +264,4 @@ PyMethodDef cxximport_options_methods[] = {
     {"parse_size", cxximport::python::py_parse_size, METH_O, "parse_size('500M') -> bytes (ValueError if invalid)."},
     {"parse_age", cxximport::python::py_parse_age, METH_O, "parse_age('30d') -> seconds (ValueError if invalid)."},
     {"format_size", cxximport::python::py_format_size, METH_O, "format_size(bytes) -> '1.5 MB'."},
-    {"format_age", cxximport::python::py_format_age, METH_O, "format_age(seconds) -> '3d'."},
     {nullptr, nullptr, 0, nullptr}};
