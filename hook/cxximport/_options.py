@@ -22,8 +22,26 @@ import functools
 import os
 import sys
 
-from . import _option_table
-from ._log import logger
+
+def _table() -> Any:
+    """The option table's Python view (_option_table.py), imported at the
+    first check or build: `import cxximport; install()` needs neither."""
+    from . import _option_table
+
+    return _option_table
+
+
+class _LazyLogger:
+    """``logging.getLogger("cxximport")``, with logging imported on first use
+    (it costs milliseconds, and ``import cxximport`` runs at every start-up)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger("cxximport"), name)
+
+
+logger = _LazyLogger()
 
 # Names for annotations only: typing and collections.abc cost milliseconds
 # in a process that has not imported them (one without NumPy).
@@ -48,13 +66,13 @@ OptionError.__module__ = "cxximport"
 def __getattr__(name: str) -> Any:
     # The table's views under their old names, read from the core on first use.
     views = {
-        "SCHEMA": _option_table.schema,
-        "LIST_OPTIONS": _option_table.list_options,
-        "PYPROJECT_KEYS": _option_table.pyproject_keys,
-        "ENVIRONMENT": _option_table.environment,
+        "SCHEMA": "schema",
+        "LIST_OPTIONS": "list_options",
+        "PYPROJECT_KEYS": "pyproject_keys",
+        "ENVIRONMENT": "environment",
     }
     if name in views:
-        return views[name]()
+        return getattr(_table(), views[name])()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -78,7 +96,7 @@ def _fail(origin: str, name: str, expected: str, value: Any) -> OptionError:
 
 
 def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
-    kind = _option_table.schema()[name]
+    kind = _table().schema()[name]
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -125,7 +143,7 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
             value = str(value)
         if not isinstance(value, str) or not value:
             raise _fail(origin, name, "a non-empty string", value)
-        choices = _option_table.choices(name)
+        choices = _table().choices(name)
         if choices and value not in choices:
             raise _fail(origin, name, "one of " + ", ".join(map(repr, choices)), value)
         if name == "arch" and not _is_arch(value):
@@ -166,7 +184,7 @@ def check(options: Mapping[str, Any], origin: str, base_dir: str | None = None) 
     """
     out: dict[str, Any] = {}
     for name, value in options.items():
-        schema = _option_table.schema()
+        schema = _table().schema()
         if name not in schema:
             known = ", ".join(sorted(schema))
             raise OptionError(f"cxximport: unknown option {name!r} ({origin}); known: {known}")
@@ -181,8 +199,8 @@ def check(options: Mapping[str, Any], origin: str, base_dir: str | None = None) 
 def environment_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     out: dict[str, Any] = {}
-    schema = _option_table.schema()
-    for var, name in _option_table.environment().items():
+    schema = _table().schema()
+    for var, name in _table().environment().items():
         value = environ.get(var)
         if value is None or (value == "" and schema[name] != "bool"):
             continue
@@ -286,8 +304,8 @@ def pyproject_options(source: str) -> dict[str, Any]:
         raise OptionError(f"cxximport: {path}: [tool.cxximport] must be a table")
     table = {k.replace("-", "_"): v for k, v in table.items()}
     for name in table:
-        if name not in _option_table.pyproject_keys():
-            known = ", ".join(sorted(_option_table.pyproject_keys()))
+        if name not in _table().pyproject_keys():
+            known = ", ".join(sorted(_table().pyproject_keys()))
             raise OptionError(
                 f"cxximport: {path}: unknown key {name!r} in [tool.cxximport]; known: {known}"
             )
@@ -396,7 +414,7 @@ def resolve(
     Always contains ``cache_dir`` and a ``progress`` callable.
     """
     options: dict[str, Any] = dict(interpreter_options())
-    list_options = _option_table.list_options()
+    list_options = _table().list_options()
     for layer in (pyproject_options(source), environment_options(environ), overrides or {}):
         for name, value in layer.items():
             if name in list_options:

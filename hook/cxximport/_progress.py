@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ._log import logger
+from ._options import logger
 
 
 def _is_tty(stream: Any) -> bool:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._log import logger
+from .._options import logger
 from . import config
 from .blob import BlobError, pack, unpack
 from .config import Settings, settings_from

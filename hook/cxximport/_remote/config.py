@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from .. import _option_table
-from .._log import logger
+from .._options import logger
 from .errors import StoreError
 
 SCHEMES = ("redis", "rediss", "http", "https", "file")
