@@ -203,16 +203,34 @@ std::string Store::default_root() {
     const char* v = std::getenv(name);
     return v && *v ? v : "";
   };
+  auto home = [&]() -> std::string {
+    std::string h = env("HOME");
+    if (h.empty()) {
+      if (struct passwd* pw = ::getpwuid(::geteuid())) h = pw->pw_dir ? pw->pw_dir : "";
+    }
+    return h;
+  };
   std::string dir = env("CXXIMPORT_CACHE_DIR");
-  if (!dir.empty()) return dir;
-  dir = env("XDG_CACHE_HOME");
-  if (!dir.empty()) return fs::join(dir, "cxximport");
-  std::string home = env("HOME");
-  if (home.empty()) {
-    if (struct passwd* pw = ::getpwuid(::geteuid())) home = pw->pw_dir ? pw->pw_dir : "";
+  if (!dir.empty()) {
+    // "~/cache" as a shell would have expanded it: values from .env files,
+    // unit files and Dockerfiles often arrive unexpanded.
+    if (dir == "~" || dir.rfind("~/", 0) == 0) {
+      std::string h = home();
+      if (!h.empty()) dir = h + dir.substr(1);
+    }
+    if (dir[0] != '/') {
+      char cwd[4096];
+      if (::getcwd(cwd, sizeof cwd)) dir = fs::join(cwd, dir);
+    }
+    return dir;
   }
-  if (home.empty()) return "";
-  return fs::join(home, ".cache/cxximport");
+  // The XDG Base Directory spec: a relative $XDG_CACHE_HOME is invalid and
+  // is ignored (it would make the cache depend on the current directory).
+  dir = env("XDG_CACHE_HOME");
+  if (!dir.empty() && dir[0] == '/') return fs::join(dir, "cxximport");
+  std::string h = home();
+  if (h.empty()) return "";
+  return fs::join(h, ".cache/cxximport");
 }
 
 bool Store::open(std::string* err) {

@@ -56,9 +56,11 @@ class Store {
   // A relative root is made absolute against the current directory.
   explicit Store(std::string root);
 
-  // $CXXIMPORT_CACHE_DIR, else $XDG_CACHE_HOME/cxximport, else
-  // $HOME/.cache/cxximport (HOME from getpwuid when unset); empty vars are
-  // ignored.
+  // The one cache-root rule (Python asks it through _core.default_cache_dir):
+  // $CXXIMPORT_CACHE_DIR (a leading ~ expanded, made absolute against the
+  // current directory), else $XDG_CACHE_HOME/cxximport when that is absolute,
+  // else $HOME/.cache/cxximport (HOME from getpwuid when unset); empty vars
+  // are ignored.
   static std::string default_root();
 
   // When the preferred root cannot be used (open failed with message why):

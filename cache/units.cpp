@@ -132,12 +132,4 @@ std::string format_size(std::uint64_t bytes) {
   return buf;
 }
 
-std::string format_age(std::int64_t seconds) {
-  if (seconds < 0) seconds = 0;
-  if (seconds < 60) return std::to_string(seconds) + "s";
-  if (seconds < 3600) return std::to_string(seconds / 60) + "m";
-  if (seconds < 86400) return std::to_string(seconds / 3600) + "h";
-  return std::to_string(seconds / 86400) + "d";
-}
-
 }  // namespace cxximport::cache

@@ -21,7 +21,4 @@ bool parse_age(std::string_view text, std::int64_t* seconds, std::string* err);
 // "0 B", "512 B", "1.5 kB", "12.3 MB", "2.0 GB" (decimal, one decimal place).
 std::string format_size(std::uint64_t bytes);
 
-// "45s", "12m", "5h", "3d" (largest whole unit).
-std::string format_age(std::int64_t seconds);
-
 }  // namespace cxximport::cache

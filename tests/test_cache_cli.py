@@ -94,7 +94,7 @@ def test_list_shows_module_source_key_size_and_last_use(cli, cache):
         cells = row.split()
         assert cells[0] == entry["module"]
         assert entry["key"][:12] in cells and entry["source"] == cells[-1]
-        assert re.fullmatch(r"\d+\.\d KiB", " ".join(cells[1:3]))
+        assert re.fullmatch(r"\d+\.\d [kM]B", " ".join(cells[1:3]))
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["last_used"]))
         assert used in row
 
@@ -109,7 +109,7 @@ def test_info_shows_location_entries_size_and_counters(cli, cache):
     fields = dict(re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in out.splitlines())
     assert fields["location"] == str(cache["root"])
     assert fields["entries"] == "3"
-    assert re.fullmatch(r"\d+\.\d KiB", fields["size"])
+    assert re.fullmatch(r"\d+\.\d [kM]B", fields["size"])
     assert (fields["hits"], fields["misses"], fields["builds"], fields["failed builds"]) == (
         "1",
         "3",
@@ -211,7 +211,7 @@ def test_prune_rejects_bad_limits_with_a_message(cli, cache_dir, args, message):
     ],
 )
 def test_sizes_are_read_as_documented(text, expected):
-    from cxximport._cache_cli import _parse_size
+    from cxximport.commands.cache import parse_size as _parse_size
 
     assert _parse_size(text) == expected
 
@@ -221,6 +221,6 @@ def test_sizes_are_read_as_documented(text, expected):
     [("90", 90), ("90s", 90), ("15m", 900), ("12h", 43200), ("1.5d", 129600), ("2w", 1209600)],
 )
 def test_ages_are_whole_seconds(text, expected):
-    from cxximport._cache_cli import _parse_age
+    from cxximport.commands.cache import parse_age as _parse_age
 
     assert _parse_age(text) == expected and isinstance(_parse_age(text), int)

@@ -10,7 +10,8 @@ import time
 
 import pytest
 from cxximport import _options
-from cxximport._options import OptionError, Progress, check, resolve
+from cxximport._options import OptionError, check, resolve
+from cxximport._progress import Progress
 
 
 @pytest.fixture
@@ -84,10 +85,22 @@ def test_environment_variables_map_to_options():
         _options.environment_options({"CXXIMPORT_JOBS": "lots"})
 
 
-def test_default_cache_dir_follows_xdg_then_home():
-    assert _options.default_cache_dir({"CXXIMPORT_CACHE_DIR": "/x/y"}) == "/x/y"
-    assert _options.default_cache_dir({"XDG_CACHE_HOME": "/xdg"}) == "/xdg/cxximport"
-    assert _options.default_cache_dir({}) == os.path.expanduser("~/.cache/cxximport")
+def test_default_cache_dir_follows_xdg_then_home(monkeypatch, tmp_path):
+    """The core's rule (Store::default_root), asked through _core: an absolute
+    $XDG_CACHE_HOME, else ~/.cache; a leading ~ of CXXIMPORT_CACHE_DIR expanded."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("CXXIMPORT_CACHE_DIR", "/x/y")
+    assert _options.default_cache_dir() == "/x/y"
+    monkeypatch.setenv("CXXIMPORT_CACHE_DIR", "~/c")
+    assert _options.default_cache_dir() == str(tmp_path / "c")
+    monkeypatch.delenv("CXXIMPORT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/xdg")
+    assert _options.default_cache_dir() == "/xdg/cxximport"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/xdg")  # invalid by the XDG spec: ignored
+    assert _options.default_cache_dir() == str(tmp_path / ".cache" / "cxximport")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert _options.default_cache_dir() == str(tmp_path / ".cache" / "cxximport")
 
 
 def test_resolve_has_the_required_interpreter_keys(tmp_path):
@@ -166,7 +179,7 @@ def test_progress_on_a_terminal_rewrites_one_line_and_clears_it():
     assert last[-1] == "" and last[-2].strip() == ""
 
 
-def test_progress_off_a_terminal_logs_once(caplog):
+def test_progress_off_a_terminal_is_one_line_per_build_and_logs_once(caplog):
     stream = io.StringIO()
     progress = Progress("/src/compute.cxxpyx", stream=stream)
     with caplog.at_level(logging.INFO, logger="cxximport"):
@@ -174,7 +187,10 @@ def test_progress_off_a_terminal_logs_once(caplog):
         progress("building", "0.9")
         progress("wait", "waiting for another process (pid 12) building compute")
         progress.finish({"built": True, "seconds": 1.0})
-    assert stream.getvalue() == ""
+    assert stream.getvalue() == (
+        "cxximport: building /src/compute.cxxpyx\n"
+        "cxximport: waiting for another process (pid 12) building compute\n"
+    )
     messages = [r.getMessage() for r in caplog.records]
     assert sum("building /src/compute.cxxpyx" in m for m in messages) == 1
     assert any("pid 12" in m for m in messages)

@@ -1,5 +1,6 @@
-"""Build progress: an in-place line on a terminal after half a second, log
-records elsewhere, commands and ninja output with CXXIMPORT_VERBOSE=1."""
+"""Build progress: an in-place line on a terminal after half a second, one
+line per module built when stderr is a pipe or a file, an updated output in
+Jupyter, commands and ninja output with CXXIMPORT_VERBOSE=1."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import sys
 import textwrap
 
 import cxximport
+import pytest
 from conftest import needs_core
-from cxximport._options import Progress
+from cxximport._progress import Progress
 
 SOURCE = """\
 PYX_EXPORT int add(int a, int b) { return a + b; }
@@ -44,13 +46,11 @@ def test_on_a_terminal_one_line_is_updated_in_place_after_half_a_second_then_era
     assert not caplog.records  # the terminal line replaces the log records
 
 
-def test_elsewhere_a_long_build_becomes_log_records(caplog):
+def test_elsewhere_each_build_is_one_line_and_log_records(caplog):
     caplog.set_level(logging.INFO, logger="cxximport")
     stream = io.StringIO()
     progress = Progress("/src/compute.cxxpyx", stream=stream)
-    progress("building", "0.3")
-    assert not caplog.records
-    for seconds in ("0.6", "0.7", "1.5"):
+    for seconds in ("0.3", "0.6", "0.7", "1.5"):
         progress("building", seconds)
     progress.finish({"built": True, "seconds": 1.6, "so_path": "/c/x.so"})
     assert [r.getMessage() for r in caplog.records] == [
@@ -58,7 +58,36 @@ def test_elsewhere_a_long_build_becomes_log_records(caplog):
         "cxximport: built /src/compute.cxxpyx in 1.6 s",
     ]
     assert all(r.name == "cxximport" for r in caplog.records)
-    assert stream.getvalue() == ""
+    assert stream.getvalue() == "cxximport: building /src/compute.cxxpyx\n"
+
+
+class FakeHandle:
+    def __init__(self, shown):
+        self.shown = shown
+
+    def update(self, obj):
+        self.shown.append(("update", repr(obj)))
+
+
+def test_in_jupyter_a_build_over_a_second_is_one_updated_output():
+    shown = []
+
+    def display(obj, display_id=False):
+        assert display_id is True
+        shown.append(("display", repr(obj)))
+        return FakeHandle(shown)
+
+    progress = Progress("/src/compute.cxxpyx", display=display)
+    progress("building", "0.6")
+    assert shown == []  # under a second: nothing
+    progress("building", "1.2")
+    progress("building", "2.0")
+    progress.finish({"built": True, "seconds": 2.3, "so_path": "/c/x.so"})
+    assert shown == [
+        ("display", "cxximport: building compute.cxxpyx ... 1.2 s"),
+        ("update", "cxximport: building compute.cxxpyx ... 2.0 s"),
+        ("update", "cxximport: built compute.cxxpyx in 2.3 s"),
+    ]
 
 
 def test_commands_and_output_are_printed_only_when_verbose():
@@ -171,3 +200,52 @@ def test_verbose_prints_the_commands_and_ninja_output(cache_dir, tmp_path, pytho
         cwd=tmp_path,
     )
     assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+@needs_core
+def test_with_stderr_a_pipe_each_module_built_is_one_line(cache_dir, tmp_path, python):
+    (tmp_path / "piped_a.cxxpyx").write_text(SOURCE)
+    (tmp_path / "piped_b.cxxpyx").write_text(SOURCE.replace("add", "sub"))
+    code = "import sys, cxximport; sys.path.insert(0, '.'); cxximport.install()\n"
+    code += "import piped_a, piped_b"
+    proc = python(code, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines() == [
+        f"cxximport: building {tmp_path / 'piped_a.cxxpyx'}",
+        f"cxximport: building {tmp_path / 'piped_b.cxxpyx'}",
+    ]
+    again = python(code, cwd=tmp_path)  # cache hits: nothing to say
+    assert again.returncode == 0 and again.stderr == ""
+
+
+@needs_core
+def test_in_an_ipython_kernel_a_real_build_shows_and_updates_one_output(
+    cache_dir, tmp_path, monkeypatch, python
+):
+    """Jupyter without a browser: an IPython shell that is not a terminal one,
+    its display publications captured (IPython.utils.capture)."""
+    pytest.importorskip("IPython")
+    use_a_slow_compiler(tmp_path, monkeypatch)
+    (tmp_path / "nb_mod.cxxpyx").write_text(SOURCE)
+    proc = python(
+        """
+        import sys
+        from IPython.core.interactiveshell import InteractiveShell
+        from IPython.utils.capture import capture_output
+        InteractiveShell.instance()
+        import cxximport
+        sys.path.insert(0, ".")
+        cxximport.install()
+        with capture_output() as captured:
+            import nb_mod
+        for out in captured.outputs:
+            print(out.data["text/plain"])
+        """,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines and all(line.startswith("cxximport: ") for line in lines), lines
+    assert re.fullmatch(r"cxximport: building nb_mod\.cxxpyx \.\.\. \d+\.\d s", lines[0])
+    assert re.fullmatch(r"cxximport: built nb_mod\.cxxpyx in \d+\.\d s", lines[-1])
+    assert "cxximport: building" not in proc.stderr  # not also the pipe's line

@@ -17,14 +17,20 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-from types import ModuleType
-from typing import Any
 
 from . import _options
 from ._finder import SUFFIX, CxxFinder, module_name_for
 from ._loader import CxxLoader
 from ._loader import build as _build_source
 from .errors import CacheError, CompileError, LockTimeoutError, NotCachedError, OptionError
+
+# Names for annotations only: typing and collections.abc cost milliseconds
+# in a process that has not imported them (one without NumPy).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
+
 
 __version__ = "0.1.0"
 
@@ -62,7 +68,9 @@ __all__ = [
     "uninstall",
 ]
 
-_finder: CxxFinder | None = None
+# The installed finder. Not named `_finder`: that would hide the submodule
+# cxximport._finder (`import cxximport._finder as f` would give None).
+_installed: CxxFinder | None = None
 
 
 def install(**options: Any) -> CxxFinder:
@@ -78,41 +86,41 @@ def install(**options: Any) -> CxxFinder:
     They override the environment and pyproject.toml; a file's own
     directives override them (docs/configuration.md).
     """
-    global _finder
+    global _installed
     checked = _options.check(options, "install()")
-    if _finder is None:
-        _finder = CxxFinder(checked)
+    if _installed is None:
+        _installed = CxxFinder(checked)
     else:
-        _finder.options.update(checked)
-    if _finder not in sys.meta_path:
+        _installed.options.update(checked)
+    if _installed not in sys.meta_path:
         position = len(sys.meta_path)
         for i, finder in enumerate(sys.meta_path):
             if finder is importlib.machinery.PathFinder:
                 position = i
                 break
-        sys.meta_path.insert(position, _finder)
-    return _finder
+        sys.meta_path.insert(position, _installed)
+    return _installed
 
 
 def uninstall() -> None:
     """Removes the finder from ``sys.meta_path`` and forgets its options.
     Idempotent. Modules already imported stay usable."""
-    global _finder
-    if _finder is not None:
-        while _finder in sys.meta_path:
-            sys.meta_path.remove(_finder)
-    _finder = None
+    global _installed
+    if _installed is not None:
+        while _installed in sys.meta_path:
+            sys.meta_path.remove(_installed)
+    _installed = None
 
 
 def installed() -> CxxFinder | None:
     """The installed finder, or None."""
-    if _finder is not None and _finder in sys.meta_path:
-        return _finder
+    if _installed is not None and _installed in sys.meta_path:
+        return _installed
     return None
 
 
 def _merged(options: dict[str, Any], origin: str) -> dict[str, Any]:
-    merged = dict(_finder.options) if _finder is not None else {}
+    merged = dict(_installed.options) if _installed is not None else {}
     merged.update(_options.check(options, origin))
     return merged
 

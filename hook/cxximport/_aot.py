@@ -8,10 +8,11 @@
   use, from ``[tool.cxximport]`` of the nearest ``pyproject.toml`` and the
   file's directives (``cxximport flags``), as data or as a CMake script.
 
-The flags mirror ``module_flags`` in ``src/toolchain/toolchain.cpp`` minus what
-CMake provides itself: the Python and NumPy include directories,
-``-fPIC``/``-fvisibility=hidden`` (``Python_add_library``, the target's
-visibility preset) and ``-fopenmp`` (``OpenMP::OpenMP_CXX``).
+The flags are ``module_flags`` of ``src/toolchain/toolchain.cpp`` (one
+function; ``for_cmake`` leaves out what CMake provides itself: the Python and
+NumPy include directories, ``-fPIC``/``-fvisibility=hidden``
+(``Python_add_library``, the target's visibility preset), ``-fopenmp``
+(``OpenMP::OpenMP_CXX``), and what depends on the compiler CMake chooses).
 Environment variables (``CXX``, ``CXXIMPORT_BUILD_TYPE``...) are the import
 hook's business and are not read here: a wheel build is configured by CMake.
 """
@@ -63,65 +64,24 @@ def generate(
         _write(pyi, texts["pyi"])
 
 
-def _in(directory: str, path: str) -> str:
-    return os.path.normpath(path if os.path.isabs(path) else os.path.join(directory, path))
-
-
 def module_flags(source: str) -> dict[str, Any]:
     """What a build of ``source`` needs besides Python, NumPy and the runtime.
 
     Keys: ``cxxflags``, ``ldflags`` (lists, in the order the hook uses),
     ``openmp`` (bool), ``include_dirs``, ``sources``, ``depends`` (absolute
     paths), ``config_files`` (files whose change changes these flags).
+
+    The flags are the core's (``toolchain::module_flags`` with ``for_cmake``,
+    through ``_core.module_flags``): the options of ``[tool.cxximport]``, then
+    the file's directives merged over them as for an import.
     """
     source = os.path.abspath(source)
-    source_dir = os.path.dirname(source)
-    project = _options.pyproject_options(source)
-    file = _core().scan(source)["directives"]
-
-    # Options first, then the file's directives (as the core's merge()):
-    # booleans OR, the file's std/optimize win, lists concatenate. `arch` is
-    # left out: a wheel must run on any CPU of its platform tag.
-    def merged(name: str) -> list[str]:
-        return list(project.get(name, [])) + list(file.get(name) or [])
-
-    std = file.get("std") or project.get("std") or "c++20"
-    optimize = file.get("optimize") or project.get("optimize") or "3"
-    debug = project.get("build_type") == "debug"
-    boundscheck = bool(file.get("boundscheck") or project.get("boundscheck"))
-
-    cxxflags = [f"-std={std}"]
-    cxxflags += ["-O0", "-g"] if debug else [f"-O{optimize}", "-DNDEBUG"]
-    cxxflags.append("-fno-plt")
-    # The numerics defaults (docs/language.md) that every compiler takes; the
-    # hook's GCC-only ones (-fcx-fortran-rules, the libmvec declarations) need
-    # to know the compiler, which CMake chooses.
-    cxxflags.append("-fopenmp-simd")
-    if file.get("vecmath", True) is not False and project.get("vecmath", True) is not False:
-        cxxflags += ["-fno-math-errno", "-fno-trapping-math"]
-    if debug or boundscheck:
-        cxxflags.append("-DPYX_BOUNDSCHECK=1")
-    cxxflags.append(f"-iquote{source_dir}")  # joined: CMake de-duplicates options
-    cxxflags += merged("cxxflags")
-
-    # pyproject paths are already absolute; the file's are relative to it.
-    include_dirs = [source_dir] + [_in(source_dir, d) for d in merged("include_dirs")]
-    ldflags: list[str] = []
-    for directory in (_in(source_dir, d) for d in merged("library_dirs")):
-        ldflags += [f"-L{directory}", f"-Wl,-rpath,{directory}"]
-    ldflags += [f"-l{lib}" for lib in merged("libraries")]
-    ldflags += merged("ldflags")
-
+    flags = dict(_core().module_flags(source, _options.pyproject_options(source)))
+    for key in ("include_dirs", "sources", "depends"):
+        flags[key] = [os.path.normpath(p) for p in flags[key]]
     pyproject = _options.find_pyproject(source)
-    return {
-        "cxxflags": cxxflags,
-        "ldflags": ldflags,
-        "openmp": bool(file.get("openmp") or project.get("openmp")),
-        "include_dirs": include_dirs,
-        "sources": [_in(source_dir, s) for s in file.get("sources") or []],
-        "depends": [_in(source_dir, d) for d in merged("depends")],
-        "config_files": [source] + ([pyproject] if pyproject else []),
-    }
+    flags["config_files"] = [source] + ([pyproject] if pyproject else [])
+    return flags
 
 
 # --------------------------------------------------------------------------

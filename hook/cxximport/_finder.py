@@ -28,10 +28,15 @@ import importlib.util
 import os
 import stat
 import sys
-from collections.abc import Iterable, Mapping
-from typing import Any
 
 from ._loader import CxxLoader, building, in_build
+
+# Names for annotations only: typing and collections.abc cost milliseconds
+# in a process that has not imported them (one without NumPy).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any
 
 SUFFIX = ".cxxpyx"
 

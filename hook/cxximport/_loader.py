@@ -27,14 +27,19 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-from collections.abc import Mapping
-from types import ModuleType
-from typing import Any
 
 from . import _options
 from .errors import CacheError, CompileError, LockTimeoutError, NotCachedError
 
 __all__ = ["CompileError", "CxxLoader", "NotCachedError", "build", "translate_error"]
+
+# Names for annotations only: typing and collections.abc cost milliseconds
+# in a process that has not imported them (one without NumPy).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import ModuleType
+    from typing import Any
 
 # Attributes owned by the import system: never copied from the fresh module on reload.
 _IMPORT_ATTRS = frozenset({"__name__", "__loader__", "__spec__", "__package__", "__path__"})

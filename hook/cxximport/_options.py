@@ -21,11 +21,16 @@ from __future__ import annotations
 import functools
 import os
 import sys
-import time
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from .errors import OptionError
+
+
+def _table() -> Any:
+    """The option table's Python view (_option_table.py), imported at the
+    first check or build: `import cxximport; install()` needs neither."""
+    from . import _option_table
+
+    return _option_table
 
 
 class _LazyLogger:
@@ -40,94 +45,31 @@ class _LazyLogger:
 
 logger = _LazyLogger()
 
+# Names for annotations only: typing and collections.abc cost milliseconds
+# in a process that has not imported them (one without NumPy).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
 
 # --------------------------------------------------------------------------
-# The schema: every option a user may set, with its kind.
+# The options themselves (names, kinds, defaults, environment variables,
+# where each may be set) are the core's table: _option_table.py.
 
-_BOOL = "bool"
-_INT = "int"
-_FLOAT = "float"
-_STR = "str"
-_PATH = "path"
-_FLAGS = "flags"  # list of str; a single str is split like a shell would
-_PATHS = "paths"  # list of paths; a single str is one path
-_WORDS = "words"  # list of str; a single str is one item
-_CALLABLE = "callable"
-_SIZE = "size"  # bytes, or a str with a unit ("500M", "5G"); parsed by the core
 
-SCHEMA: dict[str, str] = {
-    "cache_dir": _PATH,
-    "cxx": _STR,
-    "launcher": _STR,
-    "ninja": _PATH,
-    "build_type": _STR,
-    "jobs": _INT,
-    "no_build": _BOOL,
-    "force": _BOOL,
-    "verbose": _BOOL,
-    "show_warnings": _BOOL,
-    "lock_timeout": _FLOAT,
-    "max_size": _SIZE,
-    "openmp": _BOOL,
-    "boundscheck": _BOOL,
-    "vecmath": _BOOL,
-    "arch": _STR,
-    "std": _STR,
-    "optimize": _STR,
-    "cxxflags": _FLAGS,
-    "ldflags": _FLAGS,
-    "libraries": _WORDS,
-    "include_dirs": _PATHS,
-    "library_dirs": _PATHS,
-    "depends": _PATHS,
-    "progress": _CALLABLE,
-    # The remote cache (docs/cache.md, "Remote cache").
-    "remote_cache": _STR,
-    "remote_cache_mode": _STR,
-    "remote_cache_trusted": _BOOL,
-    "remote_key_file": _PATH,
-    "remote_timeout": _FLOAT,
-    "remote_wait": _FLOAT,
-    "remote_lease_ttl": _FLOAT,
-}
-
-LIST_OPTIONS = frozenset(k for k, kind in SCHEMA.items() if kind in (_FLAGS, _PATHS, _WORDS))
-
-# What a project may set in [tool.cxximport]: what the code needs, plus the
-# build defaults a team shares (launcher, jobs); not what only one machine
-# knows (compiler, cache location, no_build).
-PYPROJECT_KEYS = frozenset(
-    {
-        "launcher",
-        "jobs",
-        "openmp",
-        "boundscheck",
-        "vecmath",
-        "arch",
-        "std",
-        "optimize",
-        "build_type",
-        "show_warnings",
-        "cxxflags",
-        "ldflags",
-        "libraries",
-        "include_dirs",
-        "library_dirs",
-        "depends",
-        # A team's shared store; trusting it or holding its key is each user's call.
-        "remote_cache",
-        "remote_cache_mode",
-        "remote_timeout",
-        "remote_wait",
-        "remote_lease_ttl",
+def __getattr__(name: str) -> Any:
+    # The table's views under their old names, read from the core on first use.
+    views = {
+        "SCHEMA": "schema",
+        "LIST_OPTIONS": "list_options",
+        "PYPROJECT_KEYS": "pyproject_keys",
+        "ENVIRONMENT": "environment",
     }
-)
+    if name in views:
+        return getattr(_table(), views[name])()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-_CHOICES = {
-    "build_type": ("release", "debug"),
-    "optimize": ("0", "1", "2", "3", "s", "fast"),
-    "remote_cache_mode": ("read", "readwrite"),
-}
 
 _REMOTE_SCHEMES = ("redis://", "rediss://", "http://", "https://", "file://")
 
@@ -143,48 +85,26 @@ def _is_arch(value: str) -> bool:
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
-# Environment variable -> option. Empty values count as unset, except for the
-# boolean ones where "" means false.
-ENVIRONMENT = {
-    "CXXIMPORT_CACHE_DIR": "cache_dir",
-    "CXXIMPORT_VERBOSE": "verbose",
-    "CXXIMPORT_SHOW_WARNINGS": "show_warnings",
-    "CXXIMPORT_JOBS": "jobs",
-    "CXXIMPORT_MAX_SIZE": "max_size",
-    "CXX": "cxx",
-    "CXXIMPORT_COMPILER_LAUNCHER": "launcher",
-    "CXXIMPORT_BUILD_TYPE": "build_type",
-    "CXXIMPORT_NO_BUILD": "no_build",
-    "CXXIMPORT_ARCH": "arch",
-    "CXXIMPORT_REMOTE_CACHE": "remote_cache",
-    "CXXIMPORT_REMOTE_CACHE_MODE": "remote_cache_mode",
-    "CXXIMPORT_REMOTE_TRUST": "remote_cache_trusted",
-    "CXXIMPORT_REMOTE_KEY_FILE": "remote_key_file",
-    "CXXIMPORT_REMOTE_TIMEOUT": "remote_timeout",
-    "CXXIMPORT_REMOTE_WAIT": "remote_wait",
-    "CXXIMPORT_REMOTE_LEASE_TTL": "remote_lease_ttl",
-}
-
 
 def _fail(origin: str, name: str, expected: str, value: Any) -> OptionError:
     return OptionError(f"cxximport: option {name!r} ({origin}) must be {expected}, got {value!r}")
 
 
 def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
-    kind = SCHEMA[name]
-    if kind == _BOOL:
+    kind = _table().schema()[name]
+    if kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
         raise _fail(origin, name, "true or false", value)
-    if kind == _INT:
+    if kind == "int":
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise _fail(origin, name, "a positive integer", value)
         return value
-    if kind == _FLOAT:
+    if kind == "float":
         if isinstance(value, str):
             try:
                 value = float(value)
@@ -193,30 +113,32 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise _fail(origin, name, "a number of seconds >= 0", value)
         return float(value)
-    if kind == _SIZE:
+    if kind == "size":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
             return str(value)
-        import re
+        if isinstance(value, str):
+            from . import _core  # cache/units.hpp: the one parser of sizes
 
-        if not isinstance(value, str) or not re.fullmatch(
-            r"\s*\d+(\.\d+)?\s*([kKmMgGtT]i?)?[bB]?\s*", value
-        ):
-            raise _fail(origin, name, "a size such as 500M, 5G or 2Gi (0: no limit)", value)
-        return value.strip()
-    if kind == _CALLABLE:
+            try:
+                _core.parse_size(value)
+                return value.strip()
+            except ValueError:
+                pass
+        raise _fail(origin, name, "a size such as 500M, 5G or 2Gi (0: no limit)", value)
+    if kind == "callable":
         if value is not None and not callable(value):
             raise _fail(origin, name, "a callable progress(event, message) or None", value)
         return value
-    if kind == _PATH:
+    if kind == "path":
         if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
             raise _fail(origin, name, "a path", value)
         return _absolute(os.fspath(value), base_dir)
-    if kind == _STR:
+    if kind == "str":
         if name == "optimize" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value:
             raise _fail(origin, name, "a non-empty string", value)
-        choices = _CHOICES.get(name)
+        choices = _table().choices(name)
         if choices and value not in choices:
             raise _fail(origin, name, "one of " + ", ".join(map(repr, choices)), value)
         if name == "arch" and not _is_arch(value):
@@ -229,13 +151,13 @@ def _check_one(name: str, value: Any, origin: str, base_dir: str | None) -> Any:
     if isinstance(value, (str, os.PathLike)):
         import shlex
 
-        value = shlex.split(os.fspath(value)) if kind == _FLAGS else [os.fspath(value)]
+        value = shlex.split(os.fspath(value)) if kind == "flags" else [os.fspath(value)]
     if not isinstance(value, (list, tuple)) or not all(
         isinstance(v, (str, os.PathLike)) for v in value
     ):
         raise _fail(origin, name, "a list of strings", value)
     items = [os.fspath(v) for v in value]
-    if kind == _PATHS:
+    if kind == "paths":
         items = [_absolute(v, base_dir) for v in items]
     return items
 
@@ -257,8 +179,9 @@ def check(options: Mapping[str, Any], origin: str, base_dir: str | None = None) 
     """
     out: dict[str, Any] = {}
     for name, value in options.items():
-        if name not in SCHEMA:
-            known = ", ".join(sorted(SCHEMA))
+        schema = _table().schema()
+        if name not in schema:
+            known = ", ".join(sorted(schema))
             raise OptionError(f"cxximport: unknown option {name!r} ({origin}); known: {known}")
         out[name] = _check_one(name, value, origin, base_dir)
     return out
@@ -271,23 +194,22 @@ def check(options: Mapping[str, Any], origin: str, base_dir: str | None = None) 
 def environment_options(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
     out: dict[str, Any] = {}
-    for var, name in ENVIRONMENT.items():
+    schema = _table().schema()
+    for var, name in _table().environment().items():
         value = environ.get(var)
-        if value is None or (value == "" and SCHEMA[name] != _BOOL):
+        if value is None or (value == "" and schema[name] != "bool"):
             continue
         out.update(check({name: value}, f"environment variable {var}"))
     return out
 
 
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> str:
-    """$CXXIMPORT_CACHE_DIR, else $XDG_CACHE_HOME/cxximport, else ~/.cache/cxximport."""
-    environ = os.environ if environ is None else environ
-    if environ.get("CXXIMPORT_CACHE_DIR"):
-        return _absolute(environ["CXXIMPORT_CACHE_DIR"], None)
-    xdg = environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return os.path.join(xdg, "cxximport")
-    return os.path.join(os.path.expanduser("~"), ".cache", "cxximport")
+def default_cache_dir() -> str:
+    """The cache root the core uses when none is given (cache/store.cpp,
+    ``Store::default_root``: the one rule, also for ``cache``, ``doctor`` and
+    ``%%cxx``)."""
+    from . import _core
+
+    return str(_core.default_cache_dir())
 
 
 # --------------------------------------------------------------------------
@@ -377,8 +299,8 @@ def pyproject_options(source: str) -> dict[str, Any]:
         raise OptionError(f"cxximport: {path}: [tool.cxximport] must be a table")
     table = {k.replace("-", "_"): v for k, v in table.items()}
     for name in table:
-        if name not in PYPROJECT_KEYS:
-            known = ", ".join(sorted(PYPROJECT_KEYS))
+        if name not in _table().pyproject_keys():
+            known = ", ".join(sorted(_table().pyproject_keys()))
             raise OptionError(
                 f"cxximport: {path}: unknown key {name!r} in [tool.cxximport]; known: {known}"
             )
@@ -487,130 +409,37 @@ def resolve(
     Always contains ``cache_dir`` and a ``progress`` callable.
     """
     options: dict[str, Any] = dict(interpreter_options())
+    list_options = _table().list_options()
     for layer in (pyproject_options(source), environment_options(environ), overrides or {}):
         for name, value in layer.items():
-            if name in LIST_OPTIONS:
+            if name in list_options:
                 options[name] = options.get(name, []) + list(value)
             else:
                 options[name] = value
-    options.setdefault("cache_dir", default_cache_dir(environ))
+    if "cache_dir" not in options:
+        options["cache_dir"] = default_cache_dir()
     if options.get("progress") is None:
-        options["progress"] = Progress(source, verbose=bool(options.get("verbose")))
+        options["progress"] = _DeferredProgress(source, bool(options.get("verbose")))
     return options
 
 
-# --------------------------------------------------------------------------
-# Progress: what the user sees while the core builds.
+class _DeferredProgress:
+    """The built-in progress display (_progress.Progress), imported at the
+    first event: a cache hit reports nothing and so never imports it."""
 
+    __slots__ = ("_progress", "_source", "_verbose")
 
-def _is_tty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
-class Progress:
-    """The ``progress(event, message)`` callback handed to ``_core.build``.
-
-    On a terminal, a build that takes longer than ``DELAY`` seconds shows one
-    line, rewritten in place (``cxximport: building compute.cxxpyx ... 0.8 s``)
-    and erased when the build ends; elsewhere it becomes log records on the
-    ``cxximport`` logger. "wait" events go to the same place, the first one
-    also as a warning (as the remote cache's wait does): a user whose import
-    stalls behind another process's build is told so. With
-    ``verbose``, commands and compiler/ninja output are written to stderr.
-    """
-
-    DELAY = 0.5
-
-    def __init__(self, source: str, verbose: bool = False, stream: Any = None):
-        self.source = source
-        self.label = os.path.basename(source)
-        self.verbose = verbose
-        self._stream = stream
-        self._line = ""  # what the in-place line currently shows
-        self._logged_start = False
-        self._warned_wait = False
-        self._started = time.monotonic()
-
-    @property
-    def stream(self) -> Any:
-        return self._stream if self._stream is not None else sys.stderr
+    def __init__(self, source: str, verbose: bool) -> None:
+        self._source, self._verbose = source, verbose
+        self._progress: Any = None
 
     def __call__(self, event: str, message: Any = "") -> None:
-        try:
-            self._handle(event, message)
-        except Exception:  # a display problem must never break a build
-            logger.debug("cxximport: progress display failed", exc_info=True)
+        if self._progress is None:
+            from ._progress import Progress
 
-    def _handle(self, event: str, message: Any) -> None:
-        text = str(message)
-        if event == "building":
-            seconds = _as_seconds(message, self._started)
-            if seconds < self.DELAY:
-                return
-            if _is_tty(self.stream):
-                self._show(f"cxximport: building {self.label} ... {seconds:.1f} s")
-            elif not self._logged_start:
-                self._logged_start = True
-                logger.info("cxximport: building %s", self.source)
-        elif event == "wait":
-            if not self._warned_wait:
-                self._warned_wait = True
-                self.clear()
-                logger.warning("cxximport: %s", text)
-            elif _is_tty(self.stream):
-                self._show(f"cxximport: {text}")
-            else:
-                logger.info("cxximport: %s", text)
-        elif event in ("command", "output"):
-            if self.verbose:
-                self._print(text)
-        elif event == "warning":
-            self.clear()
-            logger.warning("cxximport: %s: %s", self.label, text)
-        elif self.verbose:
-            self._print(f"{event}: {text}")
-
-    def _show(self, line: str) -> None:
-        pad = " " * max(0, len(self._line) - len(line))
-        self.stream.write("\r" + line + pad)
-        self.stream.flush()
-        self._line = line
-
-    def _print(self, text: str) -> None:
-        self.clear()
-        self.stream.write(text if text.endswith("\n") else text + "\n")
-        self.stream.flush()
-
-    def clear(self) -> None:
-        """Erases the in-place line, if one is shown."""
-        if self._line:
-            self.stream.write("\r" + " " * len(self._line) + "\r")
-            self.stream.flush()
-            self._line = ""
+            self._progress = Progress(self._source, verbose=self._verbose)
+        self._progress(event, message)
 
     def finish(self, result: Mapping[str, Any] | None = None) -> None:
-        """Called by the loader once the build call returned (or failed)."""
-        self.clear()
-        if result is None:
-            return
-        if self._logged_start:
-            logger.info("cxximport: built %s in %.1f s", self.source, result.get("seconds", 0.0))
-        if self.verbose:
-            what = "built" if result.get("built") else "cache hit"
-            self._print(
-                f"cxximport: {self.label}: {what} in {result.get('seconds', 0.0):.2f} s"
-                f" -> {result.get('so_path')}"
-            )
-
-
-def _as_seconds(message: Any, started: float) -> float:
-    try:
-        return float(str(message).split()[0].rstrip("s"))
-    except (ValueError, IndexError):
-        return time.monotonic() - started
-
-
-ProgressCallback = Callable[[str, Any], None]
+        if self._progress is not None:
+            self._progress.finish(result)

@@ -7,8 +7,8 @@ import argparse
 from typing import Any
 
 from . import _options
-from ._cache_cli import _cache_dir
 from ._loader import _core
+from .commands import cache_dir as _cache_dir
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -31,7 +31,7 @@ def _need_settings(args: argparse.Namespace, command: str) -> Any:
 
 
 def _sources(paths: list[str], command: str) -> list[str]:
-    from .cli import _collect
+    from .commands import collect as _collect
 
     sources, missing = _collect(paths)
     if missing:

@@ -14,9 +14,9 @@ import tempfile
 from collections.abc import Sequence
 
 from . import _options
-from ._cache_cli import _cache_dir
 from ._finder import SUFFIX
 from ._loader import _core
+from .commands import cache_dir as _cache_dir
 
 
 class _Doctor:

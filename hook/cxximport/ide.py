@@ -35,8 +35,9 @@ def compile_command(source: str, cxx: str | None = None) -> dict[str, Any]:
     arguments = [*compiler, "-x", "c++", std, "-include", "pyx/pyx.hpp"]
     if _has_ufuncs(source):  # as module.cpp: the ufunc runtime only where it is used
         arguments += ["-include", "pyx/ufunc.hpp"]
-    # As the build: the warnings a build counts, the runtime a system directory.
-    arguments += ["-Wall", "-Wextra", "-isystem", interp["templates_dir"]]
+    # As the build: the warnings a build counts; the runtime first, so a user
+    # header never shadows pyx/ (its headers are system headers by pragma).
+    arguments += ["-Wall", "-Wextra", f"-I{interp['templates_dir']}"]
     arguments += ["-isystem", interp["python_include"], "-isystem", interp["numpy_include"]]
     arguments += [f"-I{d}" for d in flags["include_dirs"]]  # the source's directory first
     arguments += [f for f in flags["cxxflags"] if not f.startswith("-std=")]

@@ -21,6 +21,7 @@
 #include "codegen/stub_gen.hpp"
 #include "core/include_shadow.hpp"
 #include "core/key.hpp"
+#include "scan/directives.hpp"
 #include "scan/scanner.hpp"
 #include "util/file.hpp"
 #include "util/hash.hpp"
@@ -48,29 +49,6 @@ bool under(const std::string& path, const std::string& dir) {
   if (dir.empty()) return false;
   std::string d = dir.back() == '/' ? dir : dir + "/";
   return path.rfind(d, 0) == 0;
-}
-
-// Options first, then the file's own directives: lists concatenate, flags OR,
-// the file's arch/std/optimize win.
-scan::Directives merge(const scan::Directives& opt, const scan::Directives& file) {
-  scan::Directives d = opt;
-  d.openmp |= file.openmp;
-  d.boundscheck |= file.boundscheck;
-  d.no_vecmath |= file.no_vecmath;
-  if (!file.arch.empty()) d.arch = file.arch;
-  if (!file.std.empty()) d.std = file.std;
-  if (!file.optimize.empty()) d.optimize = file.optimize;
-  auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) {
-    a.insert(a.end(), b.begin(), b.end());
-  };
-  append(d.cxxflags, file.cxxflags);
-  append(d.ldflags, file.ldflags);
-  append(d.libraries, file.libraries);
-  append(d.include_dirs, file.include_dirs);
-  append(d.library_dirs, file.library_dirs);
-  append(d.sources, file.sources);
-  append(d.depends, file.depends);
-  return d;
 }
 
 void set_failure(BuildFailure* f, BuildFailure::Kind kind, std::string message) {
@@ -205,7 +183,7 @@ bool resolve_directives(const BuildRequest& req, Resolved* in, BuildFailure* fai
   }
   in->source_dir = dirname_of(req.source);
   in->short_name = req.module.substr(req.module.rfind('.') + 1);
-  in->dirs = merge(req.options, in->scan.directives);
+  in->dirs = scan::merge_directives(req.options, in->scan.directives);
   // Ufunc loops report floating-point errors through the CPU's flags, as
   // NumPy's do; errno would keep std::sqrt and friends from vectorising.
   // First, so a -fmath-errno of the user's still wins.

@@ -15,6 +15,7 @@
 #include "codegen/ufunc_gen.hpp"
 #include "core/batch.hpp"
 #include "core/orchestrator.hpp"
+#include "python/options.hpp"
 #include "scan/directives.hpp"
 #include "scan/scanner.hpp"
 #include "util/file.hpp"
@@ -122,51 +123,22 @@ bool opt_number(PyObject* opts, const char* key, double* out) {
   return true;
 }
 
-bool opt_list(PyObject* opts, const char* key, std::vector<std::string>* out) {
-  PyObject* v = PyDict_GetItemString(opts, key);
-  if (!v || v == Py_None) return true;
-  if (PyUnicode_Check(v)) {
-    PyErr_Format(PyExc_TypeError, "build option '%s' must be a list of str, not a str", key);
-    return false;
-  }
-  PyObject* seq = PySequence_Fast(v, "build option must be a list of str");
-  if (!seq) return false;
-  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    PyObject* item = PySequence_Fast_GET_ITEM(seq, i);
-    std::string s;
-    if (!PyUnicode_Check(item) || !fs_bytes(item, &s)) {
-      Py_DECREF(seq);
-      if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_TypeError))
-        PyErr_Format(PyExc_TypeError, "build option '%s' must be a list of str", key);
-      return false;
-    }
-    out->push_back(std::move(s));
-  }
-  Py_DECREF(seq);
-  return true;
-}
+// The interpreter facts the loader adds to the user's options (_options.resolve).
+constexpr const char* kInterpreterFacts[] = {"templates_dir", "python_include", "numpy_include",
+                                             "numpy_version", "ext_suffix",     nullptr};
 
 bool parse_request(PyObject* opts, core::BuildRequest* r) {
   double jobs = 0, timeout = r->lock_timeout;
-  bool vecmath = !r->options.no_vecmath;
-  bool ok = opt_str(opts, "cache_dir", &r->cache_dir) && opt_str(opts, "cxx", &r->cxx) &&
-            opt_str(opts, "launcher", &r->launcher) && opt_str(opts, "ninja", &r->ninja) &&
-            opt_str(opts, "build_type", &r->build_type) && opt_str(opts, "templates_dir", &r->templates_dir) &&
-            opt_str(opts, "max_size", &r->max_size) && opt_str(opts, "python_include", &r->python_include) &&
-            opt_str(opts, "numpy_include", &r->numpy_include) && opt_str(opts, "numpy_version", &r->numpy_version) &&
-            opt_str(opts, "ext_suffix", &r->ext_suffix) && opt_number(opts, "jobs", &jobs) &&
-            opt_number(opts, "lock_timeout", &timeout) && opt_bool(opts, "no_build", &r->no_build) &&
-            opt_bool(opts, "force", &r->force) && opt_bool(opts, "verbose", &r->verbose) &&
-            opt_bool(opts, "openmp", &r->options.openmp) && opt_bool(opts, "boundscheck", &r->options.boundscheck) &&
-            opt_bool(opts, "vecmath", &vecmath) && opt_str(opts, "arch", &r->options.arch) &&
-            opt_str(opts, "std", &r->options.std) && opt_str(opts, "optimize", &r->options.optimize) &&
-            opt_list(opts, "cxxflags", &r->options.cxxflags) && opt_list(opts, "ldflags", &r->options.ldflags) &&
-            opt_list(opts, "libraries", &r->options.libraries) &&
-            opt_list(opts, "include_dirs", &r->options.include_dirs) &&
-            opt_list(opts, "library_dirs", &r->options.library_dirs) && opt_list(opts, "depends", &r->options.depends);
+  bool ok = python::check_option_names(opts, kInterpreterFacts) && opt_str(opts, "cache_dir", &r->cache_dir) &&
+            opt_str(opts, "cxx", &r->cxx) && opt_str(opts, "launcher", &r->launcher) &&
+            opt_str(opts, "ninja", &r->ninja) && opt_str(opts, "build_type", &r->build_type) &&
+            opt_str(opts, "templates_dir", &r->templates_dir) && opt_str(opts, "max_size", &r->max_size) &&
+            opt_str(opts, "python_include", &r->python_include) && opt_str(opts, "numpy_include", &r->numpy_include) &&
+            opt_str(opts, "numpy_version", &r->numpy_version) && opt_str(opts, "ext_suffix", &r->ext_suffix) &&
+            opt_number(opts, "jobs", &jobs) && opt_number(opts, "lock_timeout", &timeout) &&
+            opt_bool(opts, "no_build", &r->no_build) && opt_bool(opts, "force", &r->force) &&
+            opt_bool(opts, "verbose", &r->verbose) && python::read_directive_options(opts, &r->options);
   if (!ok) return false;
-  r->options.no_vecmath = !vecmath;
   r->jobs = static_cast<int>(jobs);
   r->lock_timeout = timeout;
   if (r->build_type != "release" && r->build_type != "debug") {
@@ -697,7 +669,8 @@ int exec_module(PyObject* m) {
       PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0 ||
       PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0 ||
       PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0 ||
-      PyModule_AddFunctions(m, cxximport_setup_check_methods) < 0)
+      PyModule_AddFunctions(m, cxximport_setup_check_methods) < 0 ||
+      PyModule_AddFunctions(m, cxximport_options_methods) < 0)
     return -1;
   return 0;
 }

@@ -201,4 +201,25 @@ bool parse_directives(const Lexed& lexed, const std::string& filename, Directive
   return true;
 }
 
+Directives merge_directives(const Directives& options, const Directives& file) {
+  Directives d = options;
+  d.openmp |= file.openmp;
+  d.boundscheck |= file.boundscheck;
+  d.no_vecmath |= file.no_vecmath;
+  if (!file.arch.empty()) d.arch = file.arch;
+  if (!file.std.empty()) d.std = file.std;
+  if (!file.optimize.empty()) d.optimize = file.optimize;
+  auto append = [](std::vector<std::string>& a, const std::vector<std::string>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+  };
+  append(d.cxxflags, file.cxxflags);
+  append(d.ldflags, file.ldflags);
+  append(d.libraries, file.libraries);
+  append(d.include_dirs, file.include_dirs);
+  append(d.library_dirs, file.library_dirs);
+  append(d.sources, file.sources);
+  append(d.depends, file.depends);
+  return d;
+}
+
 }  // namespace cxximport::scan

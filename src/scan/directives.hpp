@@ -18,6 +18,10 @@ namespace cxximport::scan {
 // an unknown key or a malformed value. Errors read "filename:LINE:COL: ...".
 bool parse_directives(const Lexed& lexed, const std::string& filename, Directives* out, std::string* err);
 
+// Options (install(), pyproject.toml) first, then the file's own directives:
+// lists concatenate, booleans OR, the file's arch/std/optimize win.
+Directives merge_directives(const Directives& options, const Directives& file);
+
 // Shell-like word splitting for list values: whitespace separates words,
 // single and double quotes group (and are removed), backslash escapes the
 // next character outside single quotes. Returns false on an unclosed quote.

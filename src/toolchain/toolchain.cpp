@@ -278,6 +278,7 @@ bool host_specific(const scan::Directives& d) {
 Flags module_flags(const FlagInput& in) {
   Flags f;
   const auto& d = in.directives;
+  const bool cmake = in.for_cmake;
   bool debug = in.build_type == "debug";
   f.cxxflags.push_back("-std=" + (d.std.empty() ? std::string("c++20") : d.std));
   if (debug) {
@@ -286,7 +287,8 @@ Flags module_flags(const FlagInput& in) {
     f.cxxflags.push_back("-O" + (d.optimize.empty() ? std::string("3") : d.optimize));
     f.cxxflags.push_back("-DNDEBUG");
   }
-  f.cxxflags.insert(f.cxxflags.end(), {"-fPIC", "-fvisibility=hidden", "-fno-plt"});
+  if (!cmake) f.cxxflags.insert(f.cxxflags.end(), {"-fPIC", "-fvisibility=hidden"});
+  f.cxxflags.push_back("-fno-plt");
   // `#pragma omp simd` (reductions, pyx::sum) works without the openmp
   // directive: it adds no runtime library and no threads.
   f.cxxflags.push_back("-fopenmp-simd");
@@ -298,36 +300,43 @@ Flags module_flags(const FlagInput& in) {
     // (`v > 0 ? v : 0.1 * v`, a guarded division) becomes a vector select.
     // docs/language.md, "Numerics defaults".
     f.cxxflags.insert(f.cxxflags.end(), {"-fno-math-errno", "-fno-trapping-math"});
-    if (in.clang) {
+    // A CMake target's compiler is CMake's choice: these two are not portable between compilers.
+    if (!cmake && in.clang) {
       f.cxxflags.push_back("-fveclib=libmvec");
-    } else {
+    } else if (!cmake) {
       f.cxxflags.insert(f.cxxflags.end(), {"-fcx-fortran-rules", "-include", in.templates_dir + "/pyx/vecmath.hpp"});
     }
   }
   if (debug || d.boundscheck) f.cxxflags.push_back("-DPYX_BOUNDSCHECK=1");
-  if (d.openmp) f.cxxflags.push_back("-fopenmp");
-  if (d.arch.empty() || d.arch == "auto") {
+  if (d.openmp && !cmake) f.cxxflags.push_back("-fopenmp");
+  // A wheel runs on any CPU of its platform tag: no -march for CMake.
+  if (!cmake && (d.arch.empty() || d.arch == "auto")) {
     if (!in.auto_march.empty()) f.cxxflags.push_back("-march=" + in.auto_march);
-  } else if (d.arch != "portable") {
+  } else if (!cmake && d.arch != "portable") {
     f.cxxflags.push_back("-march=" + d.arch);
   }
-  // The user's code gets the common warnings (counted after a build, never
-  // errors); the runtime is a system directory, so its headers never add to
-  // them. The runtime comes first of the system directories: Python's and
-  // NumPy's headers cannot shadow pyx/.
-  f.cxxflags.insert(f.cxxflags.end(), {"-Wall", "-Wextra", "-isystem", in.templates_dir, "-isystem", in.python_include,
-                                       "-isystem", in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
-  for (const auto& dir : d.include_dirs) {
-    bool absolute = !dir.empty() && dir[0] == '/';
-    f.cxxflags.push_back("-I" + (absolute ? dir : in.source_dir + "/" + dir));
+  auto absolute = [&](const std::string& dir) {
+    return !dir.empty() && dir[0] == '/' ? dir : in.source_dir + "/" + dir;
+  };
+  if (cmake) {
+    f.cxxflags.push_back("-iquote" + in.source_dir);  // one word: CMake de-duplicates options
+    f.include_dirs.push_back(in.source_dir);
+    for (const auto& dir : d.include_dirs) f.include_dirs.push_back(absolute(dir));
+  } else {
+    // The user's code gets the common warnings (counted after a build, never
+    // errors). The runtime comes first, so a user header can never shadow
+    // pyx/; its headers say `#pragma GCC system_header`, so they never add to
+    // the count.
+    f.cxxflags.insert(f.cxxflags.end(), {"-Wall", "-Wextra", "-I" + in.templates_dir, "-isystem", in.python_include,
+                                         "-isystem", in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
+    for (const auto& dir : d.include_dirs) f.cxxflags.push_back("-I" + absolute(dir));
   }
   // Last, so a user's -w or -Wno-... wins.
   f.cxxflags.insert(f.cxxflags.end(), d.cxxflags.begin(), d.cxxflags.end());
 
-  if (d.openmp) f.ldflags.push_back("-fopenmp");
+  if (d.openmp && !cmake) f.ldflags.push_back("-fopenmp");
   for (const auto& dir : d.library_dirs) {
-    bool absolute = !dir.empty() && dir[0] == '/';
-    std::string p = absolute ? dir : in.source_dir + "/" + dir;
+    std::string p = absolute(dir);
     f.ldflags.push_back("-L" + p);
     f.ldflags.push_back("-Wl,-rpath," + p);
   }

@@ -64,11 +64,18 @@ struct FlagInput {
   std::string auto_march;       // what `arch = auto` means here (see auto_march())
   bool clang = false;           // the compiler is Clang (its numerics flags differ from GCC's)
   scan::Directives directives;  // merged: options first, then the file's own
+  // For a CMake target (`cxximport flags`, docs/aot.md): CMake adds -fPIC,
+  // visibility, OpenMP and the Python/NumPy/runtime include directories
+  // itself, chooses the compiler (so no GCC- or Clang-only flags) and a wheel
+  // runs on any CPU of its platform (so no -march). The include directories
+  // go to Flags::include_dirs.
+  bool for_cmake = false;
 };
 
 struct Flags {
   std::vector<std::string> cxxflags;
   std::vector<std::string> ldflags;
+  std::vector<std::string> include_dirs;  // for_cmake only: the source's directory, then the user's
 };
 
 Flags module_flags(const FlagInput& in);

@@ -5,6 +5,8 @@
 // index tuple in C order (np.ndindex), elements() over every element in
 // memory order (the order of the bytes, as numpy.ravel(order='K')).
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <string>
 

@@ -6,6 +6,8 @@
 // Safe to create, copy and destroy without the GIL (PYX_NOGIL functions): it
 // takes the GIL for the reference count and the NumPy calls.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <array>
 #include <utility>

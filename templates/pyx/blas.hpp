@@ -18,6 +18,8 @@
 // The calls need no GIL (the first call of each routine takes it once, to
 // look the routine up).
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <climits>
 #include <memory>

@@ -4,6 +4,8 @@
 // generated class code fills PyType_Spec slots with. Included only by
 // modules that export a class.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <new>
 #include <optional>

@@ -2,6 +2,8 @@
 // the fused-type concept, index type, error types and GIL helpers.
 // Every generated module compiles this: keep it lean.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

@@ -1,6 +1,8 @@
 // C++ element types and their NumPy dtypes: kind, item size, type number, name.
 // Matching is on kind and item size, so `long` and `long long` both match int64.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <cstdint>
 

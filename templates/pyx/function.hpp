@@ -5,6 +5,8 @@
 // exception in the callable is thrown as pyx::error_already_set and comes out
 // of the exported function as that same Python exception.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <string>
 #include <utility>

@@ -4,6 +4,8 @@
 // the buffer (a capsule base frees it). The buffer comes from NumPy's
 // allocator, so tracemalloc sees it. No GIL needed to fill it (PYX_NOGIL).
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <cstring>
 #include <new>

@@ -2,6 +2,8 @@
 // for standard types the source included itself, so a module that does not
 // use them does not pay for compiling their headers.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include "pyx/detail/cast_compound.hpp"
 

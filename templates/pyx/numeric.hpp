@@ -15,6 +15,8 @@
 // Shapes that differ: std::invalid_argument (ValueError). Integer sums
 // accumulate in 64 bits (as NumPy's sum of int32); mean is a double.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <array>
 #include <cmath>

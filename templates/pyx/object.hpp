@@ -2,6 +2,8 @@
 // escape hatch for anything the typed conversions do not cover. Use it only
 // with the GIL held (not in PYX_NOGIL functions).
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <utility>
 

@@ -17,6 +17,8 @@
 // Outside a parallel region, or without OpenMP, the body runs as it is and
 // its exceptions propagate directly.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <cstdio>
 #include <exception>

@@ -9,6 +9,8 @@
 // enough work and the machine has a core nobody else is running on right now
 // (the runnable count of /proc/loadavg, read at most every 20 ms).
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <atomic>
 #include <cstdio>

@@ -5,6 +5,8 @@
 // PYX_NOGIL function. Everything here needs the GIL: without it a
 // pyx::object operation throws std::logic_error instead of corrupting state.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <string>
 #include <utility>

@@ -1,6 +1,8 @@
 // The pyx runtime: everything a .cxxpyx file and its generated bindings use.
 // Views and arrays: pyx/view.hpp, pyx/array.hpp. Conversions: pyx/detail/cast_*.hpp.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include "pyx/core.hpp"
 #include "pyx/detail/cpu_check.hpp"

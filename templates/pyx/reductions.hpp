@@ -13,6 +13,8 @@
 // idle (pyx::parallel_worth), as NumPy's threaded BLAS dot does; the chunks'
 // sums are added in thread order, so a thread count gives one result.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <cmath>
 #include <limits>

@@ -5,6 +5,8 @@
 // Included (before the user's source) only by modules that have ufuncs, so
 // other modules do not pay for <numpy/ufuncobject.h>.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include "pyx/detail/ufunc_base.hpp"
 #include "pyx/detail/ufunc_gufunc.hpp"

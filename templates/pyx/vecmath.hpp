@@ -5,6 +5,8 @@
 // itself only under -ffast-math; libmvec's documented accuracy is <= 4 ULP
 // (the scalar functions: <= 1 ULP). docs/language.md, "Numerics defaults".
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <math.h>
 

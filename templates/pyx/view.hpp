@@ -4,6 +4,8 @@
 // `v.at(i, j)` is always checked. Views are trivially copyable so the
 // compiler can keep their shape in registers and vectorise the loops.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <array>
 #include <concepts>

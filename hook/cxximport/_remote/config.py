@@ -10,14 +10,16 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
+from .. import _option_table
 from .._options import logger
 from .errors import StoreError
 
 SCHEMES = ("redis", "rediss", "http", "https", "file")
-DEFAULT_MODE = "read"
-DEFAULT_TIMEOUT = 2.0  # seconds per operation
-DEFAULT_WAIT = 300.0  # seconds a waiter waits for another node's upload
-DEFAULT_LEASE_TTL = 10.0  # seconds a lease lives without its holder's heartbeat
+# The defaults are the option table's (src/core/option_table.cpp).
+DEFAULT_MODE = _option_table.default("remote_cache_mode")
+DEFAULT_TIMEOUT = float(_option_table.default("remote_timeout"))  # seconds per operation
+DEFAULT_WAIT = float(_option_table.default("remote_wait"))  # for another node's upload
+DEFAULT_LEASE_TTL = float(_option_table.default("remote_lease_ttl"))  # without a heartbeat
 MIN_KEY_BYTES = 16
 
 

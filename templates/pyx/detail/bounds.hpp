@@ -12,6 +12,8 @@
 // (Other threads started by user code must not index out of bounds: an
 // exception escaping a std::thread terminates the process, as in any C++.)
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <array>
 #include <exception>

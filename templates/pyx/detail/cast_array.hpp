@@ -1,6 +1,8 @@
 // NumPy arrays into views (borrowed: valid for the call) and pyx::array
 // (owned reference), and pyx::array back to Python without a copy.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include "pyx/array.hpp"
 #include "pyx/detail/cast_base.hpp"

@@ -16,6 +16,8 @@
 // Keep the templates thin: anything that builds a message or walks a slow
 // path is a PYX_COLD non-template function, compiled once per module.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <string>
 

@@ -1,5 +1,7 @@
 // std::optional (None), std::tuple returns, pyx::object.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <optional>
 #include <tuple>

@@ -2,6 +2,8 @@
 // float, double and std::complex<float|double>. The conversions themselves are
 // non-template functions shared by all widths; the templates only narrow.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <cfloat>
 #include <limits>

@@ -3,6 +3,8 @@
 // confused silently. A string_view or const char* parameter points into the
 // str object's cached UTF-8 copy: valid for the call, no copy made.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <string>
 #include <string_view>

@@ -5,6 +5,8 @@
 // CPU for `arch = auto` and `arch = native`; this guards explicit `arch`
 // values and -m flags on a cache shared by different machines.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 namespace pyx::detail {
 

@@ -2,6 +2,8 @@
 // CPython's messages), default values, fused-type dispatch, the call with or
 // without the GIL, and C++ exceptions translated to Python exceptions.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <array>
 #include <new>

@@ -3,6 +3,8 @@
 // (an integer drops a dimension, pyx::newaxis adds one) and the layout (a
 // C-contiguous view stays C-contiguous only when the result certainly is).
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <concepts>
 #include <string>

@@ -3,6 +3,8 @@
 // loop options, and what every loop shares: the OpenMP split and the
 // translation of C++ exceptions.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include <algorithm>
 #include <array>

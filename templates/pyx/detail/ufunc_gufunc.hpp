@@ -1,6 +1,8 @@
 // The inner loop of PYX_GUFUNC: the rule called once per outer element
 // with views on that element's core block.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include "pyx/detail/ufunc_base.hpp"
 

@@ -2,6 +2,8 @@
 // path for strided and broadcast operands, element by element for
 // reductions, and the SIGFPE guard of rules with integer operands.
 #pragma once
+// A system header: -Wall -Wextra count the user's code, never the runtime's.
+#pragma GCC system_header
 
 #include "pyx/detail/ufunc_base.hpp"
 
