@@ -104,6 +104,7 @@ class ClassWriter {
     for (const auto& m : c_.methods)
       if (!hidden_.count(m.name)) method(m, false, !accessors.count(m.name));
     for (const auto& m : c_.statics) method(m, true);
+    pickle_state();
     fields();
     operators();
     protocols();
@@ -112,6 +113,9 @@ class ClassWriter {
         "// ---- class " + c_.name + " (" + source_ + ":" + std::to_string(c_.loc.line) + ") ----\n" + thunks_ + code_;
     out->exec += "  if (!pyx::detail::add_type(module, &" + p_ + "spec, &pyx::detail::class_info<" + self_ +
                  ">::type)) return -1;\n";
+    // Other modules find the type by its C++ name (PYX_IMPORT).
+    out->exec += "  if (!pyx::detail::publish_class<" + self_ + ">(module, " + cpp_string_literal(c_.qualified_name) +
+                 ")) return -1;\n";
     if (ctor_count_ > 0)  // Type(...) without an argument tuple (no spec slot before Python 3.14)
       out->exec += "  pyx::detail::class_info<" + self_ + ">::type->tp_vectorcall = &" + p_ + "vectorcall;\n";
   }
@@ -187,7 +191,13 @@ class ClassWriter {
       if (m.name == "hash") hash_ = true;
       if (m.name == "begin") has_begin_ = true;
       if (m.name == "end") has_end_ = true;
+      if (m.name == "getstate") getstate_ = true;
     }
+    for (const auto& m : c_.methods)
+      if (m.name == "setstate") setstate_ = "m_setstate";
+    for (const auto& m : c_.statics)
+      if (m.name == "setstate") setstate_ = "s_setstate";
+    if (!getstate_) setstate_.clear();
     for (const char* n : {"begin", "end", "cbegin", "cend", "rbegin", "rend"}) hidden_.insert(n);
   }
 
@@ -242,7 +252,9 @@ class ClassWriter {
              "vectorcall(PyObject* type, PyObject* const* args, size_t nargsf, "
              "PyObject* kwnames) {\n  return pyx::detail::construct_call<" +
              self_ + ">(type, args, nargsf, kwnames, " + p_ + "ctors, " + std::to_string(list.size()) + ");\n}\n";
-    // Pickling: a constructor whose parameters are all public attributes.
+    // Pickling: a constructor whose parameters are all public attributes
+    // (unless getstate()/setstate(...) say how, see pickle_state()).
+    if (!setstate_.empty()) return;
     std::set<std::string> field_names;
     for (const auto& f : c_.fields) field_names.insert(f.name);
     for (const auto& p : c_.properties) field_names.insert(p.name);
@@ -272,6 +284,29 @@ class ClassWriter {
           "    {\"__reduce__\", reinterpret_cast<PyCFunction>(" + p_ + "reduce), METH_NOARGS, nullptr},\n";
       break;
     }
+  }
+
+  // getstate() + setstate(...): __reduce__ rebuilds an uninitialised object
+  // and __setstate__ passes the state tuple's items to setstate.
+  void pickle_state() {
+    if (setstate_.empty()) return;
+    code_ += "static PyObject* " + p_ +
+             "reduce(PyObject* self, PyObject*) {\n  return pyx::detail::reduce_with_state(self, " + p_ +
+             "m_getstate(self, nullptr, 0, nullptr));\n}\n";
+    std::string call =
+        "  PyObject* const* items = PySequence_Fast_ITEMS(state);\n  Py_ssize_t n = PyTuple_GET_SIZE(state);\n";
+    if (setstate_ == "s_setstate")
+      call +=
+          "  return pyx::detail::adopt_state<" + self_ + ">(self, " + p_ + "s_setstate(nullptr, items, n, nullptr));\n";
+    else
+      call += "  if (!pyx::detail::ready_for_state<" + self_ + ">(self)) return nullptr;\n  return " + p_ +
+              "m_setstate(self, items, n, nullptr);\n";
+    code_ += "static PyObject* " + p_ + "setstate_dunder(PyObject* self, PyObject* state) {\n" +
+             "  if (!pyx::detail::state_is_tuple(self, state)) return nullptr;\n" + call + "}\n";
+    method_entries_ += "    {\"__reduce__\", reinterpret_cast<PyCFunction>(" + p_ +
+                       "reduce), METH_NOARGS, nullptr},\n"
+                       "    {\"__setstate__\", reinterpret_cast<PyCFunction>(" +
+                       p_ + "setstate_dunder), METH_O, nullptr},\n";
   }
 
   // A method or static method: thunk(s) + a vectorcall wrapper + table entry.
@@ -643,6 +678,9 @@ class ClassWriter {
     if (ctor_count_ > 0) {
       slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_instance<" + self_ + ">)},\n";
       slots += "    {Py_tp_init, reinterpret_cast<void*>(" + p_ + "init)},\n";
+    } else if (!setstate_.empty()) {  // unpickling makes an uninitialised object first
+      slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_instance<" + self_ + ">)},\n";
+      slots += "    {Py_tp_init, reinterpret_cast<void*>(&pyx::detail::tp_init_refused)},\n";
     } else {
       slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_refused<" + self_ + ">)},\n";
     }
@@ -676,7 +714,18 @@ class ClassWriter {
   Export first_ctor_;
   int ctor_count_ = 0;
   bool len_ = false, repr_ = false, str_ = false, hash_ = false, has_begin_ = false, has_end_ = false, gc_ = false;
+  bool getstate_ = false;
+  std::string setstate_;  // the wrapper id of setstate ("m_setstate" or "s_setstate"); empty: no state pickling
 };
+
+// `PYX_IMPORT(mod, ns::T);`: T's class_info names the other module's type,
+// filled in when this module is executed.
+std::string import_specialization(const scan::ClassImport& imp) {
+  return "namespace pyx::detail {\ntemplate <>\nstruct class_info<::" + imp.cpp_type +
+         "> {\n  static constexpr bool exported = true;\n  static inline PyTypeObject* type = nullptr;\n"
+         "  static inline const char* name = " +
+         cpp_string_literal(imp.cpp_type) + ";\n};\n}  // namespace pyx::detail\n";
+}
 
 std::string strip_type(std::string t) {
   auto drop = [&](const std::string& w) {
@@ -725,8 +774,15 @@ std::string class_aware_annotation(const scan::ScanResult& scan, const std::stri
 ClassCode generate_classes(const scan::ScanResult& scan, const std::string& module_name,
                            const std::string& source_path) {
   ClassCode out;
-  if (scan.classes.empty()) return out;
+  if (scan.classes.empty() && scan.imports.empty()) return out;
   out.definitions = "#include <pyx/class.hpp>\n#include <structmember.h>\n";
+  for (const auto& imp : scan.imports) {
+    out.definitions += import_specialization(imp);
+    std::string where = source_path + ":" + std::to_string(imp.loc.line);
+    out.exec += "  if (!pyx::detail::import_class<::" + imp.cpp_type + ">(" + cpp_string_literal(module_name) + ", " +
+                cpp_string_literal(imp.module) + ", " + cpp_string_literal(imp.cpp_type) + ", " +
+                cpp_string_literal(where) + ")) return -1;\n";
+  }
   std::vector<ClassWriter> writers;
   for (const auto& c : scan.classes) writers.emplace_back(c, module_name, source_path);
   for (const auto& w : writers) out.definitions += w.info_specialization();

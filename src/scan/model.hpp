@@ -110,8 +110,17 @@ struct ClassExport {
   bool is_final = false;
 };
 
+// `PYX_IMPORT(geometry, geom::Vec);`: a class another module exports, used
+// here as that module's Python type (docs/language.md, "Classes from another module").
+struct ClassImport {
+  std::string module;    // "geometry" or "pkg.geometry"
+  std::string cpp_type;  // "geom::Vec" (no leading "::")
+  SourceLoc loc;
+};
+
 struct ScanResult {
   std::vector<ClassExport> classes;  // exported classes and class template instantiations
+  std::vector<ClassImport> imports;
   std::vector<Export> exports;
   Directives directives;
 };
