@@ -64,12 +64,13 @@ struct SlotName {
   int arity;
   const char* slot;
   const char* dunder;
+  const char* rdunder = nullptr;  // the reflected form (a friend operator with the class on the right)
 };
 constexpr SlotName kNumberSlots[] = {
-    {"+", 1, "Py_nb_add", "__add__"},
-    {"-", 1, "Py_nb_subtract", "__sub__"},
-    {"*", 1, "Py_nb_multiply", "__mul__"},
-    {"/", 1, "Py_nb_true_divide", "__truediv__"},
+    {"+", 1, "Py_nb_add", "__add__", "__radd__"},
+    {"-", 1, "Py_nb_subtract", "__sub__", "__rsub__"},
+    {"*", 1, "Py_nb_multiply", "__mul__", "__rmul__"},
+    {"/", 1, "Py_nb_true_divide", "__truediv__", "__rtruediv__"},
     {"+=", 1, "Py_nb_inplace_add", "__iadd__"},
     {"-=", 1, "Py_nb_inplace_subtract", "__isub__"},
     {"*=", 1, "Py_nb_inplace_multiply", "__imul__"},
@@ -78,8 +79,8 @@ constexpr SlotName kNumberSlots[] = {
     {"+", 0, "Py_nb_positive", "__pos__"},
 };
 constexpr SlotName kCompare[] = {
-    {"==", 1, "Py_EQ", "__eq__"}, {"!=", 1, "Py_NE", "__ne__"}, {"<", 1, "Py_LT", "__lt__"},
-    {"<=", 1, "Py_LE", "__le__"}, {">", 1, "Py_GT", "__gt__"},  {">=", 1, "Py_GE", "__ge__"},
+    {"==", 1, "Py_EQ", "__eq__", nullptr}, {"!=", 1, "Py_NE", "__ne__", nullptr}, {"<", 1, "Py_LT", "__lt__", nullptr},
+    {"<=", 1, "Py_LE", "__le__", nullptr}, {">", 1, "Py_GT", "__gt__", nullptr},  {">=", 1, "Py_GE", "__ge__", nullptr},
 };
 
 class ClassWriter {
@@ -472,28 +473,40 @@ class ClassWriter {
     return "&" + scope_ + "::" + id;
   }
 
-  std::string binary_fn(const Export& e, const std::string& id, const std::string& sym, const std::string& dunder) {
-    std::string fn =
-        operator_thunk(e, id, "pyx_this " + sym + " std::forward<" + e.params[0].type + ">(" + e.params[0].name + ")");
+  // A binary slot: `a SYM b` with a of this type (the forward operator e),
+  // else `a SYM b` with b of this type (the reflected friend operator r);
+  // NotImplemented when neither applies, so Python tries the other operand.
+  std::string binary_fn(const Export* e, const std::string& id, const std::string& sym, const std::string& dunder,
+                        const Export* r = nullptr, const std::string& rdunder = "") {
     std::string w = p_ + id;
-    code_ += "static PyObject* " + w +
-             "(PyObject* a, PyObject* b) {\n"
-             "  if (!PyObject_TypeCheck(a, pyx::detail::class_info<" +
-             self_ +
-             ">::type) ||\n"
-             "      !pyx::detail::matches_method<" +
-             fn +
-             ">(&b, false))\n    Py_RETURN_NOTIMPLEMENTED;\n"
-             "  static const char* const names[] = {" +
-             cpp_string_literal(e.params[0].name) +
-             "};\n"
-             "  static const pyx::detail::signature sig = {" +
-             cpp_string_literal(c_.name + "." + dunder) +
-             ", names, 1, 1};\n"
-             "  return pyx::detail::invoke_method<" +
-             self_ + ", " + fn +
-             ", false>(a, sig, &b, "
-             "std::make_tuple(pyx::detail::no_default{}));\n}\n";
+    std::string type = "pyx::detail::class_info<" + self_ + ">::type";
+    std::string body;
+    auto branch = [&](const Export& x, const std::string& fn, const char* self, const char* other,
+                      const std::string& name) {
+      body += "  if (PyObject_TypeCheck(" + std::string(self) + ", " + type + ") && pyx::detail::matches_method<" + fn +
+              ">(&" + other +
+              ", false)) {\n"
+              "    static const char* const names[] = {" +
+              cpp_string_literal(x.params[0].name) +
+              "};\n"
+              "    static const pyx::detail::signature sig = {" +
+              cpp_string_literal(c_.name + "." + name) +
+              ", names, 1, 1};\n"
+              "    return pyx::detail::invoke_method<" +
+              self_ + ", " + fn + ", false>(" + self + ", sig, &" + other +
+              ", std::make_tuple(pyx::detail::no_default{}));\n  }\n";
+    };
+    if (e) {
+      std::string fn = operator_thunk(
+          *e, id, "pyx_this " + sym + " std::forward<" + e->params[0].type + ">(" + e->params[0].name + ")");
+      branch(*e, fn, "a", "b", dunder);
+    }
+    if (r) {
+      std::string fn = operator_thunk(
+          *r, id + "r", "std::forward<" + r->params[0].type + ">(" + r->params[0].name + ") " + sym + " pyx_this");
+      branch(*r, fn, "b", "a", rdunder);
+    }
+    code_ += "static PyObject* " + w + "(PyObject* a, PyObject* b) {\n" + body + "  Py_RETURN_NOTIMPLEMENTED;\n}\n";
     return w;
   }
 
@@ -501,7 +514,14 @@ class ClassWriter {
     int k = 0;
     std::map<std::string, std::string> compare;  // Py_EQ -> wrapper
     const Export* eq = nullptr;
+    std::map<std::string, const Export*> reflected;  // "+" -> the friend operator+(other, const T&)
     for (const auto& op : c_.operators) {
+      if (!op.reflected) continue;
+      if (op.symbol == "<<" && op.fn.params[0].type.find("ostream") != std::string::npos) stream_ = true;
+      if (!reflected.count(op.symbol)) reflected[op.symbol] = &op.fn;
+    }
+    for (const auto& op : c_.operators) {
+      if (op.reflected) continue;
       const Export& e = op.fn;
       std::string id = "o" + std::to_string(k++);
       int arity = static_cast<int>(e.params.size());
@@ -511,8 +531,10 @@ class ClassWriter {
         done = true;
         slots_used_.insert(s.slot);
         if (arity == 1) {
+          auto r = reflected.find(op.symbol);
+          const Export* rfn = r == reflected.end() || !s.rdunder ? nullptr : r->second;
           slot_entries_ += "    {" + std::string(s.slot) + ", reinterpret_cast<void*>(" +
-                           binary_fn(e, id, op.symbol.substr(0, op.symbol.size()), s.dunder) + ")},\n";
+                           binary_fn(&e, id, op.symbol, s.dunder, rfn, s.rdunder ? s.rdunder : "") + ")},\n";
         } else {
           std::string fn = operator_thunk(e, id, op.symbol + "pyx_this");
           std::string w = p_ + id;
@@ -528,7 +550,7 @@ class ClassWriter {
       }
       for (const auto& s : kCompare) {
         if (op.symbol != s.symbol || arity != 1 || compare.count(s.slot)) continue;
-        compare[s.slot] = binary_fn(e, id, op.symbol, s.dunder);
+        compare[s.slot] = binary_fn(&e, id, op.symbol, s.dunder);
         if (op.symbol == "==") eq = &e;
       }
       if (op.symbol == "()" && !slots_used_.count("call")) {
@@ -607,7 +629,16 @@ class ClassWriter {
     // C++20 rewrites `a != b` as `!(a == b)`: Python gets __ne__ too.
     if (eq && !compare.count("Py_NE")) {
       Export ne = *eq;
-      compare["Py_NE"] = binary_fn(ne, "o" + std::to_string(k++), "!=", "__ne__");
+      compare["Py_NE"] = binary_fn(&ne, "o" + std::to_string(k++), "!=", "__ne__");
+    }
+    // Reflected operators without a forward one: `2 * v` works, `v * 2` is NotImplemented.
+    for (const auto& s : kNumberSlots) {
+      auto r = reflected.find(s.symbol);
+      if (!s.rdunder || r == reflected.end() || slots_used_.count(s.slot)) continue;
+      slots_used_.insert(s.slot);
+      slot_entries_ += "    {" + std::string(s.slot) + ", reinterpret_cast<void*>(" +
+                       binary_fn(nullptr, "o" + std::to_string(k++), s.symbol, s.dunder, r->second, s.rdunder) +
+                       ")},\n";
     }
     if (!compare.empty()) {
       std::string cases;
@@ -629,6 +660,12 @@ class ClassWriter {
     if (repr_) {
       code_ += "static PyObject* " + p_ + "repr(PyObject* self) {\n  return " + call0("repr") + ";\n}\n";
       slot_entries_ += "    {Py_tp_repr, reinterpret_cast<void*>(" + p_ + "repr)},\n";
+    }
+    // operator<< stands in for a missing repr() (str() falls back to it) or str().
+    if (stream_ && (!repr_ || !str_)) {
+      code_ = "#include <pyx/class_stream.hpp>\n" + code_;
+      slot_entries_ += std::string("    {") + (repr_ ? "Py_tp_str" : "Py_tp_repr") +
+                       ", reinterpret_cast<void*>(&pyx::detail::stream_text<" + self_ + ">)},\n";
     }
     if (str_) {
       code_ += "static PyObject* " + p_ + "str(PyObject* self) {\n  return " + call0("str") + ";\n}\n";
@@ -714,7 +751,7 @@ class ClassWriter {
   Export first_ctor_;
   int ctor_count_ = 0;
   bool len_ = false, repr_ = false, str_ = false, hash_ = false, has_begin_ = false, has_end_ = false, gc_ = false;
-  bool getstate_ = false;
+  bool getstate_ = false, stream_ = false;
   std::string setstate_;  // the wrapper id of setstate ("m_setstate" or "s_setstate"); empty: no state pickling
 };
 
@@ -841,10 +878,19 @@ std::string class_stubs(const scan::ScanResult& scan) {
       out += "    @staticmethod\n    def " + m.name + "(" + (p.empty() ? "" : p.substr(2)) + ") -> " +
              ann(m, m.return_type) + ": ...\n";
     }
+    bool stream = false;  // a friend operator<<(std::ostream&, const T&)
     for (const auto& op : c.operators) {
       const Export& e = op.fn;
       int arity = static_cast<int>(e.params.size());
       const char* dunder = nullptr;
+      if (op.reflected) {
+        for (const auto& s : kNumberSlots)
+          if (op.symbol == s.symbol && arity == s.arity && s.rdunder) dunder = s.rdunder;
+        if (dunder)
+          out += "    def " + std::string(dunder) + "(self" + params(e) + ") -> " + ann(e, e.return_type) + ": ...\n";
+        if (op.symbol == "<<" && e.params[0].type.find("ostream") != std::string::npos) stream = true;
+        continue;
+      }
       for (const auto& s : kNumberSlots)
         if (op.symbol == s.symbol && arity == s.arity) dunder = s.dunder;
       for (const auto& s : kCompare)
@@ -875,6 +921,15 @@ std::string class_stubs(const scan::ScanResult& scan) {
       if (m.name == "hash") out += "    def __hash__(self) -> int: ...\n";
       if (m.name == "repr") out += "    def __repr__(self) -> str: ...\n";
       if (m.name == "str") out += "    def __str__(self) -> str: ...\n";
+    }
+    if (stream) {
+      bool has_repr = false, has_str = false;
+      for (const auto& m : c.methods) {
+        has_repr = has_repr || (m.name == "repr" && m.params.empty());
+        has_str = has_str || (m.name == "str" && m.params.empty());
+      }
+      if (!has_repr) out += "    def __repr__(self) -> str: ...\n";
+      if (has_repr && !has_str) out += "    def __str__(self) -> str: ...\n";
     }
   }
   return out;
