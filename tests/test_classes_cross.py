@@ -202,3 +202,13 @@ def test_layout_disagreement_is_an_import_error(isolated_import, write_source):
     _write(write_source, geom=geom, use="// cxximport: cxxflags = -DWIDE\n" + USE)
     with pytest.raises(ImportError, match=r"disagree on its layout \(size \d+ there, \d+ here\)"):
         isolated_import.import_module("use")
+
+
+def test_importing_a_class_the_module_exports_is_a_build_error(isolated_import, write_source):
+    write_source(
+        "selfish.cxxpyx", "PYX_EXPORT struct Own {\n  int n = 0;\n};\nPYX_IMPORT(other, Own);\n"
+    )
+    with pytest.raises(
+        ImportError, match=r"selfish\.cxxpyx:4.*PYX_IMPORT of 'Own', which this module exports"
+    ):
+        isolated_import.import_module("selfish")

@@ -70,6 +70,14 @@ class Scanner {
         if (!parse_fused_concept(t_, stmt, i, &concepts_, err)) return false;
       }
     }
+    for (const ClassImport& imp : out_->imports)
+      for (const ClassExport& c : out_->classes)
+        if (c.qualified_name == imp.cpp_type) {
+          *err = ScanError{imp.loc.line, imp.loc.col,
+                           "PYX_IMPORT of '" + imp.cpp_type + "', which this module exports itself (line " +
+                               std::to_string(c.loc.line) + "): a type has one Python type, in one module"};
+          return false;
+        }
     return true;
   }
 
