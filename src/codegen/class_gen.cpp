@@ -805,6 +805,15 @@ std::string class_aware_annotation(const scan::ScanResult& scan, const std::stri
         (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0))
       return "\"" + c.name + "\"" + (pointer ? " | None" : "");
   }
+  for (const auto& imp : scan.imports) {
+    const std::string& q = imp.cpp_type;
+    if (t == q || (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0)) {
+      // The other module's Python name is not known here: the C++ class name.
+      std::string name = q.substr(q.rfind("::") == std::string::npos ? 0 : q.rfind("::") + 2);
+      name = name.substr(0, name.find('<'));
+      return "\"" + imp.module + "." + name + "\"" + (pointer ? " | None" : "");
+    }
+  }
   return scan::python_annotation(cpp_type, fused_choices);
 }
 
