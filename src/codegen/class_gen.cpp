@@ -64,12 +64,13 @@ struct SlotName {
   int arity;
   const char* slot;
   const char* dunder;
+  const char* rdunder = nullptr;  // the reflected form (a friend operator with the class on the right)
 };
 constexpr SlotName kNumberSlots[] = {
-    {"+", 1, "Py_nb_add", "__add__"},
-    {"-", 1, "Py_nb_subtract", "__sub__"},
-    {"*", 1, "Py_nb_multiply", "__mul__"},
-    {"/", 1, "Py_nb_true_divide", "__truediv__"},
+    {"+", 1, "Py_nb_add", "__add__", "__radd__"},
+    {"-", 1, "Py_nb_subtract", "__sub__", "__rsub__"},
+    {"*", 1, "Py_nb_multiply", "__mul__", "__rmul__"},
+    {"/", 1, "Py_nb_true_divide", "__truediv__", "__rtruediv__"},
     {"+=", 1, "Py_nb_inplace_add", "__iadd__"},
     {"-=", 1, "Py_nb_inplace_subtract", "__isub__"},
     {"*=", 1, "Py_nb_inplace_multiply", "__imul__"},
@@ -78,8 +79,8 @@ constexpr SlotName kNumberSlots[] = {
     {"+", 0, "Py_nb_positive", "__pos__"},
 };
 constexpr SlotName kCompare[] = {
-    {"==", 1, "Py_EQ", "__eq__"}, {"!=", 1, "Py_NE", "__ne__"}, {"<", 1, "Py_LT", "__lt__"},
-    {"<=", 1, "Py_LE", "__le__"}, {">", 1, "Py_GT", "__gt__"},  {">=", 1, "Py_GE", "__ge__"},
+    {"==", 1, "Py_EQ", "__eq__", nullptr}, {"!=", 1, "Py_NE", "__ne__", nullptr}, {"<", 1, "Py_LT", "__lt__", nullptr},
+    {"<=", 1, "Py_LE", "__le__", nullptr}, {">", 1, "Py_GT", "__gt__", nullptr},  {">=", 1, "Py_GE", "__ge__", nullptr},
 };
 
 class ClassWriter {
@@ -104,6 +105,7 @@ class ClassWriter {
     for (const auto& m : c_.methods)
       if (!hidden_.count(m.name)) method(m, false, !accessors.count(m.name));
     for (const auto& m : c_.statics) method(m, true);
+    pickle_state();
     fields();
     operators();
     protocols();
@@ -112,6 +114,9 @@ class ClassWriter {
         "// ---- class " + c_.name + " (" + source_ + ":" + std::to_string(c_.loc.line) + ") ----\n" + thunks_ + code_;
     out->exec += "  if (!pyx::detail::add_type(module, &" + p_ + "spec, &pyx::detail::class_info<" + self_ +
                  ">::type)) return -1;\n";
+    // Other modules find the type by its C++ name (PYX_IMPORT).
+    out->exec += "  if (!pyx::detail::publish_class<" + self_ + ">(module, " + cpp_string_literal(c_.qualified_name) +
+                 ")) return -1;\n";
     if (ctor_count_ > 0)  // Type(...) without an argument tuple (no spec slot before Python 3.14)
       out->exec += "  pyx::detail::class_info<" + self_ + ">::type->tp_vectorcall = &" + p_ + "vectorcall;\n";
   }
@@ -187,7 +192,13 @@ class ClassWriter {
       if (m.name == "hash") hash_ = true;
       if (m.name == "begin") has_begin_ = true;
       if (m.name == "end") has_end_ = true;
+      if (m.name == "getstate") getstate_ = true;
     }
+    for (const auto& m : c_.methods)
+      if (m.name == "setstate") setstate_ = "m_setstate";
+    for (const auto& m : c_.statics)
+      if (m.name == "setstate") setstate_ = "s_setstate";
+    if (!getstate_) setstate_.clear();
     for (const char* n : {"begin", "end", "cbegin", "cend", "rbegin", "rend"}) hidden_.insert(n);
   }
 
@@ -242,7 +253,9 @@ class ClassWriter {
              "vectorcall(PyObject* type, PyObject* const* args, size_t nargsf, "
              "PyObject* kwnames) {\n  return pyx::detail::construct_call<" +
              self_ + ">(type, args, nargsf, kwnames, " + p_ + "ctors, " + std::to_string(list.size()) + ");\n}\n";
-    // Pickling: a constructor whose parameters are all public attributes.
+    // Pickling: a constructor whose parameters are all public attributes
+    // (unless getstate()/setstate(...) say how, see pickle_state()).
+    if (!setstate_.empty()) return;
     std::set<std::string> field_names;
     for (const auto& f : c_.fields) field_names.insert(f.name);
     for (const auto& p : c_.properties) field_names.insert(p.name);
@@ -272,6 +285,29 @@ class ClassWriter {
           "    {\"__reduce__\", reinterpret_cast<PyCFunction>(" + p_ + "reduce), METH_NOARGS, nullptr},\n";
       break;
     }
+  }
+
+  // getstate() + setstate(...): __reduce__ rebuilds an uninitialised object
+  // and __setstate__ passes the state tuple's items to setstate.
+  void pickle_state() {
+    if (setstate_.empty()) return;
+    code_ += "static PyObject* " + p_ +
+             "reduce(PyObject* self, PyObject*) {\n  return pyx::detail::reduce_with_state(self, " + p_ +
+             "m_getstate(self, nullptr, 0, nullptr));\n}\n";
+    std::string call =
+        "  PyObject* const* items = PySequence_Fast_ITEMS(state);\n  Py_ssize_t n = PyTuple_GET_SIZE(state);\n";
+    if (setstate_ == "s_setstate")
+      call +=
+          "  return pyx::detail::adopt_state<" + self_ + ">(self, " + p_ + "s_setstate(nullptr, items, n, nullptr));\n";
+    else
+      call += "  if (!pyx::detail::ready_for_state<" + self_ + ">(self)) return nullptr;\n  return " + p_ +
+              "m_setstate(self, items, n, nullptr);\n";
+    code_ += "static PyObject* " + p_ + "setstate_dunder(PyObject* self, PyObject* state) {\n" +
+             "  if (!pyx::detail::state_is_tuple(self, state)) return nullptr;\n" + call + "}\n";
+    method_entries_ += "    {\"__reduce__\", reinterpret_cast<PyCFunction>(" + p_ +
+                       "reduce), METH_NOARGS, nullptr},\n"
+                       "    {\"__setstate__\", reinterpret_cast<PyCFunction>(" +
+                       p_ + "setstate_dunder), METH_O, nullptr},\n";
   }
 
   // A method or static method: thunk(s) + a vectorcall wrapper + table entry.
@@ -437,28 +473,40 @@ class ClassWriter {
     return "&" + scope_ + "::" + id;
   }
 
-  std::string binary_fn(const Export& e, const std::string& id, const std::string& sym, const std::string& dunder) {
-    std::string fn =
-        operator_thunk(e, id, "pyx_this " + sym + " std::forward<" + e.params[0].type + ">(" + e.params[0].name + ")");
+  // A binary slot: `a SYM b` with a of this type (the forward operator e),
+  // else `a SYM b` with b of this type (the reflected friend operator r);
+  // NotImplemented when neither applies, so Python tries the other operand.
+  std::string binary_fn(const Export* e, const std::string& id, const std::string& sym, const std::string& dunder,
+                        const Export* r = nullptr, const std::string& rdunder = "") {
     std::string w = p_ + id;
-    code_ += "static PyObject* " + w +
-             "(PyObject* a, PyObject* b) {\n"
-             "  if (!PyObject_TypeCheck(a, pyx::detail::class_info<" +
-             self_ +
-             ">::type) ||\n"
-             "      !pyx::detail::matches_method<" +
-             fn +
-             ">(&b, false))\n    Py_RETURN_NOTIMPLEMENTED;\n"
-             "  static const char* const names[] = {" +
-             cpp_string_literal(e.params[0].name) +
-             "};\n"
-             "  static const pyx::detail::signature sig = {" +
-             cpp_string_literal(c_.name + "." + dunder) +
-             ", names, 1, 1};\n"
-             "  return pyx::detail::invoke_method<" +
-             self_ + ", " + fn +
-             ", false>(a, sig, &b, "
-             "std::make_tuple(pyx::detail::no_default{}));\n}\n";
+    std::string type = "pyx::detail::class_info<" + self_ + ">::type";
+    std::string body;
+    auto branch = [&](const Export& x, const std::string& fn, const char* self, const char* other,
+                      const std::string& name) {
+      body += "  if (PyObject_TypeCheck(" + std::string(self) + ", " + type + ") && pyx::detail::matches_method<" + fn +
+              ">(&" + other +
+              ", false)) {\n"
+              "    static const char* const names[] = {" +
+              cpp_string_literal(x.params[0].name) +
+              "};\n"
+              "    static const pyx::detail::signature sig = {" +
+              cpp_string_literal(c_.name + "." + name) +
+              ", names, 1, 1};\n"
+              "    return pyx::detail::invoke_method<" +
+              self_ + ", " + fn + ", false>(" + self + ", sig, &" + other +
+              ", std::make_tuple(pyx::detail::no_default{}));\n  }\n";
+    };
+    if (e) {
+      std::string fn = operator_thunk(
+          *e, id, "pyx_this " + sym + " std::forward<" + e->params[0].type + ">(" + e->params[0].name + ")");
+      branch(*e, fn, "a", "b", dunder);
+    }
+    if (r) {
+      std::string fn = operator_thunk(
+          *r, id + "r", "std::forward<" + r->params[0].type + ">(" + r->params[0].name + ") " + sym + " pyx_this");
+      branch(*r, fn, "b", "a", rdunder);
+    }
+    code_ += "static PyObject* " + w + "(PyObject* a, PyObject* b) {\n" + body + "  Py_RETURN_NOTIMPLEMENTED;\n}\n";
     return w;
   }
 
@@ -466,7 +514,14 @@ class ClassWriter {
     int k = 0;
     std::map<std::string, std::string> compare;  // Py_EQ -> wrapper
     const Export* eq = nullptr;
+    std::map<std::string, const Export*> reflected;  // "+" -> the friend operator+(other, const T&)
     for (const auto& op : c_.operators) {
+      if (!op.reflected) continue;
+      if (op.symbol == "<<" && op.fn.params[0].type.find("ostream") != std::string::npos) stream_ = true;
+      if (!reflected.count(op.symbol)) reflected[op.symbol] = &op.fn;
+    }
+    for (const auto& op : c_.operators) {
+      if (op.reflected) continue;
       const Export& e = op.fn;
       std::string id = "o" + std::to_string(k++);
       int arity = static_cast<int>(e.params.size());
@@ -476,8 +531,10 @@ class ClassWriter {
         done = true;
         slots_used_.insert(s.slot);
         if (arity == 1) {
+          auto r = reflected.find(op.symbol);
+          const Export* rfn = r == reflected.end() || !s.rdunder ? nullptr : r->second;
           slot_entries_ += "    {" + std::string(s.slot) + ", reinterpret_cast<void*>(" +
-                           binary_fn(e, id, op.symbol.substr(0, op.symbol.size()), s.dunder) + ")},\n";
+                           binary_fn(&e, id, op.symbol, s.dunder, rfn, s.rdunder ? s.rdunder : "") + ")},\n";
         } else {
           std::string fn = operator_thunk(e, id, op.symbol + "pyx_this");
           std::string w = p_ + id;
@@ -493,7 +550,7 @@ class ClassWriter {
       }
       for (const auto& s : kCompare) {
         if (op.symbol != s.symbol || arity != 1 || compare.count(s.slot)) continue;
-        compare[s.slot] = binary_fn(e, id, op.symbol, s.dunder);
+        compare[s.slot] = binary_fn(&e, id, op.symbol, s.dunder);
         if (op.symbol == "==") eq = &e;
       }
       if (op.symbol == "()" && !slots_used_.count("call")) {
@@ -572,7 +629,16 @@ class ClassWriter {
     // C++20 rewrites `a != b` as `!(a == b)`: Python gets __ne__ too.
     if (eq && !compare.count("Py_NE")) {
       Export ne = *eq;
-      compare["Py_NE"] = binary_fn(ne, "o" + std::to_string(k++), "!=", "__ne__");
+      compare["Py_NE"] = binary_fn(&ne, "o" + std::to_string(k++), "!=", "__ne__");
+    }
+    // Reflected operators without a forward one: `2 * v` works, `v * 2` is NotImplemented.
+    for (const auto& s : kNumberSlots) {
+      auto r = reflected.find(s.symbol);
+      if (!s.rdunder || r == reflected.end() || slots_used_.count(s.slot)) continue;
+      slots_used_.insert(s.slot);
+      slot_entries_ += "    {" + std::string(s.slot) + ", reinterpret_cast<void*>(" +
+                       binary_fn(nullptr, "o" + std::to_string(k++), s.symbol, s.dunder, r->second, s.rdunder) +
+                       ")},\n";
     }
     if (!compare.empty()) {
       std::string cases;
@@ -594,6 +660,12 @@ class ClassWriter {
     if (repr_) {
       code_ += "static PyObject* " + p_ + "repr(PyObject* self) {\n  return " + call0("repr") + ";\n}\n";
       slot_entries_ += "    {Py_tp_repr, reinterpret_cast<void*>(" + p_ + "repr)},\n";
+    }
+    // operator<< stands in for a missing repr() (str() falls back to it) or str().
+    if (stream_ && (!repr_ || !str_)) {
+      code_ = "#include <pyx/class_stream.hpp>\n" + code_;
+      slot_entries_ += std::string("    {") + (repr_ ? "Py_tp_str" : "Py_tp_repr") +
+                       ", reinterpret_cast<void*>(&pyx::detail::stream_text<" + self_ + ">)},\n";
     }
     if (str_) {
       code_ += "static PyObject* " + p_ + "str(PyObject* self) {\n  return " + call0("str") + ";\n}\n";
@@ -643,6 +715,9 @@ class ClassWriter {
     if (ctor_count_ > 0) {
       slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_instance<" + self_ + ">)},\n";
       slots += "    {Py_tp_init, reinterpret_cast<void*>(" + p_ + "init)},\n";
+    } else if (!setstate_.empty()) {  // unpickling makes an uninitialised object first
+      slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_instance<" + self_ + ">)},\n";
+      slots += "    {Py_tp_init, reinterpret_cast<void*>(&pyx::detail::tp_init_refused)},\n";
     } else {
       slots += "    {Py_tp_new, reinterpret_cast<void*>(&pyx::detail::tp_new_refused<" + self_ + ">)},\n";
     }
@@ -676,7 +751,18 @@ class ClassWriter {
   Export first_ctor_;
   int ctor_count_ = 0;
   bool len_ = false, repr_ = false, str_ = false, hash_ = false, has_begin_ = false, has_end_ = false, gc_ = false;
+  bool getstate_ = false, stream_ = false;
+  std::string setstate_;  // the wrapper id of setstate ("m_setstate" or "s_setstate"); empty: no state pickling
 };
+
+// `PYX_IMPORT(mod, ns::T);`: T's class_info names the other module's type,
+// filled in when this module is executed.
+std::string import_specialization(const scan::ClassImport& imp) {
+  return "namespace pyx::detail {\ntemplate <>\nstruct class_info<::" + imp.cpp_type +
+         "> {\n  static constexpr bool exported = true;\n  static inline PyTypeObject* type = nullptr;\n"
+         "  static inline const char* name = " +
+         cpp_string_literal(imp.cpp_type) + ";\n};\n}  // namespace pyx::detail\n";
+}
 
 std::string strip_type(std::string t) {
   auto drop = [&](const std::string& w) {
@@ -719,14 +805,30 @@ std::string class_aware_annotation(const scan::ScanResult& scan, const std::stri
         (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0))
       return "\"" + c.name + "\"" + (pointer ? " | None" : "");
   }
+  for (const auto& imp : scan.imports) {
+    const std::string& q = imp.cpp_type;
+    if (t == q || (q.size() >= t.size() + 2 && q.compare(q.size() - t.size() - 2, std::string::npos, "::" + t) == 0)) {
+      // The other module's Python name is not known here: the C++ class name.
+      std::string name = q.substr(q.rfind("::") == std::string::npos ? 0 : q.rfind("::") + 2);
+      name = name.substr(0, name.find('<'));
+      return "\"" + imp.module + "." + name + "\"" + (pointer ? " | None" : "");
+    }
+  }
   return scan::python_annotation(cpp_type, fused_choices);
 }
 
 ClassCode generate_classes(const scan::ScanResult& scan, const std::string& module_name,
                            const std::string& source_path) {
   ClassCode out;
-  if (scan.classes.empty()) return out;
+  if (scan.classes.empty() && scan.imports.empty()) return out;
   out.definitions = "#include <pyx/class.hpp>\n#include <structmember.h>\n";
+  for (const auto& imp : scan.imports) {
+    out.definitions += import_specialization(imp);
+    std::string where = source_path + ":" + std::to_string(imp.loc.line);
+    out.exec += "  if (!pyx::detail::import_class<::" + imp.cpp_type + ">(" + cpp_string_literal(module_name) + ", " +
+                cpp_string_literal(imp.module) + ", " + cpp_string_literal(imp.cpp_type) + ", " +
+                cpp_string_literal(where) + ")) return -1;\n";
+  }
   std::vector<ClassWriter> writers;
   for (const auto& c : scan.classes) writers.emplace_back(c, module_name, source_path);
   for (const auto& w : writers) out.definitions += w.info_specialization();
@@ -785,10 +887,19 @@ std::string class_stubs(const scan::ScanResult& scan) {
       out += "    @staticmethod\n    def " + m.name + "(" + (p.empty() ? "" : p.substr(2)) + ") -> " +
              ann(m, m.return_type) + ": ...\n";
     }
+    bool stream = false;  // a friend operator<<(std::ostream&, const T&)
     for (const auto& op : c.operators) {
       const Export& e = op.fn;
       int arity = static_cast<int>(e.params.size());
       const char* dunder = nullptr;
+      if (op.reflected) {
+        for (const auto& s : kNumberSlots)
+          if (op.symbol == s.symbol && arity == s.arity && s.rdunder) dunder = s.rdunder;
+        if (dunder)
+          out += "    def " + std::string(dunder) + "(self" + params(e) + ") -> " + ann(e, e.return_type) + ": ...\n";
+        if (op.symbol == "<<" && e.params[0].type.find("ostream") != std::string::npos) stream = true;
+        continue;
+      }
       for (const auto& s : kNumberSlots)
         if (op.symbol == s.symbol && arity == s.arity) dunder = s.dunder;
       for (const auto& s : kCompare)
@@ -819,6 +930,15 @@ std::string class_stubs(const scan::ScanResult& scan) {
       if (m.name == "hash") out += "    def __hash__(self) -> int: ...\n";
       if (m.name == "repr") out += "    def __repr__(self) -> str: ...\n";
       if (m.name == "str") out += "    def __str__(self) -> str: ...\n";
+    }
+    if (stream) {
+      bool has_repr = false, has_str = false;
+      for (const auto& m : c.methods) {
+        has_repr = has_repr || (m.name == "repr" && m.params.empty());
+        has_str = has_str || (m.name == "str" && m.params.empty());
+      }
+      if (!has_repr) out += "    def __repr__(self) -> str: ...\n";
+      if (has_repr && !has_str) out += "    def __str__(self) -> str: ...\n";
     }
   }
   return out;

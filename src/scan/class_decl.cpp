@@ -159,9 +159,17 @@ bool data_member(const Tokens& t, int b, int e, const std::string& doc, ClassExp
 }
 
 struct MemberFlags {
-  bool is_static = false, property = false, nogil = false, ctor = false;
+  bool is_static = false, property = false, nogil = false, ctor = false, is_friend = false;
   std::string op;  // operator symbol
 };
+
+// `Vec`, `const Vec&`, `Vec const&`, `Vec&&`, `Vec<T>&`: the class itself.
+bool is_class_type(std::string type, const std::string& cls) {
+  if (type.rfind("const ", 0) == 0) type = type.substr(6);
+  while (!type.empty() && (type.back() == '&' || type.back() == ' ')) type.pop_back();
+  if (type.size() > 6 && type.compare(type.size() - 6, 6, " const") == 0) type.resize(type.size() - 6);
+  return type == cls || type.rfind(cls + "<", 0) == 0;
+}
 
 // A member function as a free-function declaration parse_export can read.
 bool function_member(const Tokens& t, int b, int e, const std::string& cls, const Concepts& concepts,
@@ -174,7 +182,11 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
   bool name_seen = false;
   for (int j = b; j < e; ++j) {
     const Token& tok = t[j];
-    if (is_ident(t, j, "friend") || is_punct(t, j, "~")) return true;
+    if (is_punct(t, j, "~")) return true;
+    if (is_ident(t, j, "friend")) {  // only friend operators are read (as operators of the class)
+      f.is_friend = true;
+      continue;
+    }
     if (is_ident(t, j, "static")) f.is_static = true;
     if (is_ident(t, j, "PYX_PROPERTY")) f.property = true;
     if (is_ident(t, j, "PYX_NOGIL")) f.nogil = true;
@@ -239,9 +251,16 @@ bool function_member(const Tokens& t, int b, int e, const std::string& cls, cons
     out->ctors.push_back(std::move(ex));
     return true;
   }
+  if (f.is_friend && (f.op.empty() || ex.params.size() != 2)) return true;
   if (!f.op.empty()) {
     ex.name = "operator" + f.op;
-    out->operators.push_back({f.op, std::move(ex)});
+    bool reflected = false;
+    if (f.is_friend) {  // the class's own operand becomes `*this`
+      reflected = !is_class_type(ex.params[0].type, cls);
+      if (reflected && !is_class_type(ex.params[1].type, cls)) return true;
+      ex.params.erase(ex.params.begin() + (reflected ? 1 : 0));
+    }
+    out->operators.push_back({f.op, std::move(ex), reflected});
     return true;
   }
   if (f.property) {
@@ -306,7 +325,11 @@ bool members(const Tokens& t, int open, int close, bool is_struct, const std::st
                !is_punct(t, j - 1, "::");
       any_ctor = any_ctor || ctor;
     }
-    if (is_public && !skip) {
+    // A friend operator is public whatever the section; other friends are not ours.
+    bool friend_fn = false;
+    for (int j = first; fn && is_ident(t, first, "friend") && j < end && !friend_fn; ++j)
+      friend_fn = is_ident(t, j, "operator");
+    if ((is_public && !skip) || friend_fn) {
       std::string doc = docs(t[b].line);
       if (fn) {
         std::size_t nmethods = out->methods.size();

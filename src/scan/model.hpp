@@ -87,9 +87,14 @@ struct Property {
 };
 
 // An operator member: `Vec operator+(const Vec& o) const`.
+// A friend operator is stored the same way, without the class's parameter:
+// `friend Vec operator+(const Vec& v, double s)` as `operator+(double s)`, and
+// `friend Vec operator+(double s, const Vec& v)` as the same with `reflected`
+// (`s + v`, Python's __radd__).
 struct Operator {
-  std::string symbol;  // "+", "==", "+=", "()", "[]", "<<"
-  Export fn;           // params/return as for a method; fn.name is "operator+"
+  std::string symbol;      // "+", "==", "+=", "()", "[]", "<<"
+  Export fn;               // params/return as for a method; fn.name is "operator+"
+  bool reflected = false;  // the class is the right operand
 };
 
 // `PYX_EXPORT struct Accumulator { ... };` or an instantiation of an exported
@@ -110,8 +115,17 @@ struct ClassExport {
   bool is_final = false;
 };
 
+// `PYX_IMPORT(geometry, geom::Vec);`: a class another module exports, used
+// here as that module's Python type (docs/language.md, "Classes from another module").
+struct ClassImport {
+  std::string module;    // "geometry" or "pkg.geometry"
+  std::string cpp_type;  // "geom::Vec" (no leading "::")
+  SourceLoc loc;
+};
+
 struct ScanResult {
   std::vector<ClassExport> classes;  // exported classes and class template instantiations
+  std::vector<ClassImport> imports;
   std::vector<Export> exports;
   Directives directives;
 };

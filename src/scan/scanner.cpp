@@ -43,6 +43,11 @@ class Scanner {
         if (!class_at(stmt, i, &end, err)) return false;
         i = end;
         stmt = end + 1;
+      } else if (is_ident(t_, i, "PYX_IMPORT")) {
+        int end = -1;
+        if (!import_at(i, &end, err)) return false;
+        i = end;
+        stmt = end + 1;
       } else if (is_export_mark(t_, i)) {
         int end = -1;
         if (!export_at(stmt, i, &end, err)) return false;
@@ -65,6 +70,14 @@ class Scanner {
         if (!parse_fused_concept(t_, stmt, i, &concepts_, err)) return false;
       }
     }
+    for (const ClassImport& imp : out_->imports)
+      for (const ClassExport& c : out_->classes)
+        if (c.qualified_name == imp.cpp_type) {
+          *err = ScanError{imp.loc.line, imp.loc.col,
+                           "PYX_IMPORT of '" + imp.cpp_type + "', which this module exports itself (line " +
+                               std::to_string(c.loc.line) + "): a type has one Python type, in one module"};
+          return false;
+        }
     return true;
   }
 
@@ -138,6 +151,42 @@ class Scanner {
     if (!docs_above(t_[stmt].line, &ex.doc, err)) return false;
     if (ex.doc.empty() && t_[mark].line != t_[stmt].line && !docs_above(t_[mark].line, &ex.doc, err)) return false;
     out_->exports.push_back(std::move(ex));
+    return true;
+  }
+
+  // `PYX_IMPORT(module.name, ns::Type);` at namespace scope.
+  bool import_at(int mark, int* end, ScanError* err) {
+    const char* form =
+        "PYX_IMPORT must read PYX_IMPORT(module, ns::Class); (a module name such as pkg.geometry, "
+        "then the C++ class that module exports)";
+    if (!at_namespace_scope()) return fail(t_[mark], "PYX_IMPORT must be at namespace scope", err);
+    const int n = static_cast<int>(t_.size());
+    if (!is_punct(t_, mark + 1, "(")) return fail(t_[mark], form, err);
+    int close = match_bracket(t_, mark + 1, n);
+    if (close < 0 || !is_punct(t_, close + 1, ";")) return fail(t_[mark], form, err);
+    ClassImport imp;
+    int k = mark + 2;
+    while (k < close && is_ident(t_, k)) {
+      imp.module += t_[k].text;
+      if (!is_punct(t_, k + 1, ".")) break;
+      imp.module += ".";
+      k += 2;
+    }
+    if (imp.module.empty() || imp.module.back() == '.' || !is_punct(t_, k + 1, ",") || k + 2 >= close)
+      return fail(t_[mark], form, err);
+    imp.cpp_type = type_text(t_, k + 2, close);
+    if (imp.cpp_type.rfind("::", 0) == 0) imp.cpp_type = imp.cpp_type.substr(2);
+    for (int j = mark; j <= close; ++j)
+      if (std::size_t bad = invalid_utf8_at(t_[j].text); bad != std::string::npos)
+        return fail(t_[j], not_utf8(t_[j].text[bad], "PYX_IMPORT"), err);
+    for (const ClassImport& other : out_->imports)
+      if (other.cpp_type == imp.cpp_type)
+        return fail(t_[mark],
+                    "PYX_IMPORT of '" + imp.cpp_type + "' again (first at line " + std::to_string(other.loc.line) + ")",
+                    err);
+    imp.loc = {t_[mark].line, t_[mark].col};
+    out_->imports.push_back(std::move(imp));
+    *end = close + 1;
     return true;
   }
 

@@ -499,4 +499,195 @@ PYX_NOINLINE inline PyTypeObject* add_type(PyObject* module, PyType_Spec* spec, 
   return *slot;
 }
 
+PYX_COLD inline int tp_init_refused(PyObject* self, PyObject*, PyObject*) {
+  PyErr_Format(PyExc_TypeError,
+               "cannot create '%s' instances: the C++ class has no public constructor "
+               "(objects of it come only from C++ functions that return one, or from pickle)",
+               Py_TYPE(self)->tp_name);
+  return -1;
+}
+
+// ---- pickling through getstate()/setstate(...) ----
+
+// __reduce__: rebuilt by copyreg.__newobj__(type) (an uninitialised object),
+// then __setstate__(state); a state that is not a tuple is made a 1-tuple.
+PYX_NOINLINE inline PyObject* reduce_with_state(PyObject* self, PyObject* state) {
+  if (!state) return nullptr;
+  if (!PyTuple_Check(state)) {
+    PyObject* t = PyTuple_Pack(1, state);
+    Py_DECREF(state);
+    if (!t) return nullptr;
+    state = t;
+  }
+  PyObject* copyreg = PyImport_ImportModule("copyreg");
+  PyObject* newobj = copyreg ? PyObject_GetAttrString(copyreg, "__newobj__") : nullptr;
+  Py_XDECREF(copyreg);
+  if (!newobj) {
+    Py_DECREF(state);
+    return nullptr;
+  }
+  return Py_BuildValue("(N(O)N)", newobj, reinterpret_cast<PyObject*>(Py_TYPE(self)), state);
+}
+
+PYX_COLD inline bool state_not_tuple(PyObject* self, PyObject* state) {
+  PyErr_Format(PyExc_TypeError, "%s.__setstate__(): the state must be a tuple (the arguments of setstate), got %s",
+               Py_TYPE(self)->tp_name, Py_TYPE(state)->tp_name);
+  return false;
+}
+
+inline bool state_is_tuple(PyObject* self, PyObject* state) {
+  return PyTuple_Check(state) || state_not_tuple(self, state);
+}
+
+// A member setstate(...) needs a C++ object to call: an unpickled object has
+// none yet, so the default constructor makes one.
+template <class T>
+bool ready_for_state(PyObject* self) {
+  auto* in = as_instance<T>(self);
+  if (in->ready) return true;
+  if constexpr (std::is_default_constructible_v<T>) {
+    try {
+      ::new (in->storage) T();
+    } catch (...) {
+      translate_exception();
+      return false;
+    }
+    in->ready = true;
+    return true;
+  } else {
+    PyErr_Format(PyExc_TypeError,
+                 "%s.__setstate__(): the object has no C++ value yet and the class has no public default "
+                 "constructor: declare setstate as a static member function returning the class",
+                 Py_TYPE(self)->tp_name);
+    return false;
+  }
+}
+
+// A static setstate(...) returned `made` (a new object of T's type): its C++
+// value moves into self.
+template <class T>
+PyObject* adopt_state(PyObject* self, PyObject* made) {
+  if (!made) return nullptr;
+  auto* in = as_instance<T>(self);
+  T* src = self_ptr<T>(made);
+  if (!src) {
+    Py_DECREF(made);
+    return nullptr;
+  }
+  try {
+    if (in->ready) {
+      in->ready = false;
+      in->get()->~T();
+    }
+    ::new (in->storage) T(std::move(*src));
+    in->ready = true;
+  } catch (...) {
+    Py_DECREF(made);
+    return translate_exception();
+  }
+  Py_DECREF(made);
+  Py_RETURN_NONE;
+}
+
+// ---- classes shared between modules ----
+
+// What a second module must agree on to create and read instances of a type
+// the first module made: the instance size, the C++ alignment and this
+// file's layout version (raise it when `instance` changes).
+inline constexpr long kClassLayoutVersion = 1;
+
+// The exporting side: `__pyx_classes__[cpp_name] = (type, size, align, version)`.
+template <class T>
+bool publish_class(PyObject* module, const char* cpp_name) {
+  PyObject* md = PyModule_GetDict(module);
+  PyObject* table = PyDict_GetItemString(md, "__pyx_classes__");
+  if (!table) {
+    table = PyDict_New();
+    if (!table || PyDict_SetItemString(md, "__pyx_classes__", table) < 0) {
+      Py_XDECREF(table);
+      return false;
+    }
+    Py_DECREF(table);  // the module's dict keeps it
+  }
+  PyObject* entry = Py_BuildValue("(Onnl)", reinterpret_cast<PyObject*>(class_info<T>::type),
+                                  static_cast<Py_ssize_t>(sizeof(instance<T>)), static_cast<Py_ssize_t>(alignof(T)),
+                                  kClassLayoutVersion);
+  if (!entry) return false;
+  int rc = PyDict_SetItemString(table, cpp_name, entry);
+  Py_DECREF(entry);
+  return rc == 0;
+}
+
+PYX_COLD inline bool import_class_error(const char* importer, const char* module, const char* cpp_name,
+                                        const char* where, const std::string& why) {
+  PyObject *type = nullptr, *cause = nullptr, *tb = nullptr;
+  PyErr_Fetch(&type, &cause, &tb);
+  PyErr_NormalizeException(&type, &cause, &tb);
+  if (cause && tb) PyException_SetTraceback(cause, tb);
+  Py_XDECREF(type);
+  Py_XDECREF(tb);
+  std::string msg = std::string("module '") + importer + "' uses the C++ class " + cpp_name + " of module '" + module +
+                    "' (PYX_IMPORT at " + where + "), but " + why;
+  PyObject* name = PyUnicode_FromString(module);
+  PyObject* text = PyUnicode_FromString(msg.c_str());
+  PyObject* err = name && text ? PyObject_CallFunction(PyExc_ImportError, "O", text) : nullptr;
+  if (err) {
+    PyObject_SetAttrString(err, "name", name);
+    if (cause) PyException_SetCause(err, cause), cause = nullptr;
+    PyErr_SetObject(PyExc_ImportError, err);
+    Py_DECREF(err);
+  }
+  Py_XDECREF(cause);
+  Py_XDECREF(name);
+  Py_XDECREF(text);
+  return false;
+}
+
+// The importing side (at module exec): imports `module`, finds the type it
+// published for `cpp_name` and checks the layout agrees with this build's.
+template <class T>
+bool import_class(const char* importer, const char* module, const char* cpp_name, const char* where) {
+  PyObject* mod = PyImport_ImportModule(module);
+  if (!mod) return import_class_error(importer, module, cpp_name, where, "importing it failed");
+  PyObject* table = PyObject_GetAttrString(mod, "__pyx_classes__");
+  Py_DECREF(mod);
+  if (!table || !PyDict_Check(table)) {
+    Py_XDECREF(table);
+    PyErr_Clear();
+    return import_class_error(importer, module, cpp_name, where, "it exports no C++ classes");
+  }
+  PyObject* entry = PyDict_GetItemString(table, cpp_name);
+  if (!entry) {
+    std::string names;
+    Py_ssize_t pos = 0;
+    PyObject *key, *val;
+    while (PyDict_Next(table, &pos, &key, &val)) {
+      const char* k = PyUnicode_AsUTF8(key);
+      names += (names.empty() ? "" : ", ") + std::string(k ? k : "?");
+    }
+    Py_DECREF(table);
+    PyErr_Clear();
+    return import_class_error(importer, module, cpp_name, where,
+                              "it does not export that class (it exports: " + names + ")");
+  }
+  PyObject* type = nullptr;
+  Py_ssize_t size = 0, align = 0;
+  long version = 0;
+  bool ok = PyArg_ParseTuple(entry, "O!nnl", &PyType_Type, &type, &size, &align, &version);
+  if (!ok || size != static_cast<Py_ssize_t>(sizeof(instance<T>)) || align != static_cast<Py_ssize_t>(alignof(T)) ||
+      version != kClassLayoutVersion) {
+    Py_DECREF(table);
+    PyErr_Clear();
+    return import_class_error(importer, module, cpp_name, where,
+                              "the two builds disagree on its layout (size " + std::to_string(size) + " there, " +
+                                  std::to_string(sizeof(instance<T>)) +
+                                  " here): build both from the same header with the same flags");
+  }
+  // Kept for the life of the process: this module's code creates instances of it.
+  class_info<T>::type = reinterpret_cast<PyTypeObject*>(Py_NewRef(type));
+  class_info<T>::name = class_info<T>::type->tp_name;
+  Py_DECREF(table);
+  return true;
+}
+
 }  // namespace pyx::detail

@@ -37,6 +37,9 @@
 #define PYX_UFUNC_PARALLEL_MIN(elements)
 // Marks a getter (and its set_NAME setter) as a Python property (docs/language.md, "Classes").
 #define PYX_PROPERTY
+// Uses a class another .cxxpyx module exports as that module's Python type
+// (docs/language.md, "Classes from another module"): PYX_IMPORT(geometry, geom::Vec);
+#define PYX_IMPORT(module, ...) static_assert(sizeof(__VA_ARGS__) > 0, "PYX_IMPORT names a complete class")
 
 // Error paths are out of line and optimised for size: every exported function
 // instantiates the conversions, and only the fast path should be inlined.

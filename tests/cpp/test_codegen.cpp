@@ -70,7 +70,8 @@ TEST(codegen_classes_match_golden) {
   codegen::GeneratedModule gen;
   scan::ScanResult scan;
   if (!generate(text, &gen, &scan)) return;
-  CHECK_EQ(scan.classes.size(), std::size_t{2});
+  CHECK_EQ(scan.classes.size(), std::size_t{3});
+  CHECK_EQ(scan.imports.size(), std::size_t{1});
   check_golden("protocols.module.cpp.ref", gen.module_cpp);
   check_golden("protocols.pyi.ref", codegen::generate_stub(scan, "pkg.compute", "/src/compute.cxxpyx"));
 }
