@@ -96,7 +96,42 @@ def _cmd_cache_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _module_info(args: argparse.Namespace) -> int:
+    """``cache info MODULE``: whether an import would hit, and if not why
+    (the core's typed miss: docs/cache.md, "Why a miss"). Nothing is built."""
+    from ._loader import NotCachedError, build
+    from .cli import _build_options, _resolve_target
+
+    source, name = _resolve_target(args.target)
+    options = _build_options(args)
+    options["no_build"] = True
+    rows: list[tuple[str, Any]] = [("module", name), ("source", source)]
+    try:
+        result = build(source, name, options)
+    except NotCachedError as exc:
+        miss = exc.miss or {"kind": "absent", "text": "not cached", "changes": []}
+        rows += [("status", miss["text"]), ("reason", miss["kind"])]
+        if miss.get("path"):
+            rows.append(("concerns", miss["path"]))
+        for field, before, after in miss.get("changes", []):
+            rows.append((f"  {field}", f"{before or '(none)'} \u2192 {after or '(none)'}"))
+    else:
+        rows += [
+            ("status", "cached"),
+            ("key", result.get("key", "")),
+            ("entry", result["entry_dir"]),
+        ]
+    entries = [e for e in _cache_call("cache_list", _cache_dir(args)) if e.get("source") == source]
+    rows.append(("entries", f"{len(entries)} for this source"))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key.ljust(width)}  {value}")
+    return 0
+
+
 def _cmd_cache_info(args: argparse.Namespace) -> int:
+    if getattr(args, "target", None):
+        return _module_info(args)
     info = _cache_call("cache_info", _cache_dir(args))
     rows = [
         ("location", info.get("location", _cache_dir(args))),

@@ -70,7 +70,12 @@ class CompileError(ImportError):
 
 class NotCachedError(ImportError):
     """Building is disabled (``no_build`` / ``CXXIMPORT_NO_BUILD=1``) and the
-    module is not in the cache."""
+    module is not in the cache. ``miss`` says why (docs/cache.md, "Why a
+    miss"): a dict with ``kind`` (``"absent"``, ``"key_changed"``,
+    ``"stale_header"``, ...), ``path``, ``detail``, ``text`` and ``changes``
+    (``(field, before, after)`` for ``key_changed``), or None."""
+
+    miss: dict[str, Any] | None = None
 
 
 # Shown as cxximport.CompileError in tracebacks: that is where users find them.
@@ -126,8 +131,10 @@ def translate_error(
             lineno=lineno,
         )
     if isinstance(exc, core.NotCachedError):
-        return NotCachedError(
-            f"cxximport: {name} ({source}) is not in the cache and building is disabled "
+        miss = getattr(exc, "miss", None)
+        why = f" ({miss['text']})" if miss else ""
+        error = NotCachedError(
+            f"cxximport: {name} ({source}) is not in the cache{why} and building is disabled "
             f"(CXXIMPORT_NO_BUILD=1 or no_build=True); build it ahead of time with "
             f"`cxximport build {source}` using the same options and cache directory, "
             f"on a machine of the same CPU level or with an `arch` both share "
@@ -135,6 +142,8 @@ def translate_error(
             name=name,
             path=source,
         )
+        error.miss = miss
+        return error
     if isinstance(exc, core.CacheError) and not str(exc).startswith("cxximport:"):
         # Same type (callers catch _core.CacheError), naming the module and,
         # for a lock timeout, the option that sets it.

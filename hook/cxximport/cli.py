@@ -526,10 +526,13 @@ def _make_parser() -> argparse.ArgumentParser:
     q.set_defaults(run=_cmd_cache_list)
     q = cache_sub.add_parser(
         "info",
-        help="location, size and hit/miss counters",
-        parents=[cache_opt],
-        description="Cache location, size, counters.",
+        help="location, size and hit/miss counters; or whether a module is cached, and why not",
+        parents=[cache_opt, build_opt],
+        description="Cache location, size, counters. With a module name or a .cxxpyx path: "
+        "whether importing it would hit the cache and, if not, why (what changed since "
+        "its last build, which header, which owner). Builds nothing.",
     )
+    q.add_argument("target", nargs="?", metavar="MODULE_OR_SOURCE", help="a module or .cxxpyx file")
     q.set_defaults(run=_cmd_cache_info)
     q = cache_sub.add_parser(
         "clean",

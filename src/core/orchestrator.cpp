@@ -15,6 +15,7 @@
 #include "toolchain/undefined_symbols.hpp"
 #include "cache/admin.hpp"
 #include "cache/fs_util.hpp"
+#include "cache/layout.hpp"
 #include "cache/units.hpp"
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
@@ -267,7 +268,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     cxx = env && *env ? env : "c++";
   }
   build::CompilerIdentity id;
-  std::string memo_dir = store.root() + "/v1/compilers";
+  std::string memo_dir = cache::layout::memo_dir(store.root());
   // A cache-only worker may have no compiler: the identity recorded when the
   // entries were built (in the same cache) stands in for it.
   if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err) &&
@@ -326,21 +327,25 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
   kin.extra_files = extra_files;
   const std::string key = compute_key(kin);
   pm->result.key = key;
+  pm->key_fields = key_fields(kin);
 
   cache::Hit hit;
-  std::string why;
-  if (!req.force && store.lookup(key, &hit, &why)) {
+  cache::Miss miss;
+  if (!req.force && store.lookup(key, &hit, &miss)) {
     store.count("hit");
     return set_done(pm, hit, false);
   }
-  if (why.find("refused") != std::string::npos)
-    reporter.event("warning", "an entry for " + req.module + " in the cache was refused and will be rebuilt: " + why);
-  else if (req.verbose && !why.empty())
-    reporter.event("output", "cache miss for " + req.module + ": " + why);
+  if (!req.force) store.explain_miss(req.source, pm->key_fields, &miss);
+  if (cache::refused(miss))
+    reporter.event("warning", "an entry for " + req.module +
+                                  " in the cache was refused and will be rebuilt: " + cache::describe(miss));
+  else if (req.verbose && !req.force)
+    reporter.event("output", "cache miss for " + req.module + ": " + cache::describe(miss));
   if (req.no_build) {
     set_failure(failure, BuildFailure::Kind::NotCached,
                 "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source + ") is not in the cache at " +
-                    store.root() + " (build it ahead of time with `cxximport build`)");
+                    store.root() + " (" + cache::describe(miss) + "; build it ahead of time with `cxximport build`)");
+    failure->miss = miss;
     return;
   }
   if (store.read_only()) {
@@ -355,7 +360,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     // The read-only warning already said where builds go: one message, not two.
     if (req.verbose) reporter.event("output", warning);
     store = std::move(fallback);
-    if (!req.force && store.lookup(key, &hit, &why)) {
+    if (!req.force && store.lookup(key, &hit, &miss)) {
       store.count("hit");
       return set_done(pm, hit, false);
     }
@@ -374,7 +379,7 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Repor
     return;
   }
   // Another process may have published while we waited.
-  if (!req.force && store.lookup(key, &hit, &why)) {
+  if (!req.force && store.lookup(key, &hit, &miss)) {
     pm->lock.reset();
     return set_done(pm, hit, false);
   }
@@ -514,6 +519,7 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   cache::Hit hit;
   if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");
+  store.remember_key_fields(req.source, pm->key_fields);
   std::uint64_t cap = 0;
   cache::PruneResult pruned;
   if (cache::parse_size(req.max_size, &cap, &err) && cap > 0 &&

@@ -51,6 +51,7 @@ struct PreparedModule {
   // changed while the module was built (finish_module then does not publish).
   struct timespec inputs_read{};
   std::vector<std::string> key_files;  // `sources`/`depends` files hashed into the key
+  cache::KeyFields key_fields;         // remembered after publish, to explain later misses
 };
 
 enum class LockWait { Block, Try };

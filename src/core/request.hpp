@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cache/miss.hpp"
 #include "scan/model.hpp"
 
 namespace cxximport::core {
@@ -46,6 +47,7 @@ struct BuildFailure {
   std::string log_path;  // Compile: where the log is kept
   std::string filename;  // Scan
   int line = 0;          // Scan
+  cache::Miss miss;      // NotCached: why the cache had no usable entry
 };
 
 // Progress and diagnostics from inside a build: "wait", "building", "command",
