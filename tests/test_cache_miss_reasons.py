@@ -85,7 +85,7 @@ def test_the_same_inputs_hit_and_a_never_built_module_is_absent(built, tmp_path,
     (other / "mod.cxxpyx").write_text(SOURCE)
     result = _no_build(python, other).result
     assert result["hit"] is False and result["miss"]["kind"] == "absent"
-    assert "(not cached)" in result["message"]
+    assert "is not in the cache and building is disabled" in result["message"]
 
 
 def test_a_changed_header_is_named(built, python):

@@ -132,7 +132,7 @@ def translate_error(
         )
     if isinstance(exc, core.NotCachedError):
         miss = getattr(exc, "miss", None)
-        why = f" ({miss['text']})" if miss else ""
+        why = f" ({miss['text']})" if miss and miss["kind"] != "absent" else ""
         error = NotCachedError(
             f"cxximport: {name} ({source}) is not in the cache{why} and building is disabled "
             f"(CXXIMPORT_NO_BUILD=1 or no_build=True); build it ahead of time with "
