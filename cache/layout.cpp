@@ -8,9 +8,7 @@ std::string version_dir(const std::string& root) { return root + "/v" + std::to_
 std::string entries_dir(const std::string& root) { return version_dir(root) + "/entries"; }
 std::string tmp_dir(const std::string& root) { return version_dir(root) + "/tmp"; }
 std::string locks_dir(const std::string& root) { return version_dir(root) + "/locks"; }
-std::string lock_file(const std::string& root, const std::string& key) {
-  return locks_dir(root) + "/" + key + ".lock";
-}
+std::string lock_file(const std::string& root, const std::string& key) { return locks_dir(root) + "/" + key + ".lock"; }
 std::string failed_dir(const std::string& root) { return version_dir(root) + "/failed"; }
 std::string failed_log(const std::string& root, const std::string& key) {
   return failed_dir(root) + "/" + key + ".log";

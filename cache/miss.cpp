@@ -92,8 +92,8 @@ std::string describe(const Miss& miss) {
       break;
   }
   if (miss.other_variants > 0)
-    out += " (and " + std::to_string(miss.other_variants) + " other header set" +
-           (miss.other_variants > 1 ? "s" : "") + " of this key failed too)";
+    out += " (and " + std::to_string(miss.other_variants) + " other header set" + (miss.other_variants > 1 ? "s" : "") +
+           " of this key failed too)";
   return out;
 }
 

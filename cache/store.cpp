@@ -161,6 +161,22 @@ bool ensure_dir(const std::string& path, std::string* err) {
   return fs::check_private(path, true, err);
 }
 
+// Temporary files of memo writers that died before their rename
+// (write_file_atomic names them <file>.tmp.XXXXXX); a live writer renames
+// its own within milliseconds, so an hour-old one is garbage.
+void remove_stale_temporaries(const std::string& dir, std::int64_t now) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (struct dirent* e = ::readdir(d)) {
+    struct stat st;
+    if (!std::strstr(e->d_name, ".tmp.") || ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || now - static_cast<std::int64_t>(st.st_mtime) <= kOrphanAgeSeconds)
+      continue;
+    ::unlinkat(::dirfd(d), e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
 bool rename_noreplace(const std::string& from, const std::string& to) {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
   if (errno != EINVAL && errno != ENOSYS) return false;
@@ -263,6 +279,8 @@ bool Store::open(std::string* err) {
     return false;
   }
   remove_stale_build_dirs(fs::now_seconds());
+  for (const std::string& dir : {layout::memo_dir(root_), layout::sources_dir(root_)})
+    remove_stale_temporaries(dir, fs::now_seconds());
   return true;
 }
 

@@ -825,3 +825,23 @@ TEST(store_explain_ignores_a_corrupt_memo) {
   f.store.explain_miss(source, {{"numpy", "2.2.0"}}, &miss);
   CHECK(miss.kind == MissKind::kAbsent);
 }
+
+// A memo writer killed between its write and its rename leaves a temporary
+// file; the next open removes it once it is old, never a fresh one.
+TEST(store_open_removes_old_memo_temporaries) {
+  Fixture f;
+  std::string old_tmp = f.store.root() + "/v1/sources/0123456789abcdef.tmp.AbCdEf";
+  std::string new_tmp = f.store.root() + "/v1/compilers/fedcba9876543210.tmp.XyZxYz";
+  std::string memo = f.store.root() + "/v1/sources/0123456789abcdef";
+  CHECK(write_file(old_tmp, "half"));
+  CHECK(write_file(new_tmp, "half"));
+  CHECK(write_file(memo, "cxximport-source 1\n"));
+  struct timespec two_hours_ago[2] = {{fs::now_seconds() - 7200, 0}, {fs::now_seconds() - 7200, 0}};
+  CHECK(::utimensat(AT_FDCWD, old_tmp.c_str(), two_hours_ago, 0) == 0);
+  CHECK(::utimensat(AT_FDCWD, memo.c_str(), two_hours_ago, 0) == 0);
+  std::string err;
+  CHECK(f.store.open(&err));
+  CHECK(!exists(old_tmp));
+  CHECK(exists(new_tmp));
+  CHECK(exists(memo));
+}
