@@ -372,69 +372,6 @@ bool Store::is_build_dir(const std::string& dir) const {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
 }
 
-namespace {
-
-// A stat tuple is trusted only when the header's ctime is older than the
-// moment the tuple was taken by more than this: a file's timestamps come
-// from a coarse clock (a kernel tick, a second on some file systems), so an
-// edit in the same tick as the record could leave size, mtime, ctime and
-// inode all unchanged. Such a header is re-hashed on every lookup instead.
-constexpr std::int64_t kStatRaceMarginNs = 1'000'000'000;
-
-std::int64_t ns(const struct timespec& t) { return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec; }
-
-HeaderStat header_stat(const struct stat& st) {
-  return {static_cast<std::uint64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino), ns(st.st_mtim),
-          ns(st.st_ctim)};
-}
-
-std::int64_t now_ns() {
-  struct timespec t;
-  ::clock_gettime(CLOCK_REALTIME, &t);
-  return ns(t);
-}
-
-// Fills the stat tuple of every header whose content is still the hashed
-// one, with the file unchanged across the hash (stat before and after).
-void record_header_stats(Manifest* m) {
-  m->stat_taken_ns = now_ns();
-  for (HeaderDigest& h : m->headers) {
-    h.has_stat = false;
-    struct stat before, after;
-    std::string hex, err;
-    if (::stat(h.path.c_str(), &before) != 0 || !S_ISREG(before.st_mode) || !hash_file(h.path, &hex, &err) ||
-        ::stat(h.path.c_str(), &after) != 0 || hex != h.hash || !(header_stat(before) == header_stat(after)))
-      continue;
-    h.has_stat = true;
-    h.stat = header_stat(before);
-  }
-}
-
-}  // namespace
-
-bool Store::headers_match(const Manifest& m, Miss* miss) {
-  std::string err;
-  for (const HeaderDigest& h : m.headers) {
-    struct stat st;
-    if (::stat(h.path.c_str(), &st) != 0)
-      return miss_with(MissKind::kHeaderGone, h.path, std::string("header is gone (") + std::strerror(errno) + ")",
-                       miss);
-    // The fast path: same size, mtime, ctime and inode, recorded safely
-    // after the last change (kStatRaceMarginNs), is the same content.
-    if (h.has_stat && header_stat(st) == h.stat && h.stat.ctime_ns < m.stat_taken_ns - kStatRaceMarginNs) continue;
-    std::string hex;
-    if (!hash_file(h.path, &hex, &err))
-      return miss_with(MissKind::kHeaderGone, h.path, "header is gone (" + err + ")", miss);
-    if (hex != h.hash) return miss_with(MissKind::kStaleHeader, h.path, "header changed", miss);
-  }
-  for (const std::string& a : m.absent) {
-    struct stat ast;
-    if (lstat(a.c_str(), &ast) == 0)
-      return miss_with(MissKind::kShadowedInclude, a, "new header shadows one the build used", miss);
-  }
-  return true;
-}
-
 std::string Store::variant_name(const Manifest& m) {
   std::vector<std::pair<std::string, std::string>> hs;
   for (const HeaderDigest& h : m.headers) hs.emplace_back(h.path, h.hash);
@@ -611,40 +548,6 @@ int Store::remove_stale_build_dirs(std::int64_t now) {
     if (fs::remove_tree(fs::join(tmp_dir(), name), &err)) ++removed;
   }
   return removed;
-}
-
-void Store::remember_key_fields(const std::string& source, const KeyFields& fields) {
-  if (read_only_) return;
-  const std::string path = layout::source_memo(root_, source);
-  const std::string text = "source " + source + "\n" + format_key_fields(fields);
-  std::string old, err;
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0) {
-    fs::read_fd(fd, &old, &err);
-    ::close(fd);
-  }
-  // A memo only explains misses: failing to write it changes nothing else.
-  if (old != text) fs::write_file_atomic(path, text, 0600, &err, false);
-}
-
-void Store::explain_miss(const std::string& source, const KeyFields& now, Miss* miss) const {
-  if (miss->kind != MissKind::kAbsent) return;
-  const std::string path = layout::source_memo(root_, source);
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return;
-  std::string text, err;
-  struct stat st;
-  bool ok = ::fstat(fd, &st) == 0 && fs::refusal(st, false, sealed_).empty() && st.st_size < (1 << 20) &&
-            fs::read_fd(fd, &text, &err);
-  ::close(fd);
-  const std::string first = "source " + source + "\n";
-  KeyFields before;
-  if (!ok || text.compare(0, first.size(), first) != 0 || !parse_key_fields(text.substr(first.size()), &before)) return;
-  std::vector<FieldChange> changes = diff_key_fields(before, now);
-  if (changes.empty()) return;  // built with these inputs, then removed (clean, prune)
-  miss->kind = MissKind::kKeyChanged;
-  miss->path = source;
-  miss->changes = std::move(changes);
 }
 
 bool Store::open_private_fallback(const std::string& why, Store* out, std::string* warning, std::string* err) {

@@ -150,6 +150,9 @@ class Store {
 
  private:
   bool is_build_dir(const std::string& dir) const;
+  // Fills the stat tuple of every header whose content is still the hashed
+  // one, the file unchanged across the hash (stat before and after).
+  static void record_header_stats(Manifest* m);
 
   std::string root_;
   bool read_only_ = false;
