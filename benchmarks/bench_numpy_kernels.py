@@ -265,7 +265,37 @@ def run(ctx: Context) -> Result:
     res.targets.append(Target("numpy kernels: geometric mean ≥ Numba's", measured,
                               "≥ Numba", None if geo_nb is None else geo >= geo_nb))
     res.data.update(geo=geo, geo_numba=geo_nb)
+    res.sections.append(threaded_reductions(ctx, rounds, reps))
     return res
+
+
+def threaded_reductions(ctx: Context, rounds: int, reps: int) -> str:
+    """The reduction rows again with the same source built with `openmp = true`:
+    NumPy's BLAS dot (and so np.linalg.norm) runs on every core, pyx::dot of a
+    plain module on one; in an `openmp` module it splits when a core is idle."""
+    import cxximport
+
+    omp = cxximport.load(os.path.join(COMPETITORS, "numpy_kernels.cxxpyx"),
+                         module="numpy_kernels_openmp", openmp=True,
+                         cache_dir=ctx.cxximport_cache())
+    plain = cxx_kernels(ctx.cxximport("numpy_kernels", COMPETITORS))
+    threaded = cxx_kernels(omp)
+    pinned = os.environ.get("OPENBLAS_NUM_THREADS")
+    blas_threads = f"{pinned} thread(s) (OPENBLAS_NUM_THREADS)" if pinned else "one thread per core"
+    rows = []
+    for label, key, ref, args, rtol in cases()[:3]:
+        want = ref(*args)
+        assert np.allclose(threaded[key](*args), want, rtol=rtol, atol=0), label
+        fns = [lambda r=ref, a=args: r(*a), lambda f=plain[key], a=args: f(*a),
+               lambda f=threaded[key], a=args: f(*a)]
+        mins = [stats(x)[0] for x in interleaved(fns, rounds, reps)]
+        rows.append([label, fmt(mins[0], "us"), fmt(mins[1], "us"), f"{mins[0] / mins[1]:.2f}×",
+                     fmt(mins[2], "us"), f"{mins[0] / mins[2]:.2f}×"])
+    return ("Reductions, the same source built with `openmp = true` (pyx::sum/pyx::dot split "
+            "across threads from 100 000 elements when a core is idle; NumPy's OpenBLAS "
+            f"uses {blas_threads}):\n\n"
+            + table(["kernel", "NumPy µs", "cxximport µs", "NumPy / cxximport",
+                     "cxximport `openmp` µs", "NumPy / cxximport `openmp`"], rows))
 
 
 if __name__ == "__main__":

@@ -78,5 +78,4 @@ bool Store::headers_match(const Manifest& m, Miss* miss) {
   return true;
 }
 
-
 }  // namespace cxximport::cache

@@ -175,7 +175,9 @@ LockMode lock_mode_from_env() {
 }
 
 std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string& what, LockMode mode,
-                                      double timeout_seconds, const WaitCallback& on_wait, std::string* err) {
+                                      double timeout_seconds, const WaitCallback& on_wait, std::string* err,
+                                      bool* timed_out) {
+  if (timed_out) *timed_out = false;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   double next_report = 1.0;
@@ -238,6 +240,7 @@ std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string
       std::snprintf(secs, sizeof secs, "%.1f", waited);
       *err = "timed out after " + std::string(secs) + " s waiting for the build lock of " + what + ", held by " +
              describe_holder(holder) + " (lock file " + (use_flock ? path : excl) + ")";
+      if (timed_out) *timed_out = true;
       cleanup();
       return nullptr;
     }

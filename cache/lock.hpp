@@ -34,8 +34,10 @@ LockMode lock_mode_from_env();
 
 // Acquires the lock at path (what names it in messages, e.g. the key).
 // timeout_seconds < 0 waits forever; 0 tries once. on_wait may be empty.
+// *timed_out (when given) is set when it fails because the holder kept it.
 std::unique_ptr<KeyLock> acquire_lock(const std::string& path, const std::string& what, LockMode mode,
-                                      double timeout_seconds, const WaitCallback& on_wait, std::string* err);
+                                      double timeout_seconds, const WaitCallback& on_wait, std::string* err,
+                                      bool* timed_out = nullptr);
 
 // Pid written in a lock file by its holder (either kind), or 0.
 int lock_holder_pid(const std::string& path);

@@ -12,7 +12,7 @@ constexpr std::string_view kMemoMagic = "cxximport-source 1";
 
 // Fields whose value is a digest: a person needs "changed", not two hashes.
 bool is_digest(const std::string& field) {
-  return field == "source" || field == "runtime" || field == "cpu" || field == "extra_files";
+  return field == "source" || field == "runtime" || field == "generator" || field == "cpu" || field == "extra_files";
 }
 
 // Flags as the tokens removed and added, not two long command lines.

@@ -336,12 +336,13 @@ bool Store::lookup(const std::string& key, Hit* hit, Miss* miss) {
 }
 
 std::unique_ptr<KeyLock> Store::lock(const std::string& key, double timeout_seconds, const WaitCallback& on_wait,
-                                     std::string* err) {
+                                     std::string* err, bool* timed_out) {
   if (!is_hex32(key)) {
     *err = "invalid key '" + key + "'";
     return nullptr;
   }
-  return acquire_lock(layout::lock_file(root_, key), "key " + key, lock_mode_from_env(), timeout_seconds, on_wait, err);
+  return acquire_lock(layout::lock_file(root_, key), "key " + key, lock_mode_from_env(), timeout_seconds, on_wait, err,
+                      timed_out);
 }
 
 bool Store::make_build_dir(const std::string& key, std::string* dir, std::string* err) {
@@ -571,7 +572,7 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
       Store s(path);
       if (s.open(&ignored) && !s.read_only()) {
         *out = std::move(s);
-        *warning = "cxximport: " + why + "; using the private cache " + path + " instead";
+        *warning = why + "; using the private cache " + path + " instead";
         return true;
       }
     }
@@ -588,7 +589,7 @@ bool Store::open_private_fallback(const std::string& why, Store* out, std::strin
     return false;
   }
   *out = std::move(s);
-  *warning = "cxximport: " + why + "; using the private cache " + tmpl + " instead";
+  *warning = why + "; using the private cache " + tmpl + " instead";
   return true;
 }
 

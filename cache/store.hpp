@@ -89,9 +89,10 @@ class Store {
   void remember_key_fields(const std::string& source, const KeyFields& fields);
   void explain_miss(const std::string& source, const KeyFields& now, Miss* miss) const;
 
-  // Blocks until this process holds the build lock for key.
+  // Blocks until this process holds the build lock for key; nullptr on
+  // failure, with *timed_out (when given) set if the wait timed out.
   std::unique_ptr<KeyLock> lock(const std::string& key, double timeout_seconds, const WaitCallback& on_wait,
-                                std::string* err);
+                                std::string* err, bool* timed_out = nullptr);
 
   // A fresh private (0700) directory inside the cache for building key.
   bool make_build_dir(const std::string& key, std::string* dir, std::string* err);

@@ -11,7 +11,8 @@
 #   (tests/test_remote_tls.py; redis-server and nginx bring its library);
 # - chromium: the annotate report rendered in a real browser;
 # - clang, libomp-dev, binutils (objdump): annotate's reports from the second
-#   compiler (OpenMP modules included), and the machine code per line.
+#   compiler (OpenMP modules included), and the machine code per line;
+# - clangd: `cxximport ide`'s compilation database checked by clangd itself.
 set -eu
 
 need=""
@@ -23,6 +24,7 @@ command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v clang++ >/dev/null 2>&1 || need="$need clang"
 command -v objdump >/dev/null 2>&1 || need="$need binutils"
+command -v clangd >/dev/null 2>&1 || need="$need clangd"
 # Clang's OpenMP (omp.h, libomp): annotate's Clang reports of OpenMP modules.
 [ -e /usr/lib/llvm-14/lib/clang/14.0.6/include/omp.h ] || ls /usr/lib/llvm-*/lib/clang/*/include/omp.h >/dev/null 2>&1 || need="$need libomp-dev"
 [ -z "$need" ] && exit 0

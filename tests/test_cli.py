@@ -59,12 +59,14 @@ def test_doctor_fails_with_a_fix_when_the_compiler_is_missing(cli, cache_dir):
     assert "fix:" in proc.stdout
 
 
-def test_doctor_flags_a_cache_dir_writable_by_others(cli, cache_dir):
+def test_doctor_flags_a_cache_dir_writable_by_others(cli, cache_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     cache_dir.mkdir(mode=0o777)
     cache_dir.chmod(0o777)
     proc = cli("doctor")
-    assert proc.returncode == 1
-    assert "FAIL  cache directory" in proc.stdout
+    # Imports refuse it and use the private fallback: a warning, not a failure.
+    assert "WARN  cache directory" in proc.stdout and "imports use the private cache" in proc.stdout
+    assert "FAIL  cache directory" not in proc.stdout
 
 
 @needs_core

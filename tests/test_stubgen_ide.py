@@ -112,7 +112,8 @@ def test_ide_writes_a_compilation_database_the_compiler_understands(cli, kernels
 
     templates = options.templates_dir()
     assert args[1:6] == ["-x", "c++", "-std=c++20", "-include", "pyx/pyx.hpp"]
-    assert f"-I{templates}" in args
+    assert args[args.index(templates) - 1] == "-isystem"  # its headers never warn
+    assert "-Wall" in args and "-Wextra" in args  # what the build counts
     assert os.path.isfile(os.path.join(templates, "pyx", "pyx.hpp"))
     i = args.index(sysconfig.get_paths()["include"])
     assert args[i - 1] == "-isystem"
@@ -134,3 +135,103 @@ def test_ide_writes_a_compilation_database_the_compiler_understands(cli, kernels
     )
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "src" / "kernels.o").exists()
+
+
+def _gcc_omp_dir(compiler: str) -> str | None:
+    p = subprocess.run(
+        [compiler, "-print-file-name=include/omp.h"], capture_output=True, text=True, timeout=60
+    )
+    path = p.stdout.strip()
+    return os.path.dirname(path) if os.path.isabs(path) and os.path.isfile(path) else None
+
+
+def test_ide_entry_names_the_compilers_own_include_dirs_after_ours(cli, kernels):
+    """clangd parses with its own headers; omp.h of the build's GCC (and any
+    header only that compiler has) must be found after them."""
+    assert cli("ide", str(kernels)).returncode == 0
+    (entry,) = json.loads((kernels.parent / "compile_commands.json").read_text())
+    args = entry["arguments"]
+    after = [args[i + 1] for i, a in enumerate(args) if a == "-idirafter"]
+    assert "/usr/include" in after or any(d.startswith("/usr") for d in after), args
+    omp_dir = _gcc_omp_dir(args[0])
+    if omp_dir is None:
+        pytest.skip(f"{args[0]} has no omp.h of its own (not GCC)")
+    assert os.path.normpath(omp_dir) in after, (omp_dir, after)
+
+
+def _namespaces_work() -> bool:
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(shutil.which("clangd") is None, reason="clangd is not installed")
+@pytest.mark.skipif(not _namespaces_work(), reason="needs root and unshare -m")
+def test_clangd_resolves_omp_h_without_clangs_own_openmp(cli, kernels, tmp_path):
+    """clangd on a machine where only GCC has omp.h (no libomp-dev): the
+    clang resource directory's omp.h is hidden by an overlay whiteout."""
+    source = kernels.parent / "omp_kernels.cxxpyx"
+    source.write_text(
+        "// cxximport: openmp\n#include <omp.h>\n#include <vector>\n"
+        "PYX_EXPORT int threads() { return omp_get_max_threads(); }\n"
+    )
+    assert cli("ide", str(source)).returncode == 0
+    resource = subprocess.run(
+        ["clang", "-print-resource-dir"], capture_output=True, text=True
+    ).stdout.strip()
+    include = os.path.join(resource, "include")
+    hide = ""
+    if os.path.exists(os.path.join(include, "omp.h")):
+        upper, work = tmp_path / "upper", tmp_path / "work"
+        upper.mkdir()
+        work.mkdir()
+        os.mknod(upper / "omp.h", 0o600 | 0o020000, os.makedev(0, 0))  # a whiteout
+        hide = (
+            f"mount -t overlay overlay -o lowerdir={include},upperdir={upper},workdir={work} "
+            f"{include} && test ! -e {include}/omp.h && "
+        )
+    check = f"{hide}exec clangd --check={source}"
+    p = subprocess.run(
+        ["unshare", "-m", "sh", "-c", check],
+        cwd=source.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = p.stdout + p.stderr
+    assert "All checks completed, 0 errors" in out, out
+
+
+STUB_IMPORT = """
+import sys, cxximport
+sys.path.insert(0, {src!r})
+cxximport.install()
+import stubbed
+print(stubbed.f(2))
+"""
+
+
+def test_a_stub_next_to_its_source_is_rewritten_when_the_signature_changes(
+    cli, python, write_source, cache_dir
+):
+    source = write_source("stubbed.cxxpyx", "PYX_EXPORT int f(int x) { return x; }\n")
+    assert cli("stubgen", str(source)).returncode == 0
+    stub = source.with_suffix(".pyi")
+    assert "def f(x: int) -> int:" in stub.read_text()
+    source.write_text("PYX_EXPORT double f(double y, int n = 2) { return y * n; }\n")
+    proc = python(STUB_IMPORT.format(src=str(source.parent)))
+    assert proc.returncode == 0, proc.stderr
+    assert "def f(y: float, n: int = ...) -> float:" in stub.read_text()
+    # Back to the old text: a cache hit, and the stub follows it too.
+    source.write_text("PYX_EXPORT int f(int x) { return x; }\n")
+    assert python(STUB_IMPORT.format(src=str(source.parent))).returncode == 0
+    assert python(STUB_IMPORT.format(src=str(source.parent))).returncode == 0
+    assert "def f(x: int) -> int:" in stub.read_text()
+
+
+def test_a_hand_written_stub_next_to_the_source_is_left_alone(python, write_source, cache_dir):
+    source = write_source("stubbed.cxxpyx", "PYX_EXPORT int f(int x) { return x; }\n")
+    stub = source.with_suffix(".pyi")
+    stub.write_text("def f(x: int) -> int: ...  # mine\n")
+    assert python(STUB_IMPORT.format(src=str(source.parent))).returncode == 0
+    assert stub.read_text() == "def f(x: int) -> int: ...  # mine\n"

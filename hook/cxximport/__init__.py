@@ -22,9 +22,9 @@ from typing import Any
 
 from . import _options
 from ._finder import SUFFIX, CxxFinder, module_name_for
-from ._loader import CompileError, CxxLoader, NotCachedError
+from ._loader import CxxLoader
 from ._loader import build as _build_source
-from ._options import OptionError
+from .errors import CacheError, CompileError, LockTimeoutError, NotCachedError, OptionError
 
 __version__ = "0.1.0"
 
@@ -44,9 +44,11 @@ def _openmp_defaults() -> None:
 _openmp_defaults()
 
 __all__ = [
+    "CacheError",
     "CompileError",
     "CxxFinder",
     "CxxLoader",
+    "LockTimeoutError",
     "NotCachedError",
     "OptionError",
     "SUFFIX",

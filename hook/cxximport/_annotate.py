@@ -18,7 +18,7 @@ import platform
 import re
 import shlex
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,7 +265,7 @@ def python_calls(asm: list[str]) -> list[str]:
 
 
 def explain(
-    raw: list[str], body_checked: bool, boundscheck: bool, calls: list[str] = ()
+    raw: list[str], body_checked: bool, boundscheck: bool, calls: Sequence[str] = ()
 ) -> tuple[str, str]:
     """(plain words, DOC_SECTIONS key) for a loop's not-vectorised reasons."""
     # The compiler lists every step it tried; the most specific cause wins (_REASONS order).

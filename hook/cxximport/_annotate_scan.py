@@ -99,9 +99,8 @@ def find_loops(text: str) -> dict[int, Loop]:
             other.line != loop.line and loop.line <= other.line <= loop.end
             for other in loops.values()
         )
-    lines = clean.splitlines()
-    for number, line in enumerate(lines, 1):
-        pragma = line.strip()
+    for number, text_line in enumerate(clean.splitlines(), 1):
+        pragma = text_line.strip()
         if re.match(r"#\s*pragma\s+omp\b", pragma):
             following = [n for n in loops if n > number]
             if following:

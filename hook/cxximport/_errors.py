@@ -10,10 +10,11 @@ through the runtime headers and the generated ``module.cpp``.
 An error inside the generated bindings (``module.cpp``, or a runtime header
 instantiated from there) is reported at the exported function it was
 generated for, ``in the bindings generated for `f` (file.cxxpyx:12): hint``,
-with the exported signature; the spans of each export's wrapper come from the
-``// export NAME (PATH:LINE)`` comments that open them in ``module.cpp``
-(regenerated with ``_core.generate``: a failed build leaves no build
-directory behind).
+with the exported signature; the spans of each export's wrapper (the lines
+``wrappers.map`` records) and the generated ``module.cpp`` come with the
+core's ``BuildError`` (``spans``, ``module_cpp``), so nothing is generated
+again here. ``export_spans`` reads the spans from the ``// export NAME
+(PATH:LINE)`` comments instead, for a ``module.cpp`` given without them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from .errors import CompileError
 
 MAX_ERRORS = 3  # error items shown (an item is an error with its notes)
 MAX_LINES = 30  # lines of compiler output shown in the message
@@ -246,8 +249,11 @@ _TYPE_IN = re.compile(
 )
 
 
-def _hint(diags: list[Diagnostic], span_lines: list[str], export: dict[str, Any] | None) -> str:
-    """What went wrong in the generated code, in the user's terms."""
+def _hint(
+    diags: list[Diagnostic], span_lines: list[str], export: dict[str, Any] | None
+) -> tuple[str, bool]:
+    """What went wrong in the generated code, in the user's terms, and whether
+    that is a static_assert of ours (which says it all)."""
     texts = []
     for d in diags:
         texts.append(d.msg)
@@ -257,13 +263,13 @@ def _hint(diags: list[Diagnostic], span_lines: list[str], export: dict[str, Any]
     if m:
         message = m.group("msg")
         t = _TYPE_IN.search(joined)
-        return message + (f" [the type: `{t.group('type')}`]" if t else "")
+        return message + (f" [the type: `{t.group('type')}`]" if t else ""), True
     if "unable to deduce ‘auto’ from ‘&" in joined or "overloaded function" in joined:
         name = export["name"] if export else "the function"
         return (
             f"`{name}` has several overloads; an exported function must have exactly one "
             "(give the others another name, or make it a template over pyx::fused types)"
-        )
+        ), False
     for text in span_lines:
         m = re.search(r"\bdef_(\d+)\(\)", text)
         if m and export:
@@ -274,9 +280,9 @@ def _hint(diags: list[Diagnostic], span_lines: list[str], export: dict[str, Any]
                 return (
                     f"the default value of parameter `{p['name']}` (`= {p['default']}`) "
                     f"is not a valid `{p['type']}`"
-                )
+                ), False
     first = diags[0].msg if diags else "the generated code does not compile"
-    return f"the generated wrapper does not compile for this signature: {first}"
+    return f"the generated wrapper does not compile for this signature: {first}", False
 
 
 _SUBSCRIPTED_MEMBER = re.compile(r"\b(\w+)\.(shape|strides)\s*\[\s*([^\]]*)\]")
@@ -316,6 +322,15 @@ def _numpy_habit(d: Diagnostic) -> str | None:
     )
 
 
+def spans_from_core(spans: Any) -> list[ExportSpan]:
+    """The core's wrapper spans (``BuildError.spans``: ``(first, last,
+    source_line, name, source)`` tuples, as in ``wrappers.map``)."""
+    return [
+        ExportSpan(name, path, source_line, first, last)
+        for first, last, source_line, name, path in spans or ()
+    ]
+
+
 class Formatter:
     def __init__(
         self,
@@ -325,10 +340,13 @@ class Formatter:
         exports: list[dict[str, Any]] | None = None,
         include_dirs=(),
         verbose: bool = False,
+        spans: list[ExportSpan] | None = None,
     ):
         self.places = Places(source, templates_dir, include_dirs)
         self.source = source
-        self.spans = export_spans(module_cpp) if module_cpp else []
+        if spans is None:
+            spans = export_spans(module_cpp) if module_cpp else []
+        self.spans = spans
         self.module_lines = module_cpp.splitlines() if module_cpp else []
         self.exports = {e["name"]: e for e in (exports or [])}
         self.verbose = verbose
@@ -406,7 +424,7 @@ class Formatter:
     def _generated_item(self, export_name: str, span: ExportSpan, diags: list[Diagnostic]) -> Item:
         export = self.exports.get(export_name)
         span_lines = self.module_lines[span.first - 1 : span.last]
-        hint = _hint(diags, span_lines, export)
+        hint, ours = _hint(diags, span_lines, export)
         path, lineno = span.source_path, span.source_line
         excerpt, col = _source_excerpt(path, lineno)
         if excerpt and export_name in excerpt:
@@ -420,7 +438,7 @@ class Formatter:
             lines.append(excerpt)
         if export:
             lines.append(f"      exported signature: {_signature(export)}")
-        if not hint.startswith("cxximport:"):  # a static_assert of ours says it all
+        if not ours:  # a static_assert of ours says it all
             lines.append("      compiler: " + self.places.shorten_line(diags[0].header))
         return Item(lines, path, lineno)
 
@@ -522,15 +540,6 @@ def _fallback(log: str) -> str:
 # Entry points used by the loader.
 
 
-def _generated_module(source: str, name: str, templates_dir: str | None) -> str | None:
-    try:
-        from . import _core
-
-        return _core.generate(source, name, templates_dir)["module_cpp"]
-    except Exception:  # the message is still useful without the mapping
-        return None
-
-
 def _scanned_exports(source: str) -> list[dict[str, Any]]:
     try:
         from . import _core
@@ -541,21 +550,30 @@ def _scanned_exports(source: str) -> list[dict[str, Any]]:
 
 
 def format_build_log(
-    log: str, source: str, name: str, *, templates_dir: str | None = None, verbose: bool = False
+    log: str,
+    source: str,
+    name: str,
+    *,
+    templates_dir: str | None = None,
+    verbose: bool = False,
+    module_cpp: str | None = None,
+    spans: list[ExportSpan] | None = None,
 ) -> tuple[str, str | None, int | None]:
     """The formatted first errors of a build log, and the location the
-    traceback should point at."""
+    traceback should point at. module_cpp and spans (the core's, from the
+    failed build) map errors in the generated bindings to their exports."""
     if templates_dir is None:
         from . import _options
 
         templates_dir = _options.templates_dir()
-    needs_mapping = "module.cpp:" in log
+    needs_mapping = "module.cpp:" in log and bool(spans)
     formatter = Formatter(
         source,
         templates_dir,
-        _generated_module(source, name, templates_dir) if needs_mapping else None,
+        module_cpp if needs_mapping else None,
         _scanned_exports(source) if needs_mapping else None,
         verbose=verbose,
+        spans=spans if needs_mapping else None,
     )
     return formatter.format(log)
 
@@ -571,14 +589,18 @@ def compile_error_from(
     """The ``CompileError`` for a ``_core.BuildError``: its message shows the
     first errors, located in the user's .cxxpyx; ``filename``/``lineno`` say
     where the traceback should point."""
-    from ._loader import CompileError
-
     log = getattr(build_error, "log", "") or ""
     source = getattr(build_error, "source", None) or source
     log_path = getattr(build_error, "log_path", None)
     if log.strip():
         detail, filename, lineno = format_build_log(
-            log, source, name, templates_dir=templates_dir, verbose=verbose
+            log,
+            source,
+            name,
+            templates_dir=templates_dir,
+            verbose=verbose,
+            module_cpp=getattr(build_error, "module_cpp", None),
+            spans=spans_from_core(getattr(build_error, "spans", None)),
         )
     else:
         detail, filename, lineno = str(build_error).strip(), None, None
@@ -602,14 +624,14 @@ def scan_error_message(scan_error: BaseException, name: str, source: str) -> str
     text = str(scan_error).strip()
     filename = getattr(scan_error, "filename", None) or source
     lineno = getattr(scan_error, "lineno", None)
+    col = getattr(scan_error, "col", None)
     message = f"cxximport: cannot build {name}: {text}"
     if lineno:
         excerpt, _ = _source_excerpt(filename, lineno)
         if excerpt:
             message += "\n" + excerpt
-            m = re.match(rf"^{re.escape(filename)}:{lineno}:(\d+):", text)
-            if m:
-                message += "\n      | " + " " * (int(m.group(1)) - 1) + "^"
+            if col:
+                message += "\n      | " + " " * (col - 1) + "^"
     return message
 
 

@@ -32,54 +32,12 @@ from types import ModuleType
 from typing import Any
 
 from . import _options
+from .errors import CacheError, CompileError, LockTimeoutError, NotCachedError
+
+__all__ = ["CompileError", "CxxLoader", "NotCachedError", "build", "translate_error"]
 
 # Attributes owned by the import system: never copied from the fresh module on reload.
 _IMPORT_ATTRS = frozenset({"__name__", "__loader__", "__spec__", "__package__", "__path__"})
-
-
-class CompileError(ImportError):
-    """A .cxxpyx file could not be scanned, compiled or linked.
-
-    ``str(err)`` shows the compiler's first errors, located at
-    ``file.cxxpyx:LINE:COL``. Attributes: ``log`` (full compiler output),
-    ``command`` (the failing command line), ``log_path`` (where the log is
-    kept), ``source`` (the .cxxpyx), ``filename`` and ``lineno`` (the first
-    error's location, when known).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        name: str | None = None,
-        source: str | None = None,
-        log: str = "",
-        command: str = "",
-        log_path: str | None = None,
-        filename: str | None = None,
-        lineno: int | None = None,
-    ):
-        super().__init__(message, name=name, path=source)
-        self.source = source
-        self.log = log
-        self.command = command
-        self.log_path = log_path
-        self.filename = filename
-        self.lineno = lineno
-
-
-class NotCachedError(ImportError):
-    """Building is disabled (``no_build`` / ``CXXIMPORT_NO_BUILD=1``) and the
-    module is not in the cache. ``miss`` says why (docs/cache.md, "Why a
-    miss"): a dict with ``kind`` (``"absent"``, ``"key_changed"``,
-    ``"stale_header"``, ...), ``path``, ``detail``, ``text`` and ``changes``
-    (``(field, before, after)`` for ``key_changed``), or None."""
-
-    miss: dict[str, Any] | None = None
-
-
-# Shown as cxximport.CompileError in tracebacks: that is where users find them.
-CompileError.__module__ = NotCachedError.__module__ = "cxximport"
 
 
 # Per thread: how deep we are inside cxximport's own build (see building()).
@@ -120,7 +78,6 @@ def translate_error(
         return compile_error_from(exc, name, source, verbose=verbose)
     if isinstance(exc, core.ScanError):
         filename = getattr(exc, "filename", None) or source
-        lineno = getattr(exc, "lineno", None)
         from ._errors import scan_error_message
 
         return CompileError(
@@ -128,7 +85,8 @@ def translate_error(
             name=name,
             source=source,
             filename=filename,
-            lineno=lineno,
+            lineno=getattr(exc, "lineno", None),
+            col=getattr(exc, "col", None),
         )
     if isinstance(exc, core.NotCachedError):
         miss = getattr(exc, "miss", None)
@@ -144,11 +102,11 @@ def translate_error(
         )
         error.miss = miss
         return error
-    if isinstance(exc, core.CacheError) and not str(exc).startswith("cxximport:"):
-        # Same type (callers catch _core.CacheError), naming the module and,
-        # for a lock timeout, the option that sets it.
+    if isinstance(exc, CacheError) and exc.name is None:
+        # Not yet translated (the core leaves `name` unset): same type,
+        # naming the module and, for a lock timeout, the option that sets it.
         message = f"cxximport: cannot import {name} ({source}): {exc}"
-        if "timed out" in str(exc):
+        if isinstance(exc, LockTimeoutError):
             message += (
                 "; another process is still building it: wait longer with the "
                 "lock_timeout option (install(lock_timeout=SECONDS), default 600)"
@@ -219,8 +177,15 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
         finish = getattr(progress, "finish", None)
         if finish is not None:
             finish(result)
+    if os.path.exists(os.path.splitext(source)[0] + ".pyi"):  # one stat when absent
+        from .stubgen import refresh_beside_source
+
+        refresh_beside_source(source, name, result)
     if result.get("built"):
         _warn_serial_pragmas(source, resolved)
+        from . import _warnings
+
+        _warnings.report(result, name, resolved)
     return dict(result)
 
 
@@ -293,6 +258,22 @@ def _vanished(exc: BaseException, so_path: str) -> bool:
     return failed_on in (None, so_path) and not os.path.exists(so_path)
 
 
+def _start_at_source(error: BaseException) -> None:
+    """Drops our own frames from a build error's traceback: it then goes from
+    the importing line (importlib removes its own frames) straight to the
+    frame at the offending .cxxpyx line that _raise_from_source made. On
+    Python 3.10, whose bare ``raise`` re-adds the catching frame, that one
+    frame of ours stays."""
+    filename = getattr(error, "filename", None)
+    head = error.__traceback__
+    at_source = head
+    while at_source is not None and at_source.tb_frame.f_code.co_filename != filename:
+        at_source = at_source.tb_next
+    if filename and head is not None and at_source is not None and at_source is not head:
+        head.tb_next = at_source  # 3.10: the catching frame, then the source
+        error.__traceback__ = at_source
+
+
 class CxxLoader:  # the importlib.abc.Loader protocol, without importing importlib.abc
     """Loads one ``.cxxpyx`` source as the extension module ``name``."""
 
@@ -331,7 +312,11 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
         return self._ext_loader.create_module(ext_spec)
 
     def create_module(self, spec):
-        result, module = self._build_and_load(self._create_extension)
+        try:
+            result, module = self._build_and_load(self._create_extension)
+        except ImportError as error:
+            _start_at_source(error)
+            raise  # a bare raise adds no entry for this frame (Python 3.11+)
         so_path = result["so_path"]
         module.__file__ = so_path
         module.__cxxpyx__ = self.path
@@ -349,7 +334,11 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
         self._reload_into(module)
 
     def _reload_into(self, module: ModuleType) -> None:
-        result, fresh = self._build_and_load(lambda so: _load_extension(self.name, so))
+        try:
+            result, fresh = self._build_and_load(lambda so: _load_extension(self.name, so))
+        except ImportError as error:
+            _start_at_source(error)
+            raise
         so_path = result["so_path"]
         # A single-phase-init extension registers itself in sys.modules while
         # loading; the module being reloaded must stay the one registered.

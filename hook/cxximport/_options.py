@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .errors import OptionError
+
 
 class _LazyLogger:
     """``logging.getLogger("cxximport")``, with logging imported on first use
@@ -37,13 +39,6 @@ class _LazyLogger:
 
 
 logger = _LazyLogger()
-
-
-class OptionError(ValueError):
-    """An option has an unknown name or a value of the wrong type."""
-
-
-OptionError.__module__ = "cxximport"
 
 
 # --------------------------------------------------------------------------
@@ -70,6 +65,7 @@ SCHEMA: dict[str, str] = {
     "no_build": _BOOL,
     "force": _BOOL,
     "verbose": _BOOL,
+    "show_warnings": _BOOL,
     "lock_timeout": _FLOAT,
     "max_size": _SIZE,
     "openmp": _BOOL,
@@ -111,6 +107,7 @@ PYPROJECT_KEYS = frozenset(
         "std",
         "optimize",
         "build_type",
+        "show_warnings",
         "cxxflags",
         "ldflags",
         "libraries",
@@ -151,6 +148,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 ENVIRONMENT = {
     "CXXIMPORT_CACHE_DIR": "cache_dir",
     "CXXIMPORT_VERBOSE": "verbose",
+    "CXXIMPORT_SHOW_WARNINGS": "show_warnings",
     "CXXIMPORT_JOBS": "jobs",
     "CXXIMPORT_MAX_SIZE": "max_size",
     "CXX": "cxx",
@@ -518,7 +516,9 @@ class Progress:
     On a terminal, a build that takes longer than ``DELAY`` seconds shows one
     line, rewritten in place (``cxximport: building compute.cxxpyx ... 0.8 s``)
     and erased when the build ends; elsewhere it becomes log records on the
-    ``cxximport`` logger. "wait" events go to the same place. With
+    ``cxximport`` logger. "wait" events go to the same place, the first one
+    also as a warning (as the remote cache's wait does): a user whose import
+    stalls behind another process's build is told so. With
     ``verbose``, commands and compiler/ninja output are written to stderr.
     """
 
@@ -531,6 +531,7 @@ class Progress:
         self._stream = stream
         self._line = ""  # what the in-place line currently shows
         self._logged_start = False
+        self._warned_wait = False
         self._started = time.monotonic()
 
     @property
@@ -555,7 +556,11 @@ class Progress:
                 self._logged_start = True
                 logger.info("cxximport: building %s", self.source)
         elif event == "wait":
-            if _is_tty(self.stream):
+            if not self._warned_wait:
+                self._warned_wait = True
+                self.clear()
+                logger.warning("cxximport: %s", text)
+            elif _is_tty(self.stream):
                 self._show(f"cxximport: {text}")
             else:
                 logger.info("cxximport: %s", text)

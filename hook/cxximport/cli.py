@@ -76,12 +76,18 @@ def _error_from(result: dict[str, Any]) -> BaseException:
     if kind == "compile":
         exc = core.BuildError(message)
         exc.log, exc.command, exc.log_path = result["log"], result["command"], result["log_path"]
+        exc.module_cpp, exc.spans = result["module_cpp"], result["spans"]
     elif kind == "scan":
         exc = core.ScanError(message)
-        exc.filename, exc.lineno = result["filename"], result["line"]
+        exc.filename = result["filename"]
+        exc.lineno, exc.col = result["line"] or None, result["column"] or None
     elif kind == "not_cached":
         exc = core.NotCachedError(message)
         exc.miss = result.get("miss")
+    elif kind == "lock_timeout":
+        exc = core.LockTimeoutError(message)
+    elif kind == "cache":
+        exc = core.CacheError(message)
     else:
         exc = ImportError(message)
     return translate_error(exc, result["module"], result["source"])
@@ -126,9 +132,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     )
     failed = [r for r in results if "error" in r]
     built = sum(1 for r in results if r.get("built"))
+    from . import _warnings
+
     for i, r in enumerate(results, 1):
         state = "FAILED  " if "error" in r else "built   " if r.get("built") else "cached  "
-        print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']})", flush=True)
+        n = _warnings.count(_warnings.log_text(r["entry_dir"])) if r.get("built") else 0
+        noted = f"; {_warnings.summary(r['module'], n)}" if n else ""
+        print(f"[{i}/{len(results)}] {state} {r['module']}  ({r['source']}){noted}", flush=True)
     cached = len(results) - len(failed) - built
     print(
         f"cxximport build: {len(results)} modules: {built} built, {cached} cached, "
@@ -209,6 +219,15 @@ def _cmd_show(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 1
     entry = result["entry_dir"]
+    if args.warnings:
+        from . import _warnings
+
+        log = _warnings.log_text(entry)
+        print(f"warnings: {_warnings.count(log)}")
+        text = _warnings.diagnostics(log) if _warnings.count(log) else ""
+        if text:
+            print(text)
+        return 0
     print(f"entry:   {entry}")
     print(f"key:     {result.get('key', '')}")
     print(f"so:      {result['so_path']}")
@@ -450,6 +469,11 @@ def _make_parser() -> argparse.ArgumentParser:
         help="a module name (searched in the current directory and sys.path) or a .cxxpyx path",
     )
     p.add_argument("--build", action="store_true", help="build the module if it is not cached")
+    p.add_argument(
+        "--warnings",
+        action="store_true",
+        help="print only the compiler's warnings of the cached build, and their count",
+    )
     p.set_defaults(run=_cmd_show)
 
     p = sub.add_parser(
@@ -591,12 +615,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # here, so a closed pipe is caught below, not at exit
+        return code
     except _options.OptionError as e:
         print(e, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `cxximport cache list | head`: the reader has what it wanted. Quiet,
+        # as `ls | head`; stdout goes to /dev/null so the exit flush is silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for `ls | head`'s ls
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ._loader import CompileError
@@ -135,7 +136,7 @@ def _build_steps(directory: Path, options: dict[str, Any]) -> tuple[dict[str, An
             problems.append(f"{step.name}: build failed:\n{exc}")
             continue
         seconds = time.perf_counter() - start
-        state = module.__spec__.loader_state or {}
+        state = (module.__spec__.loader_state if module.__spec__ else None) or {}
         line.done(f"{'built in' if state.get('built') else 'cached,'} {seconds:.2f} s")
         modules[step.name] = module
     return modules, problems
@@ -191,7 +192,11 @@ def run(args: argparse.Namespace) -> int:
         module = modules.get(step.name)
         if module is None:
             continue
-        best, median = time_calls(lambda m=module: m.compute(array_1, array_2, A, B, C), repeat)
+
+        def call(m: ModuleType = module) -> object:
+            return m.compute(array_1, array_2, A, B, C)
+
+        best, median = time_calls(call, repeat)
         rows.append((step.name, step.changed, best, median))
 
     from ._table import format_table

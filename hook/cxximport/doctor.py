@@ -23,6 +23,12 @@ class _Doctor:
     def __init__(self) -> None:
         self.failed = 0
 
+    def warn(self, what: str, detail: str, fix: str = "") -> None:
+        """Works, but not as configured (not a failure)."""
+        print(f"WARN  {what}: {detail}")
+        if fix:
+            print(f"      fix: {fix}")
+
     def report(self, ok: bool, what: str, detail: str, fix: str = "") -> None:
         print(f"{'OK  ' if ok else 'FAIL'}  {what}: {detail}")
         if not ok:
@@ -68,6 +74,14 @@ def _check_compiler(doc: _Doctor, cxx: list[str]) -> bool:
             f"{' '.join(cxx) or '(none)'} not found",
             "apt-get install g++ (or set CXX to a C++20 compiler)",
         )
+        return False
+    try:  # as the build decides it (toolchain::driver_problem)
+        problem = _core().driver_problem(cxx[0])
+    except ImportError:
+        problem = ""  # reported by the core extension check
+    if problem:
+        fix = problem.rsplit("; ", 1)[-1]
+        doc.report(False, "C++ compiler", problem.rsplit("; ", 1)[0], fix)
         return False
     rc, out = _run([*cxx, "--version"])
     version = out.splitlines()[0] if out else "unknown version"
@@ -211,18 +225,34 @@ def _check_project(doc: _Doctor, directory: str) -> None:
 
 def _check_cache_dir(doc: _Doctor, path: str) -> None:
     what = "cache directory"
+    problems = _cache_dir_problems(path)
+    if problems is None:
+        doc.report(True, what, f"{path} (will be created 0700)")
+        return
+    if not problems:
+        doc.report(True, what, f"{path} (private, writable)")
+        return
+    # As an import decides: a root it cannot store into means the private
+    # fallback (docs/cache.md) and one warning, which is not a failure.
+    fix = f"make {path} a writable directory of yours, mode 0700, or set CXXIMPORT_CACHE_DIR"
+    try:
+        root, why = _core().writable_cache_dir(path)
+    except ImportError as e:  # CacheError: not even a private cache
+        doc.report(False, what, f"{path}: " + ", ".join(problems) + f" ({e})", fix)
+        return
+    if why:
+        doc.warn(what, f"{why}; imports use the private cache {root} instead", fix)
+    else:
+        doc.report(False, what, f"{path}: " + ", ".join(problems), fix)
+
+
+def _cache_dir_problems(path: str) -> list[str] | None:
+    """What is wrong with the cache root; None: it does not exist and can be created."""
     if not os.path.exists(path):
         parent = path
         while not os.path.exists(parent):
             parent = os.path.dirname(parent)
-        ok = os.access(parent, os.W_OK | os.X_OK)
-        doc.report(
-            ok,
-            what,
-            f"{path} (will be created 0700)",
-            f"make {parent} writable or set CXXIMPORT_CACHE_DIR",
-        )
-        return
+        return None if os.access(parent, os.W_OK | os.X_OK) else [f"{parent} is not writable"]
     st = os.stat(path)
     problems = []
     if not os.path.isdir(path):
@@ -233,9 +263,4 @@ def _check_cache_dir(doc: _Doctor, path: str) -> None:
         problems.append(f"writable by group or others (mode {st.st_mode & 0o777:o})")
     if not os.access(path, os.W_OK | os.X_OK):
         problems.append("not writable")
-    doc.report(
-        not problems,
-        what,
-        f"{path} (private, writable)" if not problems else f"{path}: " + ", ".join(problems),
-        f"chmod 700 {path} (or set CXXIMPORT_CACHE_DIR to a private directory)",
-    )
+    return problems

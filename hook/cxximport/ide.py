@@ -11,9 +11,11 @@ other files are kept, an entry for the same file is replaced.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shlex
+import subprocess
 from collections.abc import Iterable
 from typing import Any
 
@@ -33,14 +35,44 @@ def compile_command(source: str, cxx: str | None = None) -> dict[str, Any]:
     arguments = [*compiler, "-x", "c++", std, "-include", "pyx/pyx.hpp"]
     if _has_ufuncs(source):  # as module.cpp: the ufunc runtime only where it is used
         arguments += ["-include", "pyx/ufunc.hpp"]
-    arguments += [f"-I{interp['templates_dir']}"]
+    # As the build: the warnings a build counts, the runtime a system directory.
+    arguments += ["-Wall", "-Wextra", "-isystem", interp["templates_dir"]]
     arguments += ["-isystem", interp["python_include"], "-isystem", interp["numpy_include"]]
     arguments += [f"-I{d}" for d in flags["include_dirs"]]  # the source's directory first
     arguments += [f for f in flags["cxxflags"] if not f.startswith("-std=")]
     if flags["openmp"]:
         arguments.append("-fopenmp")
+    # The compiler's own include directories, searched last: clangd parses
+    # with its own headers first (its intrinsics, its libstdc++ detection) and
+    # finds here what only the build's compiler has, such as GCC's omp.h.
+    for directory in compiler_include_dirs(tuple(compiler)):
+        arguments += ["-idirafter", directory]
     arguments += ["-c", source]
     return {"directory": os.path.dirname(source), "file": source, "arguments": arguments}
+
+
+@functools.lru_cache(maxsize=8)
+def compiler_include_dirs(compiler: tuple[str, ...]) -> list[str]:
+    """The ``#include <...>`` search list the compiler prints with ``-v``
+    (empty when it cannot be run: the entry still names everything else)."""
+    try:
+        p = subprocess.run(
+            [*compiler, "-x", "c++", "-E", "-v", "-o", os.devnull, "-"],
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    lines = p.stderr.splitlines()
+    try:
+        start = lines.index("#include <...> search starts here:") + 1
+        end = lines.index("End of search list.", start)
+    except ValueError:
+        return []
+    # Clang marks framework directories "(framework directory)"; never ours.
+    return [os.path.normpath(line.strip()) for line in lines[start:end] if "(" not in line]
 
 
 def _has_ufuncs(source: str) -> bool:

@@ -41,8 +41,11 @@ CELL_LABEL = "cell"
 
 
 def magic_dir(cache_dir: str | None = None) -> str:
-    """Where cells are written: ``<cache root>/magic``, created 0700."""
+    """Where cells are written: ``<cache root>/magic``, created 0700. A cache
+    root the build cannot store into (read-only, refused) gives the private
+    fallback cache the build uses instead; the build itself says so, once."""
     root = cache_dir or _options.default_cache_dir()
+    root, _why = _loader._core().writable_cache_dir(root)
     path = os.path.join(root, "magic")
     os.makedirs(path, mode=0o700, exist_ok=True)
     return path
@@ -86,6 +89,7 @@ def _in_cell_terms(error: _loader.CompileError, path: str) -> _loader.CompileErr
         log_path=error.log_path,
         filename=error.filename,
         lineno=error.lineno,
+        col=error.col,
     )
 
 
@@ -119,7 +123,7 @@ def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = F
         raise  # not reached
     module = _loader._load_extension(name, _loader.open_validated(result))
     module.__file__ = result["so_path"]
-    module.__cxxpyx__ = path
+    module.__cxxpyx__ = path  # type: ignore[attr-defined]  # our own marker attribute
     sys.modules[name] = module
     return module
 
@@ -161,6 +165,7 @@ class CxxMagics(Magics):
             raise UsageError(str(error)) from None
         module = build_cell(cell, options, force=args.force)
         functions = exported(module)
+        assert self.shell is not None  # a magic always runs in a shell
         self.shell.user_ns.update(functions)
         if args.verbose:
             print(f"cxximport: {module.__name__}: bound {', '.join(sorted(functions))}")

@@ -17,6 +17,7 @@ std::string compute_key(const KeyInput& in) {
   Hasher h;
   h.field("format", std::int64_t{cache::layout::kLayoutVersion});
   h.field("cxximport", in.version);
+  h.field("generator", in.generator);
   h.field("runtime", in.runtime_hash);
   h.field("module", in.module);
   h.field("source_path", in.source_path);
@@ -60,6 +61,7 @@ cache::KeyFields key_fields(const KeyInput& in) {
       {"source", digest(in.source_text)},
       {"extra_files", extra.hex().substr(0, 16)},
       {"runtime", in.runtime_hash.substr(0, 16)},
+      {"generator", in.generator.substr(0, 16)},
       {"cpu", digest(in.cpu)},
       {"numpy_include", in.numpy_include},
       {"python_include", in.python_include},

@@ -14,6 +14,7 @@ namespace cxximport::core {
 
 struct KeyInput {
   std::string version;
+  std::string generator;     // the scanner's and code generator's sources (CMake hashes them)
   std::string runtime_hash;  // templates/ (runtime headers and code templates)
   std::string module, source_path, source_text;
   std::string compiler_path, compiler_version;

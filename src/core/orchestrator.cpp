@@ -5,7 +5,6 @@
 #include <set>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,19 +72,6 @@ scan::Directives merge(const scan::Directives& opt, const scan::Directives& file
   append(d.sources, file.sources);
   append(d.depends, file.depends);
   return d;
-}
-
-// The command ninja reports after "FAILED: ...".
-std::string failed_command(const std::string& output) {
-  std::istringstream in(output);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("FAILED:", 0) == 0) {
-      std::string cmd;
-      if (std::getline(in, cmd)) return cmd;
-    }
-  }
-  return "";
 }
 
 void set_failure(BuildFailure* f, BuildFailure::Kind kind, std::string message) {
@@ -163,244 +149,324 @@ std::string unbuildable_path(const std::string& path, bool in_build_edge) {
 
 }  // namespace
 
-std::string default_cache_dir() { return cache::Store::default_root(); }
+namespace {
 
-void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, LockWait wait,
-                    PreparedModule* pm) {
-  pm->req = req;
-  pm->runner = &runner;
-  pm->started = Clock::now();
-  ::clock_gettime(CLOCK_REALTIME, &pm->inputs_read);
-  pm->state = PreparedModule::State::Failed;
-  BuildFailure* failure = &pm->failure;
-  std::string err;
-
-  if (req.source.empty() || req.source[0] != '/') {
-    set_failure(failure, BuildFailure::Kind::Input, "source path must be absolute: " + req.source);
-    return;
-  }
-  if (std::string why = unbuildable_path(req.source, false); !why.empty()) {
-    set_failure(failure, BuildFailure::Kind::Input, "cannot build " + shown_path(req.source) + ": " + why);
-    return;
-  }
-  if (std::string why; !codegen::check_module_name(req.module, &why)) {
-    set_failure(failure, BuildFailure::Kind::Input,
-                "cannot build a module named " + req.module + " from " + req.source + ": " + why);
-    return;
-  }
-  std::string text;
-  if (!read_file(req.source, &text, &err)) {
-    set_failure(failure, BuildFailure::Kind::Input, err);
-    return;
-  }
+// Everything one module's build depends on, resolved once from the request,
+// the file and the machine; the steps below read it instead of copying the
+// request field by field.
+struct Resolved {
+  std::string text;  // the source, as read (its bytes join the key)
   scan::ScanResult scan;
-  if (!scan::scan_source(text, req.source, &scan, &err)) {
-    set_failure(failure, BuildFailure::Kind::Scan, err);
-    failure->filename = req.source;
-    // "path:LINE:COL: ..." -> LINE
-    std::size_t p = err.find(':', req.source.size());
-    if (err.rfind(req.source, 0) == 0 && p != std::string::npos) failure->line = std::atoi(err.c_str() + p + 1);
-    return;
+  std::string source_dir, short_name;
+  scan::Directives dirs;                   // the request's options, the file's directives over them
+  std::vector<std::string> extra_sources;  // `sources`, absolute
+  std::vector<std::pair<std::string, std::string>> extra_files;  // `sources` and `depends`: (path, hash)
+  std::string cxx;                                               // as named (request, $CXX, "c++")
+  build::CompilerIdentity compiler;
+  build::Flags flags;
+  std::string runtime_hash;  // of the templates the module compiles
+};
+
+// Step: what can be refused before reading anything.
+bool check_request(const BuildRequest& req, BuildFailure* failure) {
+  std::string why;
+  if (req.source.empty() || req.source[0] != '/')
+    why = "source path must be absolute: " + req.source;
+  else if (std::string path_why = unbuildable_path(req.source, false); !path_why.empty())
+    why = "cannot build " + shown_path(req.source) + ": " + path_why;
+  else if (std::string name_why; !codegen::check_module_name(req.module, &name_why))
+    why = "cannot build a module named " + req.module + " from " + req.source + ": " + name_why;
+  if (why.empty()) return true;
+  set_failure(failure, BuildFailure::Kind::Input, why);
+  return false;
+}
+
+// Step: read and scan the source; a scan error carries file, line and column.
+bool read_and_scan(const BuildRequest& req, Resolved* in, BuildFailure* failure) {
+  std::string err;
+  if (!read_file(req.source, &in->text, &err)) {
+    set_failure(failure, BuildFailure::Kind::Input, err);
+    return false;
   }
-  {
-    std::uint64_t cap = 0;
-    std::string why;
-    if (!cache::parse_size(req.max_size, &cap, &why)) {
-      set_failure(failure, BuildFailure::Kind::Input, "build option 'max_size' is invalid: " + why);
-      return;
-    }
+  if (scan::scan_source(in->text, req.source, &in->scan, &err)) return true;
+  set_failure(failure, BuildFailure::Kind::Scan, err);
+  failure->filename = req.source;
+  scan_error_location(err, req.source, &failure->line, &failure->column);
+  return false;
+}
+
+// Step: the request's options with the file's directives merged over them,
+// and the extra files (`sources`, `depends`) whose content joins the key.
+bool resolve_directives(const BuildRequest& req, Resolved* in, BuildFailure* failure) {
+  std::uint64_t cap = 0;
+  std::string err;
+  if (!cache::parse_size(req.max_size, &cap, &err)) {
+    set_failure(failure, BuildFailure::Kind::Input, "build option 'max_size' is invalid: " + err);
+    return false;
   }
-  const std::string source_dir = dirname_of(req.source);
-  scan::Directives dirs = merge(req.options, scan.directives);
+  in->source_dir = dirname_of(req.source);
+  in->short_name = req.module.substr(req.module.rfind('.') + 1);
+  in->dirs = merge(req.options, in->scan.directives);
   // Ufunc loops report floating-point errors through the CPU's flags, as
   // NumPy's do; errno would keep std::sqrt and friends from vectorising.
   // First, so a -fmath-errno of the user's still wins.
-  for (const auto& e : scan.exports)
+  for (const auto& e : in->scan.exports)
     if (e.kind != scan::ExportKind::function) {
-      dirs.cxxflags.insert(dirs.cxxflags.begin(), "-fno-math-errno");
+      in->dirs.cxxflags.insert(in->dirs.cxxflags.begin(), "-fno-math-errno");
       break;
     }
-
-  // Extra inputs whose content joins the key.
-  std::vector<std::pair<std::string, std::string>> extra_files;
-  std::vector<std::string> extra_sources;
-  for (const auto& s : dirs.sources) {
-    extra_sources.push_back(absolute_in(source_dir, s));
-    if (std::string why = unbuildable_path(extra_sources.back(), true); !why.empty()) {
-      set_failure(failure, BuildFailure::Kind::Input,
-                  req.source + ": cannot build its `sources` file " + shown_path(extra_sources.back()) + ": " + why);
-      return;
+  for (const auto& s : in->dirs.sources) {
+    in->extra_sources.push_back(absolute_in(in->source_dir, s));
+    if (std::string why = unbuildable_path(in->extra_sources.back(), true); !why.empty()) {
+      set_failure(
+          failure, BuildFailure::Kind::Input,
+          req.source + ": cannot build its `sources` file " + shown_path(in->extra_sources.back()) + ": " + why);
+      return false;
     }
   }
-  std::vector<std::string> extras = extra_sources;
-  for (const auto& d : dirs.depends) extras.push_back(absolute_in(source_dir, d));
+  std::vector<std::string> extras = in->extra_sources;
+  for (const auto& d : in->dirs.depends) extras.push_back(absolute_in(in->source_dir, d));
   for (const auto& path : extras) {
     std::string h;
     if (!hash_file(path, &h, &err)) {
       set_failure(failure, BuildFailure::Kind::Input,
                   req.source + ": a `sources`/`depends` file cannot be read: " + err);
-      return;
+      return false;
     }
-    extra_files.emplace_back(path, h);
+    in->extra_files.emplace_back(path, h);
   }
-  pm->key_files = extras;
+  return true;
+}
 
-  // The cache, with a private fallback when the chosen place is unusable.
-  pm->store.emplace(req.cache_dir.empty() ? default_cache_dir() : req.cache_dir);
-  cache::Store& store = *pm->store;
-  if (!store.open(&err)) {
+// Step: the cache, with a private fallback when the chosen place is unusable.
+bool open_store(const BuildRequest& req, StoreOpener& stores, Reporter& reporter, PreparedModule* pm) {
+  std::string err;
+  pm->store = stores.open(req.cache_dir.empty() ? default_cache_dir() : req.cache_dir, &err);
+  if (!pm->store) {
     std::string warning, err2;
-    if (!cache::Store::open_private_fallback(err, &store, &warning, &err2)) {
-      set_failure(failure, BuildFailure::Kind::Cache, err + "; and no private fallback cache: " + err2);
-      return;
+    pm->store = stores.open_private_fallback(err, &warning, &err2);
+    if (!pm->store) {
+      set_failure(&pm->failure, BuildFailure::Kind::Cache, err + "; and no private fallback cache: " + err2);
+      return false;
     }
-    warn_once(reporter, store.root(), warning);
-  } else if (store.read_only()) {
-    warn_once(reporter, store.root(),
-              "cxximport: the cache directory " + store.root() +
+    warn_once(reporter, pm->store->root(), warning);
+  } else if (pm->store->read_only()) {
+    warn_once(reporter, pm->store->root(),
+              "the cache directory " + pm->store->root() +
                   " is read-only: it serves the modules it holds but cannot store new ones "
                   "(a module it lacks is built into a private cache)");
   }
+  return true;
+}
 
-  std::string cxx = req.cxx;
-  if (cxx.empty()) {
+// Step: which compiler, what it is (memoised in the store), the flags the
+// module compiles with and the hash of the runtime headers.
+bool identify_toolchain(const BuildRequest& req, build::ProcessRunner& runner, const std::string& memo_dir,
+                        Resolved* in, BuildFailure* failure) {
+  std::string err;
+  in->cxx = req.cxx;
+  if (in->cxx.empty()) {
     const char* env = getenv("CXX");
-    cxx = env && *env ? env : "c++";
+    in->cxx = env && *env ? env : "c++";
   }
-  build::CompilerIdentity id;
-  std::string memo_dir = cache::layout::memo_dir(store.root());
   // A cache-only worker may have no compiler: the identity recorded when the
   // entries were built (in the same cache) stands in for it.
-  if (!build::compiler_identity(cxx, memo_dir, runner, &id, &err) &&
-      !(req.no_build && build::remembered_identity(cxx, memo_dir, &id))) {
-    if (req.no_build)
-      return set_failure(
-          failure, BuildFailure::Kind::NotCached,
-          "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
-              ") cannot be looked up: the cache key includes the compiler's identity, and " + err +
-              " (install the same compiler as the machine that ran `cxximport build`, or set CXX to it)");
-    set_failure(failure, BuildFailure::Kind::Input, err);
-    return;
+  if (!build::compiler_identity(in->cxx, memo_dir, runner, &in->compiler, &err) &&
+      !(req.no_build && build::remembered_identity(in->cxx, memo_dir, &in->compiler))) {
+    if (req.no_build) {
+      set_failure(failure, BuildFailure::Kind::NotCached,
+                  "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source +
+                      ") cannot be looked up: the cache key includes the compiler's identity, and " + err +
+                      " (install the same compiler as the machine that ran `cxximport build`, or set CXX to it)");
+    } else {
+      set_failure(failure, BuildFailure::Kind::Input, err);
+    }
+    return false;
   }
-  pm->system_dirs = id.system_dirs;
-
   build::FlagInput fin;
   fin.build_type = req.build_type;
   fin.templates_dir = req.templates_dir;
   fin.python_include = req.python_include;
   fin.numpy_include = req.numpy_include;
-  fin.source_dir = source_dir;
-  fin.directives = dirs;
-  fin.auto_march = build::auto_march(id, build::host_x86_level());
-  fin.clang = id.version.find("clang") != std::string::npos;
-  build::Flags flags = build::module_flags(fin);
+  fin.source_dir = in->source_dir;
+  fin.directives = in->dirs;
+  fin.auto_march = build::auto_march(in->compiler, build::host_x86_level());
+  fin.clang = in->compiler.version.find("clang") != std::string::npos;
+  in->flags = build::module_flags(fin);
+  if (!tree_hash(req.templates_dir, memo_dir, &in->runtime_hash, &err)) {
+    set_failure(failure, BuildFailure::Kind::Input, err);
+    return false;
+  }
+  return true;
+}
 
-  const std::string short_name = req.module.substr(req.module.rfind('.') + 1);
-  build::NinjaModule& nm = pm->ninja;
+build::NinjaModule ninja_module(const BuildRequest& req, const Resolved& in) {
+  build::NinjaModule nm;
   if (!req.launcher.empty()) nm.launcher.push_back(req.launcher);
-  nm.compiler.push_back(id.path);
-  nm.cxxflags = flags.cxxflags;
-  nm.ldflags = flags.ldflags;
-  nm.extra_sources = extra_sources;
-  nm.output = short_name + req.ext_suffix;
+  nm.compiler.push_back(in.compiler.path);
+  nm.cxxflags = in.flags.cxxflags;
+  nm.ldflags = in.flags.ldflags;
+  nm.extra_sources = in.extra_sources;
+  nm.output = in.short_name + req.ext_suffix;
+  return nm;
+}
 
+std::string module_key(const BuildRequest& req, const Resolved& in, cache::KeyFields* fields) {
   KeyInput kin;
   kin.version = CXXIMPORT_VERSION;
-  if (!tree_hash(req.templates_dir, memo_dir, &kin.runtime_hash, &err)) {
-    set_failure(failure, BuildFailure::Kind::Input, err);
-    return;
-  }
+  kin.generator = CXXIMPORT_GENERATOR_HASH;
+  kin.runtime_hash = in.runtime_hash;
   kin.module = req.module;
   kin.source_path = req.source;
-  kin.source_text = text;
-  kin.compiler_path = id.path;
-  kin.compiler_version = id.version;
-  kin.compile_argv = flags.cxxflags;
-  kin.link_argv = flags.ldflags;
+  kin.source_text = in.text;
+  kin.compiler_path = in.compiler.path;
+  kin.compiler_version = in.compiler.version;
+  kin.compile_argv = in.flags.cxxflags;
+  kin.link_argv = in.flags.ldflags;
   kin.ext_suffix = req.ext_suffix;
   kin.numpy_version = req.numpy_version;
   kin.numpy_include = req.numpy_include;
   kin.python_include = req.python_include;
   // Host-specific code is only valid on this CPU: the key must say which CPU.
-  kin.cpu = build::host_specific(dirs) ? build::cpu_identity() : std::string();
+  kin.cpu = build::host_specific(in.dirs) ? build::cpu_identity() : std::string();
   kin.build_type = req.build_type;
-  kin.extra_files = extra_files;
-  const std::string key = compute_key(kin);
-  pm->result.key = key;
-  pm->key_fields = key_fields(kin);
+  kin.extra_files = in.extra_files;
+  *fields = key_fields(kin);
+  return compute_key(kin);
+}
 
+// Step: a hit settles the module (true); so does a failure. False: it must
+// be built, into pm->store (a read-only cache is swapped for the private one).
+bool look_up(const BuildRequest& req, const Resolved& in, StoreOpener& stores, Reporter& reporter, PreparedModule* pm) {
+  const std::string& key = pm->result.key;
   cache::Hit hit;
   cache::Miss miss;
-  if (!req.force && store.lookup(key, &hit, &miss)) {
-    store.count("hit");
-    return set_done(pm, hit, false);
+  if (!req.force && pm->store->lookup(key, &hit, &miss)) {
+    pm->store->count("hit");
+    set_done(pm, hit, false);
+    return true;
   }
-  if (!req.force) store.explain_miss(req.source, pm->key_fields, &miss);
+  if (!req.force) pm->store->explain_miss(req.source, pm->key_fields, &miss);
   if (cache::refused(miss))
     reporter.event("warning", "an entry for " + req.module +
                                   " in the cache was refused and will be rebuilt: " + cache::describe(miss));
   else if (req.verbose && !req.force)
     reporter.event("output", "cache miss for " + req.module + ": " + cache::describe(miss));
   if (req.no_build) {
-    set_failure(failure, BuildFailure::Kind::NotCached,
+    set_failure(&pm->failure, BuildFailure::Kind::NotCached,
                 "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source + ") is not in the cache at " +
-                    store.root() + " (" + cache::describe(miss) + "; build it ahead of time with `cxximport build`)");
-    failure->miss = miss;
-    return;
+                    pm->store->root() + " (" + cache::describe(miss) +
+                    "; build it ahead of time with `cxximport build`)");
+    pm->failure.miss = miss;
+    return true;
   }
-  if (store.read_only()) {
+  // Only a build needs them: a cached module loads whatever CXX names.
+  if (std::string why_not = build::driver_problem(in.cxx, req.launcher); !why_not.empty()) {
+    set_failure(&pm->failure, BuildFailure::Kind::Input, "cannot build " + req.module + ": " + why_not);
+    return true;
+  }
+  if (pm->store->read_only()) {
     // Build into the private cache (which may already hold it).
-    std::string warning, fb_err;
-    cache::Store fallback("");
-    if (!cache::Store::open_private_fallback("the cache directory " + store.root() + " is read-only", &fallback,
-                                             &warning, &fb_err)) {
-      set_failure(failure, BuildFailure::Kind::Cache, fb_err);
-      return;
+    std::string warning, err;
+    auto fallback =
+        stores.open_private_fallback("the cache directory " + pm->store->root() + " is read-only", &warning, &err);
+    if (!fallback) {
+      set_failure(&pm->failure, BuildFailure::Kind::Cache, err);
+      return true;
     }
     // The read-only warning already said where builds go: one message, not two.
     if (req.verbose) reporter.event("output", warning);
-    store = std::move(fallback);
-    if (!req.force && store.lookup(key, &hit, &miss)) {
-      store.count("hit");
-      return set_done(pm, hit, false);
+    pm->store = std::move(fallback);
+    if (!req.force && pm->store->lookup(key, &hit, &miss)) {
+      pm->store->count("hit");
+      set_done(pm, hit, false);
+      return true;
     }
   }
-  store.count("miss");
+  pm->store->count("miss");
+  return false;
+}
 
+// Step: the key's build lock (waiting for, or with LockWait::Try skipping, a
+// process that holds it), then a second look: it may have published meanwhile.
+// True when the module is settled (hit, busy or failed).
+bool lock_key(const BuildRequest& req, LockWait wait, Reporter& reporter, PreparedModule* pm) {
+  const std::string& key = pm->result.key;
   auto on_wait = [&](int pid, double waited) {
     reporter.event("wait", "waiting for another process (pid " + std::to_string(pid) + ") building " + req.module +
                                " (" + std::to_string(static_cast<int>(waited)) + " s)");
   };
-  pm->lock = store.lock(key, wait == LockWait::Try ? 0 : req.lock_timeout, on_wait, &err);
+  std::string err;
+  bool timed_out = false;
+  pm->lock = pm->store->lock(key, wait == LockWait::Try ? 0 : req.lock_timeout, on_wait, &timed_out, &err);
   if (!pm->lock) {
     // Try: someone else builds it (or the lock is unusable: the blocking retry says so).
     pm->state = wait == LockWait::Try ? PreparedModule::State::Busy : PreparedModule::State::Failed;
-    set_failure(failure, BuildFailure::Kind::Cache, err);
-    return;
+    set_failure(&pm->failure, timed_out ? BuildFailure::Kind::LockTimeout : BuildFailure::Kind::Cache, err);
+    return true;
   }
-  // Another process may have published while we waited.
-  if (!req.force && store.lookup(key, &hit, &miss)) {
+  cache::Hit hit;
+  cache::Miss miss;
+  if (!req.force && pm->store->lookup(key, &hit, &miss)) {
     pm->lock.reset();
-    return set_done(pm, hit, false);
+    set_done(pm, hit, false);
+    return true;
   }
+  return false;
+}
 
-  if (!store.make_build_dir(key, &pm->build_dir, &err)) {
+// Step: module.cpp, wrappers.map, build.ninja and the .pyi in a private
+// build directory; the module becomes Ready.
+void generate_build_dir(const BuildRequest& req, const Resolved& in, PreparedModule* pm) {
+  std::string err;
+  if (!pm->store->make_build_dir(pm->result.key, &pm->build_dir, &err)) {
     pm->build_dir.clear();
     return abandon(pm, BuildFailure::Kind::Cache, err);
   }
-  codegen::ModuleInput min{req.module, req.source, text, CXXIMPORT_VERSION, req.templates_dir};
-  codegen::GeneratedModule gen;
-  if (!codegen::generate_module(scan, min, &gen, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
+  codegen::ModuleInput min{req.module, req.source, in.text, CXXIMPORT_VERSION, req.templates_dir};
+  codegen::GeneratedModule& gen = pm->generated;
+  if (!codegen::generate_module(in.scan, min, &gen, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   std::string spans;
   for (const auto& s : gen.spans)
     spans += std::to_string(s.first_line) + " " + std::to_string(s.last_line) + " " + std::to_string(s.source_line) +
              " " + s.export_name + "\n";
   const std::string& dir = pm->build_dir;
   if (!write_file(dir + "/module.cpp", gen.module_cpp, &err) || !write_file(dir + "/wrappers.map", spans, &err) ||
-      !write_file(dir + "/build.ninja", build::write_ninja(nm), &err) ||
-      !write_file(dir + "/" + short_name + ".pyi", codegen::generate_stub(scan, req.module, req.source), &err))
+      !write_file(dir + "/build.ninja", build::write_ninja(pm->ninja), &err) ||
+      !write_file(dir + "/" + in.short_name + ".pyi", codegen::generate_stub(in.scan, req.module, req.source), &err))
     return abandon(pm, BuildFailure::Kind::Cache, err);
   pm->state = PreparedModule::State::Ready;
+}
+
+}  // namespace
+
+std::string default_cache_dir() { return cache::Store::default_root(); }
+
+void scan_error_location(const std::string& err, const std::string& path, int* line, int* column) {
+  if (err.rfind(path, 0) != 0 || err.size() <= path.size() || err[path.size()] != ':') return;
+  char* end = nullptr;
+  *line = static_cast<int>(std::strtol(err.c_str() + path.size() + 1, &end, 10));
+  if (end && *end == ':') *column = static_cast<int>(std::strtol(end + 1, nullptr, 10));
+}
+
+void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, StoreOpener& stores, Reporter& reporter,
+                    LockWait wait, PreparedModule* pm) {
+  pm->req = req;
+  pm->runner = &runner;
+  pm->started = Clock::now();
+  ::clock_gettime(CLOCK_REALTIME, &pm->inputs_read);
+  pm->state = PreparedModule::State::Failed;
+  Resolved in;
+  if (!check_request(req, &pm->failure) || !read_and_scan(req, &in, &pm->failure) ||
+      !resolve_directives(req, &in, &pm->failure) || !open_store(req, stores, reporter, pm) ||
+      !identify_toolchain(req, runner, cache::layout::memo_dir(pm->store->root()), &in, &pm->failure))
+    return;
+  for (const auto& f : in.extra_files) pm->key_files.push_back(f.first);
+  pm->system_dirs = in.compiler.system_dirs;
+  pm->ninja = ninja_module(req, in);
+  pm->result.key = module_key(req, in, &pm->key_fields);
+  if (look_up(req, in, stores, reporter, pm) || lock_key(req, wait, reporter, pm)) return;
+  generate_build_dir(req, in, pm);
 }
 
 namespace {
@@ -419,7 +485,7 @@ void keep_unpublished(Reporter& reporter, const std::vector<std::string>& change
     return abandon(pm, BuildFailure::Kind::Cache, "cannot use the shared object in " + pm->build_dir + ": " + err);
   std::string list;
   for (const auto& c : changed) list += (list.empty() ? "" : ", ") + c;
-  reporter.event("warning", "cxximport: " + list + " changed while " + pm->req.module +
+  reporter.event("warning", list + " changed while " + pm->req.module +
                                 " was being built: this build is used but not cached, the next import builds again");
   pm->store->count("build");
   pm->lock.reset();
@@ -439,7 +505,7 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   if (pm->state != PreparedModule::State::Ready) return;
   const BuildRequest& req = pm->req;
   const std::string key = pm->result.key;
-  cache::Store& store = *pm->store;
+  ModuleStore& store = *pm->store;
   std::string err;
   if (!outcome.ran) return abandon(pm, BuildFailure::Kind::Cache, outcome.log + " (is the ninja package installed?)");
   write_file(pm->build_dir + "/build.log", outcome.log, &err);
@@ -452,6 +518,8 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
     pm->failure.log = outcome.log;
     pm->failure.command = outcome.command;
     pm->failure.log_path = log_path;
+    pm->failure.module_cpp = std::move(pm->generated.module_cpp);
+    pm->failure.spans = std::move(pm->generated.spans);
     return;
   }
 
@@ -521,42 +589,11 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   store.count("build");
   store.remember_key_fields(req.source, pm->key_fields);
   std::uint64_t cap = 0;
-  cache::PruneResult pruned;
-  if (cache::parse_size(req.max_size, &cap, &err) && cap > 0 &&
-      !cache::prune_to_fit(store.root(), cap, hit.entry_dir, &pruned, &err))
-    reporter.event("warning", "cxximport: cannot keep the cache under max_size " + req.max_size + ": " + err);
+  if (cache::parse_size(req.max_size, &cap, &err) && cap > 0 && !store.keep_under(cap, hit.entry_dir, &err))
+    reporter.event("warning", "cannot keep the cache under max_size " + req.max_size + ": " + err);
   pm->build_dir.clear();
   pm->lock.reset();
   set_done(pm, hit, true);
-}
-
-bool build_module(const BuildRequest& req, build::ProcessRunner& runner, Reporter& reporter, BuildResult* result,
-                  BuildFailure* failure) {
-  PreparedModule pm;
-  prepare_module(req, runner, reporter, LockWait::Block, &pm);
-  if (pm.state == PreparedModule::State::Ready) {
-    std::vector<std::string> ninja_argv = {req.ninja};
-    if (req.jobs > 0) ninja_argv.push_back("-j" + std::to_string(req.jobs));
-    if (req.verbose) ninja_argv.push_back("-v");
-    if (req.verbose)
-      reporter.event("command", build::shell_join(build::compile_argv(pm.ninja, "module.cpp", "module.o")));
-    auto tick = [&] {
-      reporter.event("building", std::to_string(seconds_since(pm.started)));
-      return !reporter.cancelled();
-    };
-    build::ProcessResult pr;
-    NinjaOutcome outcome;
-    std::string err;
-    outcome.ran = runner.run(ninja_argv, pm.build_dir, tick, &pr, &err);
-    outcome.cancelled = reporter.cancelled();
-    outcome.failed = pr.exit_code != 0;
-    outcome.log = outcome.ran ? pr.output : err;
-    outcome.command = failed_command(pr.output);
-    finish_module(outcome, reporter, &pm);
-  }
-  *result = pm.result;
-  *failure = pm.failure;
-  return pm.state == PreparedModule::State::Done;
 }
 
 }  // namespace cxximport::core

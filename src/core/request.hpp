@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cache/miss.hpp"
+#include "codegen/module_gen.hpp"
 #include "scan/model.hpp"
 
 namespace cxximport::core {
@@ -40,14 +42,22 @@ struct BuildResult {
 };
 
 struct BuildFailure {
-  enum class Kind { Scan, Compile, NotCached, Cache, Input } kind = Kind::Input;
+  // LockTimeout: another process held the key's build lock for lock_timeout
+  // seconds (a Cache failure the user can fix by waiting longer).
+  enum class Kind { Scan, Compile, NotCached, Cache, Input, LockTimeout } kind = Kind::Input;
   std::string message;
   std::string log;       // Compile: the full build output
   std::string command;   // Compile: the failing command
   std::string log_path;  // Compile: where the log is kept
   std::string filename;  // Scan
-  int line = 0;          // Scan
-  cache::Miss miss;      // NotCached: why the cache had no usable entry
+  int line = 0;          // Scan (1-based; 0: unknown)
+  int column = 0;        // Scan (1-based; 0: unknown)
+  // Compile: the generated module.cpp and its wrappers' spans (the lines of
+  // each export's wrapper, as in wrappers.map), so an error there is shown at
+  // the export's line without generating the module again.
+  std::string module_cpp;
+  std::vector<codegen::WrapperSpan> spans;
+  cache::Miss miss;  // NotCached: why the cache had no usable entry
 };
 
 // Progress and diagnostics from inside a build: "wait", "building", "command",

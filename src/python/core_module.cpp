@@ -23,6 +23,8 @@
 extern PyMethodDef cxximport_cache_admin_methods[];
 // src/python/cache_entry.cpp
 extern PyMethodDef cxximport_cache_entry_methods[];
+// src/python/setup_checks.cpp
+extern PyMethodDef cxximport_setup_check_methods[];
 
 namespace {
 
@@ -31,7 +33,8 @@ using namespace cxximport;
 PyObject* ScanError = nullptr;
 PyObject* BuildError = nullptr;
 PyObject* NotCachedError = nullptr;
-PyObject* CacheError = nullptr;
+PyObject* CacheError = nullptr;        // cxximport.errors.CacheError (public, raised as is)
+PyObject* LockTimeoutError = nullptr;  // cxximport.errors.LockTimeoutError, a CacheError
 
 // Paths cross this shell as bytes, the way os.fsencode/os.fsdecode carry
 // them: a directory name that is not UTF-8 reaches the core unchanged (str
@@ -270,6 +273,30 @@ std::string without_gil(F&& fn) {
   Py_END_ALLOW_THREADS return internal;
 }
 
+// 0 (unknown) becomes None.
+void set_attr_int(PyObject* o, const char* name, int v) {
+  PyObject* value = v > 0 ? PyLong_FromLong(v) : Py_NewRef(Py_None);
+  if (value) {
+    PyObject_SetAttrString(o, name, value);
+    Py_DECREF(value);
+  }
+  PyErr_Clear();
+}
+
+// wrappers.map as Python sees it: [(first_line, last_line, source_line,
+// export_name, source)], module.cpp lines 1-based and inclusive.
+PyObject* wrapper_spans(const std::vector<codegen::WrapperSpan>& spans, const std::string& source) {
+  PyObject* list = PyList_New(0);
+  for (const auto& s : spans) {
+    if (!list) return nullptr;
+    PyObject* t =
+        Py_BuildValue("(iiiNN)", s.first_line, s.last_line, s.source_line, text_str(s.export_name), fs_str(source));
+    if (!t || PyList_Append(list, t) < 0) Py_CLEAR(list);
+    Py_XDECREF(t);
+  }
+  return list;
+}
+
 PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) {
   PyObject* type = PyExc_ImportError;
   switch (f.kind) {
@@ -284,6 +311,9 @@ PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) 
       break;
     case core::BuildFailure::Kind::Cache:
       type = CacheError;
+      break;
+    case core::BuildFailure::Kind::LockTimeout:
+      type = LockTimeoutError;
       break;
     case core::BuildFailure::Kind::Input:
       type = PyExc_ImportError;
@@ -307,10 +337,15 @@ PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) 
   }
   if (f.kind == core::BuildFailure::Kind::Scan) {
     set_attr_str(exc, "filename", f.filename, true);
-    PyObject* line = PyLong_FromLong(f.line);
-    if (line) {
-      PyObject_SetAttrString(exc, "lineno", line);
-      Py_DECREF(line);
+    set_attr_int(exc, "lineno", f.line);
+    set_attr_int(exc, "col", f.column);
+  }
+  if (f.kind == core::BuildFailure::Kind::Compile) {
+    set_attr_str(exc, "module_cpp", f.module_cpp, true);
+    PyObject* spans = wrapper_spans(f.spans, source);
+    if (spans) {
+      PyObject_SetAttrString(exc, "spans", spans);
+      Py_DECREF(spans);
     }
     PyErr_Clear();
   }
@@ -384,6 +419,9 @@ PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& 
     case core::BuildFailure::Kind::Cache:
       kind = "cache";
       break;
+    case core::BuildFailure::Kind::LockTimeout:
+      kind = "lock_timeout";
+      break;
     case core::BuildFailure::Kind::Input:
       kind = "input";
       break;
@@ -391,10 +429,11 @@ PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& 
   const auto& f = o.failure;
   PyObject* miss = f.kind == core::BuildFailure::Kind::NotCached ? miss_dict(f.miss) : Py_NewRef(Py_None);
   if (!miss) return nullptr;
-  return Py_BuildValue("{s:N,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:s,s:N}", "source", fs_str(req.source), "module",
-                       req.module.c_str(), "error", kind, "message", text_str(f.message), "log", text_str(f.log),
-                       "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename", fs_str(f.filename),
-                       "line", f.line, "key", o.result.key.c_str(), "miss", miss);
+  return Py_BuildValue("{s:N,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:i,s:s,s:N,s:N,s:N}", "source", fs_str(req.source),
+                       "module", req.module.c_str(), "error", kind, "message", text_str(f.message), "log",
+                       text_str(f.log), "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename",
+                       fs_str(f.filename), "line", f.line, "column", f.column, "key", o.result.key.c_str(),
+                       "module_cpp", fs_str(f.module_cpp), "spans", wrapper_spans(f.spans, req.source), "miss", miss);
 }
 
 PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {
@@ -477,6 +516,7 @@ bool scan_file(const std::string& source, std::string* text, scan::ScanResult* o
     fl.kind = core::BuildFailure::Kind::Scan;
     fl.message = err;
     fl.filename = source;
+    core::scan_error_location(err, source, &fl.line, &fl.column);
     return raise_failure(fl, source) != nullptr;
   }
   return true;
@@ -669,15 +709,22 @@ int exec_module(PyObject* m) {
   NotCachedError =
       PyErr_NewExceptionWithDoc("cxximport._core.NotCachedError",
                                 "CXXIMPORT_NO_BUILD is set and the module is not cached.", PyExc_ImportError, nullptr);
-  CacheError =
-      PyErr_NewExceptionWithDoc("cxximport._core.CacheError", "The cache cannot be used.", PyExc_ImportError, nullptr);
-  if (!ScanError || !BuildError || !NotCachedError || !CacheError) return -1;
+  // The public cache errors are cxximport.errors' own classes, so the one
+  // module of public exceptions is the one place they are defined.
+  PyObject* errors = PyImport_ImportModule("cxximport.errors");
+  if (!errors) return -1;
+  CacheError = PyObject_GetAttrString(errors, "CacheError");
+  LockTimeoutError = PyObject_GetAttrString(errors, "LockTimeoutError");
+  Py_DECREF(errors);
+  if (!ScanError || !BuildError || !NotCachedError || !CacheError || !LockTimeoutError) return -1;
   if (PyModule_AddObjectRef(m, "ScanError", ScanError) < 0 || PyModule_AddObjectRef(m, "BuildError", BuildError) < 0 ||
       PyModule_AddObjectRef(m, "NotCachedError", NotCachedError) < 0 ||
       PyModule_AddObjectRef(m, "CacheError", CacheError) < 0 ||
+      PyModule_AddObjectRef(m, "LockTimeoutError", LockTimeoutError) < 0 ||
       PyModule_AddStringConstant(m, "version", CXXIMPORT_VERSION) < 0 ||
       PyModule_AddFunctions(m, cxximport_cache_admin_methods) < 0 ||
-      PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0)
+      PyModule_AddFunctions(m, cxximport_cache_entry_methods) < 0 ||
+      PyModule_AddFunctions(m, cxximport_setup_check_methods) < 0)
     return -1;
   return 0;
 }

@@ -1,6 +1,6 @@
 // Running a child process with its output captured: the one place the core
-// starts processes, behind an interface so the orchestrator can be tested
-// with a fake.
+// starts processes, behind an interface so that tests can run the core on a
+// fake (tests/cpp/test_key.cpp's FakeCompiler answers the identity probe).
 #pragma once
 
 #include <functional>

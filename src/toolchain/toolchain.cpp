@@ -1,5 +1,6 @@
 #include "toolchain/toolchain.hpp"
 
+#include <cctype>
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -47,6 +48,40 @@ bool resolve_program(const std::string& name, std::string* path, std::string* er
   }
   *err = "compiler '" + name + "' not found on PATH (install g++, or set CXX)";
   return false;
+}
+
+namespace {
+
+// "gcc" -> "g++", "x86_64-linux-gnu-gcc-12" -> "x86_64-linux-gnu-g++-12",
+// "clang-18" -> "clang++-18", "cc" -> "c++"; "" for anything else.
+std::string cxx_of_c_driver(const std::string& name) {
+  std::string base = name.substr(name.rfind('/') + 1);
+  std::size_t end = base.size();
+  while (end > 0 && (std::isdigit(static_cast<unsigned char>(base[end - 1])) || base[end - 1] == '.')) --end;
+  if (end > 0 && end < base.size() && base[end - 1] == '-') --end;  // a version suffix: -12, -18.1
+  std::string stem = base.substr(0, end), suffix = base.substr(end);
+  for (auto [c, cxx] : {std::pair{"gcc", "g++"}, {"clang", "clang++"}, {"cc", "c++"}}) {
+    std::string_view s(c);
+    if (stem == s || (stem.size() > s.size() && stem.compare(stem.size() - s.size(), s.size(), s) == 0 &&
+                      stem[stem.size() - s.size() - 1] == '-'))
+      return stem.substr(0, stem.size() - s.size()) + cxx + suffix;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string driver_problem(const std::string& cxx, const std::string& launcher) {
+  if (std::string fix = cxx_of_c_driver(cxx); !fix.empty())
+    return "the compiler '" + cxx +
+           "' is a C compiler driver: it links without the C++ standard library; set CXX=" + fix +
+           " (or the cxx option) to its C++ driver";
+  std::string path, err;
+  if (!launcher.empty() && !resolve_program(launcher, &path, &err))
+    return "the compiler launcher '" + launcher +
+           "' (CXXIMPORT_COMPILER_LAUNCHER or the launcher option) is not installed: install it, or unset "
+           "CXXIMPORT_COMPILER_LAUNCHER to compile without a launcher";
+  return "";
 }
 
 namespace {
@@ -270,13 +305,17 @@ Flags module_flags(const FlagInput& in) {
   } else if (d.arch != "portable") {
     f.cxxflags.push_back("-march=" + d.arch);
   }
-  // The runtime first, so a user header can never shadow pyx/.
-  f.cxxflags.insert(f.cxxflags.end(), {"-I" + in.templates_dir, "-isystem", in.python_include, "-isystem",
-                                       in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
+  // The user's code gets the common warnings (counted after a build, never
+  // errors); the runtime is a system directory, so its headers never add to
+  // them. The runtime comes first of the system directories: Python's and
+  // NumPy's headers cannot shadow pyx/.
+  f.cxxflags.insert(f.cxxflags.end(), {"-Wall", "-Wextra", "-isystem", in.templates_dir, "-isystem", in.python_include,
+                                       "-isystem", in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
   for (const auto& dir : d.include_dirs) {
     bool absolute = !dir.empty() && dir[0] == '/';
     f.cxxflags.push_back("-I" + (absolute ? dir : in.source_dir + "/" + dir));
   }
+  // Last, so a user's -w or -Wno-... wins.
   f.cxxflags.insert(f.cxxflags.end(), d.cxxflags.begin(), d.cxxflags.end());
 
   if (d.openmp) f.ldflags.push_back("-fopenmp");

@@ -21,6 +21,12 @@ struct CompilerIdentity {
 // Finds `cxx` (a name or path) on PATH.
 bool resolve_program(const std::string& name, std::string* path, std::string* err);
 
+// Why `cxx` and `launcher` (either may be empty) cannot build a module, with
+// the fix; "" when they can. A C compiler driver (gcc, cc, clang) compiles
+// module.cpp as C++ but links without the C++ standard library; a launcher
+// that is not installed would fail inside ninja with only the shell's words.
+std::string driver_problem(const std::string& cxx, const std::string& launcher);
+
 // Runs the compiler once per (path, size, mtime) and remembers the answer in
 // memo_dir; later calls (this or any process) read the memo.
 bool compiler_identity(const std::string& cxx, const std::string& memo_dir, ProcessRunner& runner, CompilerIdentity* id,

@@ -18,7 +18,8 @@ class Hasher {
   // Tagged field: tag, length and bytes.
   Hasher& field(std::string_view tag, std::string_view value);
   Hasher& field(std::string_view tag, std::int64_t value);
-  // Raw bytes with no framing (for streaming one large field after field_begin()).
+  // Raw bytes with no framing: the whole-content hashes below (hash_bytes,
+  // hash_fd), never a key field, whose framing field() guarantees.
   Hasher& raw(const void* data, std::size_t size);
 
   std::string hex() const;  // 32 lowercase hex digits

@@ -8,6 +8,10 @@
 // A plain `s += x[i]` loop stays scalar: the compiler may not reorder float
 // additions. These keep 16 partial sums (four AVX2 registers of doubles),
 // which is the reordering NumPy's pairwise sum also makes.
+// In a module built with the `openmp` directive, a contiguous sum or dot of
+// at least 100 000 elements splits into one chunk per thread when a core is
+// idle (pyx::parallel_worth), as NumPy's threaded BLAS dot does; the chunks'
+// sums are added in thread order, so a thread count gives one result.
 #pragma once
 
 #include <cmath>
@@ -16,6 +20,11 @@
 #include <string>
 #include <type_traits>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "pyx/parallel_worth.hpp"
 #include "pyx/view.hpp"
 
 namespace pyx {
@@ -58,6 +67,40 @@ inline auto blocked_sum(index_t n, F f) {
   }
 }
 
+#ifdef _OPENMP
+// blocked_sum over [0, n) in one chunk per thread of a new OpenMP region; the
+// chunks' sums added in thread order.
+template <class R, class T, class F>
+inline R threaded_sum(index_t n, F f) {
+  constexpr int kMaxThreads = 64;
+  int want = omp_get_max_threads() < kMaxThreads ? omp_get_max_threads() : kMaxThreads;
+  R parts[kMaxThreads] = {};
+  int used = 1;
+#pragma omp parallel num_threads(want)
+  {
+    index_t k = omp_get_num_threads(), t = omp_get_thread_num();
+    index_t lo = n / k * t + (t < n % k ? t : n % k);
+    index_t len = n / k + (t < n % k ? 1 : 0);
+    parts[t] = static_cast<R>(blocked_sum<R, T>(len, [&](index_t i) { return f(lo + i); }));
+    if (t == 0) used = static_cast<int>(k);
+  }
+  R total = R();
+  for (int t = 0; t < used; ++t) total += parts[t];
+  return total;
+}
+#endif
+
+// blocked_sum over [0, n), threaded when that pays: the module has the
+// `openmp` directive, n >= 100 000, not already in a region, a core is idle.
+template <class R, class T, class F>
+inline R flat_sum(index_t n, F f) {
+#ifdef _OPENMP
+  if (n >= 100000 && omp_get_level() == 0 && omp_get_max_threads() > 1 && parallel_worth(n))
+    return threaded_sum<R, T>(n, f);
+#endif
+  return static_cast<R>(blocked_sum<R, T>(n, f));
+}
+
 template <class T, int N, layout L>
 inline bool flat(const basic_view<T, N, L>& v) {
   if constexpr (L == layout::c || L == layout::f) return true;
@@ -96,7 +139,7 @@ inline auto sum(const basic_view<T, N, L>& v) {
   using E = std::remove_const_t<T>;
   if (detail::reduce::flat(v)) {
     const E* p = v.data();
-    return static_cast<E>(detail::reduce::blocked_sum<R, T>(v.size(), [p](index_t i) { return p[i]; }));
+    return static_cast<E>(detail::reduce::flat_sum<R, T>(v.size(), [p](index_t i) { return p[i]; }));
   }
   R total = R();
   auto row = [&](index_t n, const char* first, index_t stride) {
@@ -120,7 +163,7 @@ inline auto dot(const basic_view<T, 1, L>& a, const basic_view<U, 1, M>& b) {
   if (sa == sizeof(E) && sb == sizeof(E)) {
     const E* x = a.data();
     const E* y = b.data();
-    return static_cast<E>(detail::reduce::blocked_sum<R, T>(a.shape(0), [x, y](index_t i) { return x[i] * y[i]; }));
+    return static_cast<E>(detail::reduce::flat_sum<R, T>(a.shape(0), [x, y](index_t i) { return x[i] * y[i]; }));
   }
   return static_cast<E>(detail::reduce::blocked_sum<R, T>(a.shape(0), [=](index_t i) {
     return *reinterpret_cast<const E*>(pa + i * sa) * *reinterpret_cast<const E*>(pb + i * sb);

@@ -36,6 +36,7 @@ TEST(key_changes_with_every_field) {
   const std::string k0 = core::compute_key(base());
   std::vector<std::function<void(core::KeyInput&)>> edits = {
       [](auto& k) { k.version = "2"; },
+      [](auto& k) { k.generator = "another generator"; },
       [](auto& k) { k.runtime_hash = "r2"; },
       [](auto& k) { k.module = "pkg.m"; },
       [](auto& k) { k.source_path = "/t/m.cxxpyx"; },

@@ -43,15 +43,15 @@ MAX_FILES = 16
 _HEX = frozenset(b"0123456789abcdef")
 
 
-def _is_hex64(b: bytes) -> bool:
+def _is_hex64(b: bytes | bytearray) -> bool:
     return len(b) == 64 and _HEX.issuperset(b)
 
 
-def _is_hex32(b: bytes) -> bool:
+def _is_hex32(b: bytes | bytearray) -> bool:
     return len(b) == 32 and _HEX.issuperset(b)
 
 
-def _is_name(b: bytes) -> bool:
+def _is_name(b: bytes | bytearray) -> bool:
     # Not a regular expression: compiling one costs milliseconds per process.
     return (
         0 < len(b) <= 255
@@ -65,7 +65,7 @@ class BlobError(ValueError):
     """A blob that must not be used; str() says why (truncated, altered, unsigned...)."""
 
 
-def _hmac(secret: bytes, data: bytes) -> str:
+def _hmac(secret: bytes, data: bytes | bytearray) -> str:
     import hashlib
     import hmac  # ~4 ms to import: only when a signing key is configured
 
@@ -100,7 +100,9 @@ def unpack(blob: bytes | bytearray, key: str, secret: bytes | None) -> dict[str,
     if not lines or lines[0] != b"key " + key.encode():
         raise BlobError("stored under another key than the one it records")
     files: list[tuple[str, int]] = []
-    digest = fast_digest = signature = None
+    digest: str | None = None
+    fast_digest: str | None = None
+    signature: str | None = None
     signed_until = len(MAGIC)
     for line in lines:
         if signature is not None:
@@ -143,11 +145,11 @@ def unpack(blob: bytes | bytearray, key: str, secret: bytes | None) -> dict[str,
             raise BlobError("signature does not verify (another signing key, or altered)")
     out: dict[str, memoryview] = {}
     offset = 0
-    for name, size in files:
-        if name in out:
-            raise BlobError(f"file {name!r} listed twice")
-        out[name] = body[offset : offset + size]
-        offset += size
+    for file_name, file_size in files:
+        if file_name in out:
+            raise BlobError(f"file {file_name!r} listed twice")
+        out[file_name] = body[offset : offset + file_size]
+        offset += file_size
     if "manifest" not in out:
         raise BlobError("no manifest")
     return out

@@ -12,6 +12,7 @@ chunks, truncate, or close a kept-alive connection.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from .resp import _connect as connect
 
@@ -30,7 +31,7 @@ class StaleConnection(Exception):
 class Connection:
     def __init__(self, host: str, port: int, tls: bool, timeout: float):
         self.host, self.port, self.tls, self.timeout = host, port, tls, timeout
-        self._sock = None
+        self._sock: Any = None  # a socket, or an ssl.SSLSocket over one
         self._buf = bytearray()
         self._deadline = 0.0
         self.used = False  # an answer was read on this connection

@@ -69,6 +69,20 @@ inline bool bind(const signature& s, PyObject* const* args, Py_ssize_t nargs, Py
   return bind_slow(s, args, nargs, kwnames, slots);
 }
 
+// The arguments in parameter order, or NULL with an exception set. Every
+// argument positional (the common call): the caller's own vector, not a copy.
+// The copy that `bind` makes cost 6 ns of add(1, 2)'s 26 ns on an AMD EPYC
+// (1.30x the raw C API; 1.02x without it; issue 15): GCC copies two slots
+// with one 16-byte store and reads them back as 8-byte loads, and the CPU
+// waits for the store instead of forwarding it. `storage` is filled only
+// for keywords and defaults. Never NULL on success, even with no parameters.
+inline PyObject* const* bind_args(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
+                                  PyObject** storage) {
+  if (!kwnames && nargs == s.nparams && nargs > 0) [[likely]]
+    return args;
+  return bind_slow(s, args, nargs, kwnames, storage) ? storage : nullptr;
+}
+
 template <class F>
 struct fn_traits;
 template <class R, class... A>
