@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_call_overhead  # noqa: E402
 import bench_classes  # noqa: E402
 import bench_cold_build  # noqa: E402
+import bench_header_validation  # noqa: E402
 import bench_kernel  # noqa: E402
 import bench_many_modules  # noqa: E402
 import bench_numpy_kernels  # noqa: E402
@@ -31,7 +32,7 @@ from common import RESULTS, Context, Result, environment, loadavg, table  # noqa
 
 BENCHMARKS = [bench_kernel, bench_cold_build, bench_warm_import, bench_call_overhead,
               bench_many_modules, bench_ufunc, bench_classes, bench_numpy_kernels,
-              bench_openmp_busy]
+              bench_openmp_busy, bench_header_validation]
 
 
 def main(argv: list[str] | None = None) -> int:

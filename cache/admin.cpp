@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cache/fs_util.hpp"
+#include "cache/layout.hpp"
 #include "cache/manifest.hpp"
 #include "cache/stats.hpp"
 #include "cache/store.hpp"
@@ -106,7 +107,7 @@ bool list_entries(const std::string& root, std::vector<EntryInfo>* entries, std:
   bool exists = false;
   if (!check_root(root, &exists, err)) return false;
   if (!exists) return true;
-  std::string entries_dir = fs::join(root, "v1/entries");
+  std::string entries_dir = layout::entries_dir(root);
   for (const std::string& key : list_dir(entries_dir)) {
     std::string key_dir = fs::join(entries_dir, key);
     struct stat st;
@@ -127,9 +128,9 @@ bool cache_info(const std::string& root, CacheInfo* info, std::string* err) {
   if (!list_entries(root, &entries, err)) return false;
   info->entries = entries.size();
   for (const EntryInfo& e : entries) info->total_bytes += e.size_bytes;
-  info->tmp_bytes = fs::tree_size(fs::join(root, "v1/tmp"));
-  info->failed_logs = list_dir(fs::join(root, "v1/failed")).size();
-  info->counters = read_counters(fs::join(root, "v1/stats"));
+  info->tmp_bytes = fs::tree_size(layout::tmp_dir(root));
+  info->failed_logs = list_dir(layout::failed_dir(root)).size();
+  info->counters = read_counters(layout::stats_file(root));
   auto get = [&](const char* k) {
     auto it = info->counters.find(k);
     return it == info->counters.end() ? 0 : it->second;
@@ -157,9 +158,9 @@ bool clean(const std::string& root, const std::string& module, std::uint64_t* re
     ++*removed;
   }
   if (module.empty()) {
-    std::string failed = fs::join(root, "v1/failed");
+    std::string failed = layout::failed_dir(root);
     for (const std::string& name : list_dir(failed)) ::unlink(fs::join(failed, name).c_str());
-    remove_idle_locks(fs::join(root, "v1/locks"));
+    remove_idle_locks(layout::locks_dir(root));
     store.remove_stale_build_dirs(fs::now_seconds());
   }
   return true;

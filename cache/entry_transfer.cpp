@@ -98,9 +98,12 @@ bool Store::install(const std::string& key, const EntryFiles& files, Hit* hit, s
     *err = "the shared object's XXH3-128 differs from the manifest (corrupt or altered)";
     return false;
   }
-  std::string why;
+  // Another machine's stat tuples say nothing of this one's files: every
+  // header is hashed (and publish() records this machine's tuples).
+  for (HeaderDigest& h : m.headers) h.has_stat = false;
+  Miss why;
   if (!headers_match(m, &why)) {
-    *err = "built against other headers than this machine has: " + why;
+    *err = "built against other headers than this machine has: " + describe(why);
     return false;
   }
 
@@ -126,9 +129,9 @@ bool Store::install(const std::string& key, const EntryFiles& files, Hit* hit, s
 bool Store::export_entry(const std::string& key, EntryFiles* files, std::string* err) {
   files->clear();
   Hit hit;
-  std::string why;
+  Miss why;
   if (!lookup(key, &hit, &why)) {
-    *err = "no valid entry for key " + key + ": " + why;
+    *err = "no valid entry for key " + key + ": " + describe(why);
     return false;
   }
   int dfd = ::open(hit.entry_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -179,34 +179,6 @@ bool read_fd(int fd, std::string* out, std::string* err) {
   }
 }
 
-bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode, std::string* err, bool durable) {
-  std::string tmp = path + ".tmp.XXXXXX";
-  int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) {
-    *err = "cannot create " + errno_text(tmp);
-    return false;
-  }
-  bool ok = ::fchmod(fd, mode) == 0;
-  size_t off = 0;
-  while (ok && off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      ok = false;
-    else
-      off += static_cast<size_t>(n);
-  }
-  if (ok && durable) ok = ::fsync(fd) == 0;
-  if (!ok) *err = "cannot write " + errno_text(tmp);
-  ::close(fd);
-  if (ok && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    *err = "cannot rename to " + errno_text(path);
-    ok = false;
-  }
-  if (!ok) ::unlink(tmp.c_str());
-  return ok;
-}
-
 bool remove_tree(const std::string& path, std::string* err) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {

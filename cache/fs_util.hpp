@@ -8,6 +8,7 @@
 #include <string_view>
 #include <sys/stat.h>
 
+#include "util/file.hpp"
 #include "util/hash.hpp"
 
 namespace cxximport::cache::fs {
@@ -45,11 +46,8 @@ bool read_fd(int fd, std::string* out, std::string* err);
 // Streams fd into XXH3-128 (hex): cxximport::hash_fd in util/hash.hpp.
 using cxximport::hash_fd;
 
-// Writes content to a temporary file beside path, fsyncs it (when durable)
-// and renames it over path, so readers see the old or the new file, never a
-// partial one.
-bool write_file_atomic(const std::string& path, std::string_view content, mode_t mode, std::string* err,
-                       bool durable = true);
+// The atomic writer: cxximport::write_file_atomic in util/file.hpp.
+using cxximport::write_file_atomic;
 
 // rm -rf without following symlinks (a symlink is unlinked, never entered).
 bool remove_tree(const std::string& path, std::string* err);

@@ -1,5 +1,6 @@
 #include "cache/manifest.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -46,6 +47,14 @@ std::string format_manifest(const Manifest& m) {
   out += "created " + std::to_string(m.created) + "\n";
   for (const HeaderDigest& h : m.headers) out += "header " + h.hash + " " + h.path + "\n";
   for (const std::string& a : m.absent) out += "absent " + a + "\n";
+  bool any_stat = false;
+  for (const HeaderDigest& h : m.headers) {
+    if (!h.has_stat) continue;
+    any_stat = true;
+    out += "stat " + std::to_string(h.stat.size) + " " + std::to_string(h.stat.mtime_ns) + " " +
+           std::to_string(h.stat.ctime_ns) + " " + std::to_string(h.stat.ino) + " " + h.path + "\n";
+  }
+  if (any_stat) out += "stat_taken " + std::to_string(m.stat_taken_ns) + "\n";
   out += "end\n";
   return out;
 }
@@ -101,13 +110,15 @@ bool parse_manifest(const std::string& text, Manifest* m, std::string* err) {
   }
   int version = 0;
   if (!parse_number(line.substr(kMagic.size()), &version)) return fail("bad format version");
-  if (version != kFormatVersion)
+  if (version < kOldestFormatVersion || version > kFormatVersion)
     return fail("unknown format version " + std::to_string(version) + " (this cxximport reads " +
-                std::to_string(kFormatVersion) + ")");
+                std::to_string(kOldestFormatVersion) + " to " + std::to_string(kFormatVersion) + ")");
 
   std::set<std::string_view> seen;
   std::set<std::string_view> header_paths;
   std::set<std::string_view> absent_paths;
+  std::set<std::string_view> stat_paths;
+  std::vector<std::pair<std::string, HeaderStat>> stats;
   bool ended = false;
   while (next_line(&line)) {
     if (line == "end") {
@@ -129,6 +140,24 @@ bool parse_manifest(const std::string& text, Manifest* m, std::string* err) {
       if (path.empty() || path[0] != '/') return fail("header path is not absolute");
       if (!header_paths.insert(path).second) return fail("header listed twice");
       m->headers.push_back({std::string(path), std::string(hash)});
+      continue;
+    }
+    if (name == "stat" && version >= 2) {
+      // SIZE MTIME CTIME INO PATH
+      std::string_view v = value;
+      HeaderStat hs;
+      std::string_view parts[4];
+      for (auto& part : parts) {
+        size_t sp3 = v.find(' ');
+        if (sp3 == std::string_view::npos) return fail("stat needs size, mtime, ctime, inode and a path");
+        part = v.substr(0, sp3);
+        v.remove_prefix(sp3 + 1);
+      }
+      if (!parse_number(parts[0], &hs.size) || !parse_number(parts[1], &hs.mtime_ns) ||
+          !parse_number(parts[2], &hs.ctime_ns) || !parse_number(parts[3], &hs.ino))
+        return fail("bad stat numbers");
+      if (!stat_paths.insert(v).second) return fail("stat listed twice");
+      stats.emplace_back(std::string(v), hs);
       continue;
     }
     if (name == "absent") {
@@ -157,6 +186,8 @@ bool parse_manifest(const std::string& text, Manifest* m, std::string* err) {
       m->so_hash = value;
     } else if (name == "created") {
       if (!parse_number(value, &m->created)) return fail("bad created");
+    } else if (name == "stat_taken" && version >= 2) {
+      if (!parse_number(value, &m->stat_taken_ns)) return fail("bad stat_taken");
     } else {
       return fail("unknown field '" + std::string(name) + "'");
     }
@@ -165,6 +196,13 @@ bool parse_manifest(const std::string& text, Manifest* m, std::string* err) {
   if (!rest.empty()) return fail("data after 'end'");
   for (const char* f : {"module", "source", "key", "so_name", "so_size", "so_hash", "created"})
     if (!seen.count(f)) return fail(std::string("missing field '") + f + "'");
+  if (!stats.empty() && !seen.count("stat_taken")) return fail("stat lines without 'stat_taken'");
+  for (auto& [path, hs] : stats) {
+    auto it = std::find_if(m->headers.begin(), m->headers.end(), [&](const HeaderDigest& h) { return h.path == path; });
+    if (it == m->headers.end()) return fail("stat of a path that is not a header: " + path);
+    it->has_stat = true;
+    it->stat = hs;
+  }
   return true;
 }
 

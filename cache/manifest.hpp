@@ -14,9 +14,14 @@
 //              | "created " INTEGER "\n"       unix seconds of publication
 //              | "header "  HEX32 " " PATH "\n" one per header, hash first
 //              | "absent "  PATH "\n"          an include candidate that must not exist
+//              | "stat " SIZE " " MTIME " " CTIME " " INO " " PATH "\n"
+//                                               a header's stat when it was hashed (ns times)
+//              | "stat_taken " INTEGER "\n"    real time (ns) just before the stats were taken
 //
-// Every field except `header` and `absent` appears exactly once, in any
-// order; those two appear any number of times (never twice for one path).
+// Every field except `header`, `absent`, `stat` and `stat_taken` appears
+// exactly once, in any order; `header` and `absent` any number of times
+// (never twice for one path); `stat` at most once per `header` path, and
+// only with one `stat_taken` (the stat fast path of Store::headers_match).
 // `absent` paths are where a header the build used would be found first if
 // it appeared (an earlier directory of the include search path): a file
 // appearing there shadows the recorded header, so the entry is a miss. HEX32 is 32
@@ -25,9 +30,12 @@
 // a missing `end` line or anything after it is an error with a reason, which
 // the store treats as a miss.
 //
-// Version history (bump kFormatVersion and the store's `v<N>/` directory
-// together when the meaning of an entry changes):
+// Version history (bump the layout's `v<N>/` directory, cache/layout.hpp,
+// when an older reader would misread an entry; an addition older readers
+// refuse needs only a new format version here):
 //   Version 1: first format.
+//   Version 2: optional `stat` and `stat_taken` lines. Version 1 manifests
+//              are still read (their headers are validated by hash).
 #pragma once
 
 #include <cstdint>
@@ -37,11 +45,23 @@
 
 namespace cxximport::cache {
 
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
+inline constexpr int kOldestFormatVersion = 1;
+
+// What stat(2) said of a header when it was hashed: while all four stay
+// the same (and the race rule of Store::headers_match holds), the content
+// is the one hashed, as in ccache's direct mode.
+struct HeaderStat {
+  std::uint64_t size = 0, ino = 0;
+  std::int64_t mtime_ns = 0, ctime_ns = 0;
+  bool operator==(const HeaderStat&) const = default;
+};
 
 struct HeaderDigest {
   std::string path;  // absolute
   std::string hash;  // XXH3-128 hex of the content
+  bool has_stat = false;
+  HeaderStat stat{};  // when has_stat
 };
 
 struct Manifest {
@@ -54,6 +74,7 @@ struct Manifest {
   std::vector<HeaderDigest> headers;  // user headers read by the compile (depfile), plus `depends`
   std::vector<std::string> absent;    // include candidates that did not exist (shadowing checks)
   std::int64_t created = 0;           // unix seconds
+  std::int64_t stat_taken_ns = 0;     // real time before the headers' stats were taken (0: none)
 };
 
 std::string format_manifest(const Manifest& m);

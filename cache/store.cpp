@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <ctime>
 #include <unistd.h>
 
 #include "cache/fs_util.hpp"
+#include "cache/layout.hpp"
 #include "cache/lock.hpp"
 #include "cache/process_id.hpp"
 #include "cache/stats.hpp"
@@ -48,103 +50,88 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
+// A refusal (security, not staleness) of path, whose stat is st.
+bool refuse(const std::string& path, const struct stat* st, const std::string& reason, Miss* miss) {
+  const bool foreign = st && st->st_uid != ::geteuid() && st->st_uid != 0;
+  miss->kind = foreign ? MissKind::kForeignOwner : MissKind::kUnsafe;
+  miss->path = path;
+  miss->detail = reason;
+  return false;
+}
+
+bool miss_with(MissKind kind, const std::string& path, const std::string& detail, Miss* miss) {
+  miss->kind = kind;
+  miss->path = path;
+  miss->detail = detail;
+  return false;
+}
+
+bool io_error(const std::string& path, Miss* miss) {
+  return miss_with(errno == ENOENT ? MissKind::kCorrupt : MissKind::kUnreadable, path,
+                   errno == ENOENT ? "missing (incomplete entry)" : std::strerror(errno), miss);
+}
+
 // Validates one variant directory (name inside the open key directory
-// keyfd). On success fills *hit (paths relative to entries_dir). *refused is
-// set when the entry was rejected for security rather than staleness.
+// keyfd). On success fills *hit (paths relative to entries_dir); else says
+// why in *miss.
 bool check_variant(int keyfd, const std::string& key_dir, const char* name, const std::string& key, bool check_headers,
-                   Hit* hit, std::string* why, bool* refused, bool any_owner = false) {
-  *refused = false;
+                   Hit* hit, Miss* miss, bool any_owner = false) {
   std::string entry_dir = fs::join(key_dir, name);
-  auto refuse = [&](const std::string& what, const std::string& reason) {
-    *refused = true;
-    *why = "refused " + what + ": " + reason;
-    return false;
-  };
   Fd vfd(::openat(keyfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (vfd.fd < 0) {
     struct stat st;
     if (errno == ENOTDIR || errno == ELOOP) {
-      if (::fstatat(keyfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-        return refuse(entry_dir, "is a symlink");
-      return refuse(entry_dir, "is not a directory");
+      bool statted = ::fstatat(keyfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+      if (statted && S_ISLNK(st.st_mode)) return refuse(entry_dir, &st, "is a symlink", miss);
+      return refuse(entry_dir, statted ? &st : nullptr, "is not a directory", miss);
     }
-    *why = errno_text(entry_dir);
-    return false;
+    return io_error(entry_dir, miss);
   }
   struct stat st;
-  if (::fstat(vfd.fd, &st) != 0) {
-    *why = errno_text(entry_dir);
-    return false;
-  }
+  if (::fstat(vfd.fd, &st) != 0) return io_error(entry_dir, miss);
   std::string r = fs::refusal(st, true, any_owner);
-  if (!r.empty()) return refuse(entry_dir, r);
+  if (!r.empty()) return refuse(entry_dir, &st, r, miss);
 
   // Manifest.
   std::string mpath = fs::join(entry_dir, kManifestFile);
   Fd mfd(::openat(vfd.fd, kManifestFile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (mfd.fd < 0) {
-    if (errno == ELOOP) return refuse(mpath, "is a symlink");
-    *why = errno_text(mpath);
-    return false;
+    if (errno == ELOOP) return refuse(mpath, nullptr, "is a symlink", miss);
+    return io_error(mpath, miss);
   }
   struct stat mst;
-  if (::fstat(mfd.fd, &mst) != 0) {
-    *why = errno_text(mpath);
-    return false;
-  }
+  if (::fstat(mfd.fd, &mst) != 0) return io_error(mpath, miss);
   r = fs::refusal(mst, false, any_owner);
-  if (!r.empty()) return refuse(mpath, r);
-  if (mst.st_size > kMaxManifestBytes) {
-    *why = mpath + ": too large to be a manifest";
-    return false;
-  }
+  if (!r.empty()) return refuse(mpath, &mst, r, miss);
+  if (mst.st_size > kMaxManifestBytes) return miss_with(MissKind::kCorrupt, mpath, "too large to be a manifest", miss);
   std::string text, err;
-  if (!fs::read_fd(mfd.fd, &text, &err)) {
-    *why = mpath + ": " + err;
-    return false;
-  }
+  if (!fs::read_fd(mfd.fd, &text, &err)) return miss_with(MissKind::kUnreadable, mpath, err, miss);
   Manifest m;
-  if (!parse_manifest(text, &m, &err)) {
-    *why = mpath + ": " + err;
-    return false;
-  }
-  if (m.key != key) {
-    *why = mpath + ": records key " + m.key + ", expected " + key;
-    return false;
-  }
+  if (!parse_manifest(text, &m, &err)) return miss_with(MissKind::kCorrupt, mpath, err, miss);
+  if (m.key != key) return miss_with(MissKind::kCorrupt, mpath, "records key " + m.key + ", expected " + key, miss);
 
   // Shared object: present, private, of the recorded size.
   std::string so_path = fs::join(entry_dir, m.so_name);
   Fd sofd(::openat(vfd.fd, m.so_name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (sofd.fd < 0) {
-    if (errno == ELOOP) return refuse(so_path, "is a symlink");
-    *why = errno_text(so_path);
-    return false;
+    if (errno == ELOOP) return refuse(so_path, nullptr, "is a symlink", miss);
+    return io_error(so_path, miss);
   }
   struct stat sst;
-  if (::fstat(sofd.fd, &sst) != 0) {
-    *why = errno_text(so_path);
-    return false;
-  }
+  if (::fstat(sofd.fd, &sst) != 0) return io_error(so_path, miss);
   r = fs::refusal(sst, false, any_owner);
-  if (!r.empty()) return refuse(so_path, r);
-  if (static_cast<std::uint64_t>(sst.st_size) != m.so_size) {
-    *why =
-        so_path + ": size " + std::to_string(sst.st_size) + " differs from the recorded " + std::to_string(m.so_size);
-    return false;
-  }
+  if (!r.empty()) return refuse(so_path, &sst, r, miss);
+  if (static_cast<std::uint64_t>(sst.st_size) != m.so_size)
+    return miss_with(MissKind::kCorrupt, so_path,
+                     "size " + std::to_string(sst.st_size) + " differs from the recorded " + std::to_string(m.so_size),
+                     miss);
 
   // Headers first (the likely change), then the shared object's content.
-  if (check_headers && !Store::headers_match(m, why)) return false;
+  if (check_headers && !Store::headers_match(m, miss)) return false;
   std::string so_hex;
-  if (!fs::hash_fd(sofd.fd, &so_hex, &err)) {
-    *why = so_path + ": " + err;
-    return false;
-  }
-  if (so_hex != m.so_hash) {
-    *why = so_path + ": content hash differs from the manifest (corrupt entry)";
-    return false;
-  }
+  if (!fs::hash_fd(sofd.fd, &so_hex, &err)) return miss_with(MissKind::kUnreadable, so_path, err, miss);
+  if (so_hex != m.so_hash)
+    return miss_with(MissKind::kCorrupt, so_path, "content hash differs from the manifest (corrupt entry)", miss);
 
   // Record the use for LRU pruning: the variant directory's mtime.
   std::int64_t now = fs::now_seconds();
@@ -174,6 +161,22 @@ bool ensure_dir(const std::string& path, std::string* err) {
   return fs::check_private(path, true, err);
 }
 
+// Temporary files of memo writers that died before their rename
+// (write_file_atomic names them <file>.tmp.XXXXXX); a live writer renames
+// its own within milliseconds, so an hour-old one is garbage.
+void remove_stale_temporaries(const std::string& dir, std::int64_t now) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (struct dirent* e = ::readdir(d)) {
+    struct stat st;
+    if (!std::strstr(e->d_name, ".tmp.") || ::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISREG(st.st_mode) || now - static_cast<std::int64_t>(st.st_mtime) <= kOrphanAgeSeconds)
+      continue;
+    ::unlinkat(::dirfd(d), e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
 bool rename_noreplace(const std::string& from, const std::string& to) {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
   if (errno != EINVAL && errno != ENOSYS) return false;
@@ -193,10 +196,10 @@ Store::Store(std::string root) : root_(std::move(root)) {
   while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
 }
 
-std::string Store::entries_dir() const { return root_ + "/v1/entries"; }
-std::string Store::tmp_dir() const { return root_ + "/v1/tmp"; }
-std::string Store::stats_path() const { return root_ + "/v1/stats"; }
-std::string Store::failed_log_path(const std::string& key) const { return root_ + "/v1/failed/" + key + ".log"; }
+std::string Store::entries_dir() const { return layout::entries_dir(root_); }
+std::string Store::tmp_dir() const { return layout::tmp_dir(root_); }
+std::string Store::stats_path() const { return layout::stats_file(root_); }
+std::string Store::failed_log_path(const std::string& key) const { return layout::failed_log(root_, key); }
 
 std::string Store::default_root() {
   auto env = [](const char* name) -> std::string {
@@ -274,8 +277,8 @@ bool Store::open(std::string* err) {
   // read): serve its entries, which needs no lock and no write.
   if (::access(root_.c_str(), W_OK | X_OK) != 0 ||
       (::access(entries_dir().c_str(), F_OK) == 0 && ::access(entries_dir().c_str(), W_OK | X_OK) != 0)) {
-    for (const char* sub : {"/v1", "/v1/entries"}) {
-      if (!fs::check_private(root_ + sub, true, &why, sealed_)) {
+    for (const std::string& dir : {layout::version_dir(root_), entries_dir()}) {
+      if (!fs::check_private(dir, true, &why, sealed_)) {
         *err = "cache directory " + root_ + " is read-only and holds no usable cache: " + why;
         return false;
       }
@@ -283,8 +286,8 @@ bool Store::open(std::string* err) {
     read_only_ = true;
     return true;
   }
-  for (const char* sub : {"/v1", "/v1/entries", "/v1/tmp", "/v1/locks", "/v1/failed"}) {
-    if (!ensure_dir(root_ + sub, &why)) {
+  for (const std::string& dir : layout::directories(root_)) {
+    if (!ensure_dir(dir, &why)) {
       *err = "cache directory refused: " + why;
       return false;
     }
@@ -294,37 +297,35 @@ bool Store::open(std::string* err) {
     return false;
   }
   remove_stale_build_dirs(fs::now_seconds());
+  for (const std::string& dir : {layout::memo_dir(root_), layout::sources_dir(root_)})
+    remove_stale_temporaries(dir, fs::now_seconds());
   return true;
 }
 
-bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not, bool* refused_out) {
-  bool ignored = false;
-  bool& refused_any = refused_out ? *refused_out : ignored;
-  refused_any = false;
-  if (!is_hex32(key)) {
-    *why_not = "invalid key '" + key + "'";
-    return false;
-  }
+bool Store::lookup(const std::string& key, Hit* hit, Miss* miss) {
+  *miss = Miss();
+  if (!is_hex32(key)) return miss_with(MissKind::kInvalidKey, "", "invalid key '" + key + "'", miss);
   std::string key_dir = fs::join(entries_dir(), key);
   int keyfd = ::open(key_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (keyfd < 0) {
-    refused_any = errno != ENOENT;
-    *why_not = errno == ENOENT ? "not cached" : "refused " + errno_text(key_dir);
-    return false;
+    if (errno == ENOENT) return false;  // kAbsent
+    struct stat kst;
+    bool statted = ::lstat(key_dir.c_str(), &kst) == 0;
+    if (errno == ELOOP || errno == ENOTDIR)
+      return refuse(key_dir, statted ? &kst : nullptr,
+                    statted && S_ISLNK(kst.st_mode) ? "is a symlink" : "is not a directory", miss);
+    return io_error(key_dir, miss);
   }
   struct stat kst;
   std::string r = ::fstat(keyfd, &kst) == 0 ? fs::refusal(kst, true, sealed_) : "cannot stat";
   if (!r.empty()) {
     ::close(keyfd);
-    refused_any = true;
-    *why_not = "refused " + key_dir + ": " + r;
-    return false;
+    return refuse(key_dir, &kst, r, miss);
   }
   DIR* d = ::fdopendir(keyfd);
   if (!d) {
     ::close(keyfd);
-    *why_not = errno_text(key_dir);
-    return false;
+    return io_error(key_dir, miss);
   }
   // Most recently used variant first: it is the likeliest to match.
   std::vector<std::pair<std::int64_t, std::string>> variants;
@@ -335,21 +336,20 @@ bool Store::lookup(const std::string& key, Hit* hit, std::string* why_not, bool*
     variants.emplace_back(t, e->d_name);
   }
   std::sort(variants.begin(), variants.end(), std::greater<>());
-  std::string reasons;
+  // The reported miss is the most recently used variant's, unless another
+  // was refused: that one the user must hear about.
   bool found = false;
+  int failed = 0;
   for (const auto& [t, name] : variants) {
-    std::string why;
-    bool refused = false;
-    if (check_variant(::dirfd(d), key_dir, name.c_str(), key, true, hit, &why, &refused, sealed_)) {
+    Miss why;
+    if (check_variant(::dirfd(d), key_dir, name.c_str(), key, true, hit, &why, sealed_)) {
       found = true;
       break;
     }
-    refused_any |= refused;
-    if (!reasons.empty()) reasons += "; ";
-    reasons += why;
+    if (failed++ == 0 || (refused(why) && !refused(*miss))) *miss = std::move(why);
   }
   ::closedir(d);
-  if (!found) *why_not = variants.empty() ? "not cached" : reasons;
+  if (!found) miss->other_variants = failed > 0 ? failed - 1 : 0;
   return found;
 }
 
@@ -359,8 +359,8 @@ std::unique_ptr<KeyLock> Store::lock(const std::string& key, double timeout_seco
     *err = "invalid key '" + key + "'";
     return nullptr;
   }
-  return acquire_lock(root_ + "/v1/locks/" + key + ".lock", "key " + key, lock_mode_from_env(), timeout_seconds,
-                      on_wait, err, timed_out);
+  return acquire_lock(layout::lock_file(root_, key), "key " + key, lock_mode_from_env(), timeout_seconds, on_wait, err,
+                      timed_out);
 }
 
 bool Store::make_build_dir(const std::string& key, std::string* dir, std::string* err) {
@@ -389,29 +389,6 @@ bool Store::is_build_dir(const std::string& dir) const {
   if (dir.compare(0, prefix.size(), prefix) != 0) return false;
   std::string name = dir.substr(prefix.size());
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
-}
-
-bool Store::headers_match(const Manifest& m, std::string* why) {
-  std::string err;
-  for (const HeaderDigest& h : m.headers) {
-    std::string hex;
-    if (!hash_file(h.path, &hex, &err)) {
-      *why = "header " + h.path + " is gone (" + err + ")";
-      return false;
-    }
-    if (hex != h.hash) {
-      *why = "header " + h.path + " changed";
-      return false;
-    }
-  }
-  for (const std::string& a : m.absent) {
-    struct stat ast;
-    if (lstat(a.c_str(), &ast) == 0) {
-      *why = "new header " + a + " shadows one the build used";
-      return false;
-    }
-  }
-  return true;
 }
 
 std::string Store::variant_name(const Manifest& m) {
@@ -446,6 +423,7 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
   }
   manifest.so_size = static_cast<std::uint64_t>(sst.st_size);
   manifest.created = fs::now_seconds();
+  record_header_stats(&manifest);
   // The builder file stays (it says who built the entry): removing it before
   // the rename would let a build killed in between look ownerless for an hour.
   if (!fs::write_file_atomic(fs::join(build_dir, kManifestFile), format_manifest(manifest), 0600, err, durable))
@@ -480,10 +458,9 @@ bool Store::publish(const std::string& build_dir, Manifest manifest, Hit* hit, s
     // (a published shared object is never replaced); else replace it.
     int keyfd = ::open(key_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (keyfd >= 0) {
-      std::string why;
-      bool refused = false;
-      bool valid = check_variant(keyfd, key_dir, target.substr(key_dir.size() + 1).c_str(), manifest.key, false, hit,
-                                 &why, &refused);
+      Miss why;
+      bool valid =
+          check_variant(keyfd, key_dir, target.substr(key_dir.size() + 1).c_str(), manifest.key, false, hit, &why);
       ::close(keyfd);
       if (valid) {
         discard(build_dir, manifest.key, false);

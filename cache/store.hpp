@@ -2,13 +2,8 @@
 // a build is locked and published. The grammar of the on-disk format is in
 // cache/manifest.hpp and docs/cache.md.
 //
-// Layout under the root (created 0700, owned by the current user):
-//   v1/entries/<key>/<variant>/    one immutable entry: manifest + <module><EXT_SUFFIX> + build files
-//   v1/tmp/<random>/               private build directories, renamed into entries/ on publish
-//   v1/locks/<key>.lock            per-key flock files (the kernel releases them when the holder dies)
-//   v1/failed/<key>.log            log of the last failed build of a key (nothing is published)
-//   v1/stats                       counters, "name value" lines, updated under flock
-// Details, and the rules for what is a hit, are in docs/cache.md. In short:
+// Layout under the root (created 0700, owned by the current user): every
+// path is named in cache/layout.hpp. Details, and the rules for what is a hit, are in docs/cache.md. In short:
 // - <variant> is the first 16 hex digits of a hash of the sorted (path, hash)
 //   header list, so several header sets of one key coexist.
 // - Last use (for prune's LRU order) is the mtime of the variant directory,
@@ -30,6 +25,7 @@
 #include <vector>
 
 #include "cache/manifest.hpp"
+#include "cache/miss.hpp"
 
 namespace cxximport::cache {
 
@@ -84,9 +80,16 @@ class Store {
   // True when a valid entry for key exists: manifest parses, format version
   // known, shared object present with the recorded size and hash, entry owned
   // by us and not group/other-writable, no symlinks, and every recorded header
-  // still hashes the same. Otherwise false with the reason in *why_not, and
-  // *refused set when an entry exists but was refused (owner, permissions).
-  bool lookup(const std::string& key, Hit* hit, std::string* why_not, bool* refused = nullptr);
+  // unchanged (headers_match). Otherwise false with why in *miss: of the
+  // most recently used header set, or of one that was refused.
+  bool lookup(const std::string& key, Hit* hit, Miss* miss);
+
+  // The key fields of the last build of source (a small memo file per
+  // source, written atomically; only when they changed), and, for a miss
+  // that found nothing under its key, what differs from them now: the miss
+  // becomes kKeyChanged ("numpy 2.1.0 -> 2.2.0"). Both best effort.
+  void remember_key_fields(const std::string& source, const KeyFields& fields);
+  void explain_miss(const std::string& source, const KeyFields& now, Miss* miss) const;
 
   // Blocks until this process holds the build lock for key; nullptr on
   // failure, with *timed_out (when given) set if the wait timed out.
@@ -96,7 +99,8 @@ class Store {
   // A fresh private (0700) directory inside the cache for building key.
   bool make_build_dir(const std::string& key, std::string* dir, std::string* err);
 
-  // Fills the shared object's size/hash and created time into manifest,
+  // Fills the shared object's size/hash, created time and the headers' stat
+  // tuples (taken now, for headers still holding the recorded content) into manifest,
   // writes it into build_dir and renames build_dir into place atomically.
   // durable fsyncs the manifest first; install() (a remote hit, cheaper to
   // fetch again than a build) does without it: docs/cache.md, "Integrity".
@@ -115,9 +119,12 @@ class Store {
   // and leftover trash.* directories. Called by open(). Returns how many.
   int remove_stale_build_dirs(std::int64_t now);
 
-  // True when every header the manifest records still hashes the same and no
-  // recorded `absent` path exists (on this machine); else the reason.
-  static bool headers_match(const Manifest& m, std::string* why);
+  // True when every header the manifest records is unchanged and no
+  // recorded `absent` path exists (on this machine); else why. A header
+  // whose size, mtime, ctime and inode are the recorded ones, recorded more
+  // than a clock tick after its last change, is not read (ccache's direct
+  // mode); any other is hashed.
+  static bool headers_match(const Manifest& m, Miss* miss);
 
   // An entry built elsewhere (a remote cache: docs/cache.md, "Remote
   // cache"), given as its files (plain names -> bytes, `manifest` among
@@ -140,12 +147,15 @@ class Store {
   // nothing, and processes that already mapped its files keep working.
   bool remove_entry(const std::string& entry_dir, std::string* err);
 
-  std::string entries_dir() const;  // <root>/v1/entries
-  std::string tmp_dir() const;      // <root>/v1/tmp
-  std::string stats_path() const;   // <root>/v1/stats
+  std::string entries_dir() const;  // layout::entries_dir
+  std::string tmp_dir() const;      // layout::tmp_dir
+  std::string stats_path() const;   // layout::stats_file
 
  private:
   bool is_build_dir(const std::string& dir) const;
+  // Fills the stat tuple of every header whose content is still the hashed
+  // one, the file unchanged across the hash (stat before and after).
+  static void record_header_stats(Manifest* m);
 
   std::string root_;
   bool read_only_ = false;

@@ -94,8 +94,10 @@ def translate_error(
             col=getattr(exc, "col", None),
         )
     if isinstance(exc, core.NotCachedError):
-        return NotCachedError(
-            f"cxximport: {name} ({source}) is not in the cache and building is disabled "
+        miss = getattr(exc, "miss", None)
+        why = f" ({miss['text']})" if miss and miss["kind"] != "absent" else ""
+        error = NotCachedError(
+            f"cxximport: {name} ({source}) is not in the cache{why} and building is disabled "
             f"(CXXIMPORT_NO_BUILD=1 or no_build=True); build it ahead of time with "
             f"`cxximport build {source}` using the same options and cache directory, "
             f"on a machine of the same CPU level or with an `arch` both share "
@@ -103,6 +105,8 @@ def translate_error(
             name=name,
             path=source,
         )
+        error.miss = miss
+        return error
     if isinstance(exc, CacheError) and exc.name is None:
         # Not yet translated (the core leaves `name` unset): same type,
         # naming the module and, for a lock timeout, the option that sets it.

@@ -8,6 +8,8 @@ This module imports nothing of cxximport's: any other module may import it.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "CacheError",
     "CompileError",
@@ -53,7 +55,12 @@ class CompileError(ImportError):
 
 class NotCachedError(ImportError):
     """Building is disabled (``no_build`` / ``CXXIMPORT_NO_BUILD=1``) and the
-    module is not in the cache."""
+    module is not in the cache. ``miss`` says why (docs/cache.md, "Why a
+    miss"): a dict with ``kind`` (``"absent"``, ``"key_changed"``,
+    ``"stale_header"``, ...), ``path``, ``detail``, ``text`` and ``changes``
+    (``(field, before, after)`` for ``key_changed``), or None."""
+
+    miss: dict[str, Any] | None = None
 
 
 class CacheError(ImportError):

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache/manifest.hpp"
+#include "cache/layout.hpp"
 #include "util/file.hpp"
 #include "util/hash.hpp"
 
@@ -15,7 +15,7 @@ namespace cxximport::core {
 
 std::string compute_key(const KeyInput& in) {
   Hasher h;
-  h.field("format", std::int64_t{cache::kFormatVersion});
+  h.field("format", std::int64_t{cache::layout::kLayoutVersion});
   h.field("cxximport", in.version);
   h.field("generator", in.generator);
   h.field("runtime", in.runtime_hash);
@@ -37,6 +37,37 @@ std::string compute_key(const KeyInput& in) {
   h.field("extra_files", static_cast<std::int64_t>(in.extra_files.size()));
   for (const auto& [path, hash] : in.extra_files) h.field("extra_path", path).field("extra_hash", hash);
   return h.hex();
+}
+
+cache::KeyFields key_fields(const KeyInput& in) {
+  auto joined = [](const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+    return out;
+  };
+  auto digest = [](const std::string& s) { return hash_bytes(s).substr(0, 16); };
+  Hasher extra;
+  for (const auto& [path, hash] : in.extra_files) extra.field("extra_path", path).field("extra_hash", hash);
+  std::string compiler_version = in.compiler_version.substr(0, in.compiler_version.find('\n'));
+  return {
+      {"cxximport", in.version},
+      {"numpy", in.numpy_version},
+      {"python", in.ext_suffix},
+      {"compiler", in.compiler_path},
+      {"compiler_version", compiler_version},
+      {"build_type", in.build_type},
+      {"compile_flags", joined(in.compile_argv)},
+      {"link_flags", joined(in.link_argv)},
+      {"source", digest(in.source_text)},
+      {"extra_files", extra.hex().substr(0, 16)},
+      {"runtime", in.runtime_hash.substr(0, 16)},
+      {"generator", in.generator.substr(0, 16)},
+      {"cpu", digest(in.cpu)},
+      {"numpy_include", in.numpy_include},
+      {"python_include", in.python_include},
+      {"module", in.module},
+      {"compiler_identity", digest(in.compiler_version)},
+  };
 }
 
 bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string* hex, std::string* err) {
@@ -90,11 +121,7 @@ bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string*
   if (!memo_file.empty()) {
     // Best effort, atomically: a memo is an optimisation.
     ::mkdir(memo_dir.c_str(), 0700);
-    std::string tmp = memo_file + ".tmp." + std::to_string(::getpid());
-    if (write_file(tmp, stamp_hex + " " + *hex, &ignored) && ::chmod(tmp.c_str(), 0600) == 0 &&
-        ::rename(tmp.c_str(), memo_file.c_str()) == 0)
-      return true;
-    ::unlink(tmp.c_str());
+    write_file_atomic(memo_file, stamp_hex + " " + *hex, 0600, &ignored, false);
   }
   return true;
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/miss.hpp"
 #include "toolchain/toolchain.hpp"
 #include "core/request.hpp"
 
@@ -24,6 +25,10 @@ struct KeyInput {
 };
 
 std::string compute_key(const KeyInput& in);
+
+// The key's inputs as short named values (digests for the long ones), for
+// saying which of them changed since a source's last build (cache/miss.hpp).
+cache::KeyFields key_fields(const KeyInput& in);
 
 // XXH3 of every file under dir (sorted), memoised for the process's life
 // and, by the files' names, sizes and mtimes, in memo_dir (when not empty).

@@ -11,11 +11,14 @@ class CacheStore : public ModuleStore {
   explicit CacheStore(cache::Store store) : store_(std::move(store)) {}
   const std::string& root() const override { return store_.root(); }
   bool read_only() const override { return store_.read_only(); }
-  bool lookup(const std::string& key, cache::Hit* hit, Miss* miss, std::string* why) override {
-    bool refused = false;
-    bool found = store_.lookup(key, hit, why, &refused);
-    *miss = refused ? Miss::Refused : Miss::Absent;
-    return found;
+  bool lookup(const std::string& key, cache::Hit* hit, cache::Miss* miss) override {
+    return store_.lookup(key, hit, miss);
+  }
+  void remember_key_fields(const std::string& source, const cache::KeyFields& fields) override {
+    store_.remember_key_fields(source, fields);
+  }
+  void explain_miss(const std::string& source, const cache::KeyFields& now, cache::Miss* miss) override {
+    store_.explain_miss(source, now, miss);
   }
   std::unique_ptr<cache::KeyLock> lock(const std::string& key, double timeout_seconds,
                                        const cache::WaitCallback& on_wait, bool* timed_out, std::string* err) override {

@@ -15,14 +15,17 @@ namespace cxximport::core {
 
 class ModuleStore {
  public:
-  // Why a lookup missed, as far as the orchestrator acts on it: a refused
-  // entry (wrong owner, bad permissions) is rebuilt with a warning.
-  enum class Miss { Absent, Refused };
-
   virtual ~ModuleStore() = default;
   virtual const std::string& root() const = 0;
   virtual bool read_only() const = 0;
-  virtual bool lookup(const std::string& key, cache::Hit* hit, Miss* miss, std::string* why) = 0;
+  // A miss says why (cache/miss.hpp); a refused entry (cache::refused: wrong
+  // owner, bad permissions) is rebuilt with a warning.
+  virtual bool lookup(const std::string& key, cache::Hit* hit, cache::Miss* miss) = 0;
+  // The key fields of a source's last build, and a miss explained by them
+  // (cache::Store::remember_key_fields, explain_miss). Best effort: a store
+  // without the memo leaves the miss as it is.
+  virtual void remember_key_fields(const std::string& /*source*/, const cache::KeyFields& /*fields*/) {}
+  virtual void explain_miss(const std::string& /*source*/, const cache::KeyFields& /*now*/, cache::Miss* /*miss*/) {}
   // nullptr on failure; *timed_out tells a timeout (the holder kept it) from
   // an unusable lock.
   virtual std::unique_ptr<cache::KeyLock> lock(const std::string& key, double timeout_seconds,

@@ -14,6 +14,7 @@
 #include "toolchain/undefined_symbols.hpp"
 #include "cache/admin.hpp"
 #include "cache/fs_util.hpp"
+#include "cache/layout.hpp"
 #include "cache/units.hpp"
 #include "cache/store.hpp"
 #include "codegen/module_gen.hpp"
@@ -288,7 +289,7 @@ build::NinjaModule ninja_module(const BuildRequest& req, const Resolved& in) {
   return nm;
 }
 
-std::string module_key(const BuildRequest& req, const Resolved& in) {
+std::string module_key(const BuildRequest& req, const Resolved& in, cache::KeyFields* fields) {
   KeyInput kin;
   kin.version = CXXIMPORT_VERSION;
   kin.generator = CXXIMPORT_GENERATOR_HASH;
@@ -308,6 +309,7 @@ std::string module_key(const BuildRequest& req, const Resolved& in) {
   kin.cpu = build::host_specific(in.dirs) ? build::cpu_identity() : std::string();
   kin.build_type = req.build_type;
   kin.extra_files = in.extra_files;
+  *fields = key_fields(kin);
   return compute_key(kin);
 }
 
@@ -316,21 +318,24 @@ std::string module_key(const BuildRequest& req, const Resolved& in) {
 bool look_up(const BuildRequest& req, const Resolved& in, StoreOpener& stores, Reporter& reporter, PreparedModule* pm) {
   const std::string& key = pm->result.key;
   cache::Hit hit;
-  ModuleStore::Miss miss = ModuleStore::Miss::Absent;
-  std::string why;
-  if (!req.force && pm->store->lookup(key, &hit, &miss, &why)) {
+  cache::Miss miss;
+  if (!req.force && pm->store->lookup(key, &hit, &miss)) {
     pm->store->count("hit");
     set_done(pm, hit, false);
     return true;
   }
-  if (miss == ModuleStore::Miss::Refused)
-    reporter.event("warning", "an entry for " + req.module + " in the cache was refused and will be rebuilt: " + why);
-  else if (req.verbose && !why.empty())
-    reporter.event("output", "cache miss for " + req.module + ": " + why);
+  if (!req.force) pm->store->explain_miss(req.source, pm->key_fields, &miss);
+  if (cache::refused(miss))
+    reporter.event("warning", "an entry for " + req.module +
+                                  " in the cache was refused and will be rebuilt: " + cache::describe(miss));
+  else if (req.verbose && !req.force)
+    reporter.event("output", "cache miss for " + req.module + ": " + cache::describe(miss));
   if (req.no_build) {
     set_failure(&pm->failure, BuildFailure::Kind::NotCached,
                 "CXXIMPORT_NO_BUILD is set and " + req.module + " (" + req.source + ") is not in the cache at " +
-                    pm->store->root() + " (build it ahead of time with `cxximport build`)");
+                    pm->store->root() + " (" + cache::describe(miss) +
+                    "; build it ahead of time with `cxximport build`)");
+    pm->failure.miss = miss;
     return true;
   }
   // Only a build needs them: a cached module loads whatever CXX names.
@@ -350,7 +355,7 @@ bool look_up(const BuildRequest& req, const Resolved& in, StoreOpener& stores, R
     // The read-only warning already said where builds go: one message, not two.
     if (req.verbose) reporter.event("output", warning);
     pm->store = std::move(fallback);
-    if (!req.force && pm->store->lookup(key, &hit, &miss, &why)) {
+    if (!req.force && pm->store->lookup(key, &hit, &miss)) {
       pm->store->count("hit");
       set_done(pm, hit, false);
       return true;
@@ -379,9 +384,8 @@ bool lock_key(const BuildRequest& req, LockWait wait, Reporter& reporter, Prepar
     return true;
   }
   cache::Hit hit;
-  ModuleStore::Miss miss;
-  std::string why;
-  if (!req.force && pm->store->lookup(key, &hit, &miss, &why)) {
+  cache::Miss miss;
+  if (!req.force && pm->store->lookup(key, &hit, &miss)) {
     pm->lock.reset();
     set_done(pm, hit, false);
     return true;
@@ -433,12 +437,12 @@ void prepare_module(const BuildRequest& req, build::ProcessRunner& runner, Store
   Resolved in;
   if (!check_request(req, &pm->failure) || !read_and_scan(req, &in, &pm->failure) ||
       !resolve_directives(req, &in, &pm->failure) || !open_store(req, stores, reporter, pm) ||
-      !identify_toolchain(req, runner, pm->store->root() + "/v1/compilers", &in, &pm->failure))
+      !identify_toolchain(req, runner, cache::layout::memo_dir(pm->store->root()), &in, &pm->failure))
     return;
   for (const auto& f : in.extra_files) pm->key_files.push_back(f.first);
   pm->system_dirs = in.compiler.system_dirs;
   pm->ninja = ninja_module(req, in);
-  pm->result.key = module_key(req, in);
+  pm->result.key = module_key(req, in, &pm->key_fields);
   if (look_up(req, in, stores, reporter, pm) || lock_key(req, wait, reporter, pm)) return;
   generate_build_dir(req, in, pm);
 }
@@ -561,6 +565,7 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
   cache::Hit hit;
   if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");
+  store.remember_key_fields(req.source, pm->key_fields);
   std::uint64_t cap = 0;
   if (cache::parse_size(req.max_size, &cap, &err) && cap > 0 && !store.keep_under(cap, hit.entry_dir, &err))
     reporter.event("warning", "cannot keep the cache under max_size " + req.max_size + ": " + err);

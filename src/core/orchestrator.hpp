@@ -63,6 +63,7 @@ struct PreparedModule {
   struct timespec inputs_read{};
   std::vector<std::string> key_files;  // `sources`/`depends` files hashed into the key
   codegen::GeneratedModule generated;  // for a compile failure: module.cpp and its wrapper spans
+  cache::KeyFields key_fields;         // remembered after publish, to explain later misses
 };
 
 enum class LockWait { Block, Try };

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "cache/miss.hpp"
 #include "codegen/module_gen.hpp"
 #include "scan/model.hpp"
 
@@ -56,6 +57,7 @@ struct BuildFailure {
   // the export's line without generating the module again.
   std::string module_cpp;
   std::vector<codegen::WrapperSpan> spans;
+  cache::Miss miss;  // NotCached: why the cache had no usable entry
 };
 
 // Progress and diagnostics from inside a build: "wait", "building", "command",

@@ -214,6 +214,24 @@ void set_attr_str(PyObject* o, const char* name, const std::string& v, bool path
   PyErr_Clear();
 }
 
+// A cache miss as data (cache/miss.hpp): {"kind", "path", "detail",
+// "text", "changes": [(field, before, after)]}.
+PyObject* miss_dict(const cache::Miss& m) {
+  PyObject* changes = PyList_New(0);
+  if (!changes) return nullptr;
+  for (const auto& c : m.changes) {
+    PyObject* t = Py_BuildValue("(NNN)", text_str(c.field), text_str(c.before), text_str(c.after));
+    if (!t || PyList_Append(changes, t) < 0) {
+      Py_XDECREF(t);
+      Py_DECREF(changes);
+      return nullptr;
+    }
+    Py_DECREF(t);
+  }
+  return Py_BuildValue("{s:s,s:N,s:N,s:N,s:N}", "kind", cache::miss_kind_name(m.kind), "path", fs_str(m.path), "detail",
+                       text_str(m.detail), "text", text_str(cache::describe(m)), "changes", changes);
+}
+
 // Runs fn with the GIL released; a C++ exception escaping the core (a bug)
 // is returned as text instead of crossing into the interpreter.
 template <class F>
@@ -282,6 +300,13 @@ PyObject* raise_failure(const core::BuildFailure& f, const std::string& source) 
   set_attr_str(exc, "command", f.command);
   set_attr_str(exc, "log_path", f.log_path, true);
   set_attr_str(exc, "source", source, true);
+  if (f.kind == core::BuildFailure::Kind::NotCached) {
+    if (PyObject* miss = miss_dict(f.miss)) {
+      PyObject_SetAttrString(exc, "miss", miss);
+      Py_DECREF(miss);
+    }
+    PyErr_Clear();
+  }
   if (f.kind == core::BuildFailure::Kind::Scan) {
     set_attr_str(exc, "filename", f.filename, true);
     set_attr_int(exc, "lineno", f.line);
@@ -374,11 +399,13 @@ PyObject* outcome_dict(const core::BuildRequest& req, const core::BatchOutcome& 
       break;
   }
   const auto& f = o.failure;
-  return Py_BuildValue("{s:N,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:i,s:s,s:N,s:N}", "source", fs_str(req.source), "module",
-                       req.module.c_str(), "error", kind, "message", text_str(f.message), "log", text_str(f.log),
-                       "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename", fs_str(f.filename),
-                       "line", f.line, "column", f.column, "key", o.result.key.c_str(), "module_cpp",
-                       fs_str(f.module_cpp), "spans", wrapper_spans(f.spans, req.source));
+  PyObject* miss = f.kind == core::BuildFailure::Kind::NotCached ? miss_dict(f.miss) : Py_NewRef(Py_None);
+  if (!miss) return nullptr;
+  return Py_BuildValue("{s:N,s:s,s:s,s:N,s:N,s:N,s:N,s:N,s:i,s:i,s:s,s:N,s:N,s:N}", "source", fs_str(req.source),
+                       "module", req.module.c_str(), "error", kind, "message", text_str(f.message), "log",
+                       text_str(f.log), "command", text_str(f.command), "log_path", fs_str(f.log_path), "filename",
+                       fs_str(f.filename), "line", f.line, "column", f.column, "key", o.result.key.c_str(),
+                       "module_cpp", fs_str(f.module_cpp), "spans", wrapper_spans(f.spans, req.source), "miss", miss);
 }
 
 PyObject* py_build_many(PyObject*, PyObject* args, PyObject* kwargs) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/file.hpp"
 #include "util/hash.hpp"
 
 namespace cxximport::build {
@@ -120,15 +121,10 @@ bool read_memo(const std::string& file, const std::string& stamp, CompilerIdenti
 void write_memo(const std::string& memo_dir, const std::string& file, const std::string& stamp,
                 const CompilerIdentity& id) {
   mkdir(memo_dir.c_str(), 0700);
-  std::string tmp = file + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return;  // a memo is an optimisation: failing to write it is fine
-    out << stamp << "\nlevels=" << (id.x86_levels ? '1' : '0') << "\n" << id.version << "\n\x1e\n";
-    for (const auto& d : id.system_dirs) out << d << "\n";
-  }
-  chmod(tmp.c_str(), 0600);
-  if (rename(tmp.c_str(), file.c_str()) != 0) unlink(tmp.c_str());
+  std::string text = stamp + "\nlevels=" + (id.x86_levels ? '1' : '0') + "\n" + id.version + "\n\x1e\n";
+  for (const auto& d : id.system_dirs) text += d + "\n";
+  std::string ignored;  // a memo is an optimisation: failing to write it is fine
+  write_file_atomic(file, text, 0600, &ignored, false);
 }
 
 std::vector<std::string> parse_search_dirs(const std::string& verbose_output) {
@@ -194,10 +190,8 @@ bool compiler_identity(const std::string& cxx, const std::string& memo_dir, Proc
   write_memo(memo_dir, file, stamp, *id);
   // Which binary `cxx` named, for machines that have the cache but not the compiler.
   std::string name_file = memo_dir + "/name-" + hash_bytes(cxx).substr(0, 24);
-  std::string tmp = name_file + ".tmp." + std::to_string(getpid());
-  std::ofstream(tmp, std::ios::binary | std::ios::trunc) << id->path;
-  chmod(tmp.c_str(), 0600);
-  if (rename(tmp.c_str(), name_file.c_str()) != 0) unlink(tmp.c_str());
+  std::string ignored;
+  write_file_atomic(name_file, id->path, 0600, &ignored, false);
   return true;
 }
 

@@ -70,10 +70,11 @@ TEST(admin_lists_entries_with_module_source_and_size) {
 TEST(admin_lookup_records_last_use) {
   Fixture f;
   Hit h;
-  std::string why;
+  Miss why;
   CHECK(f.store.lookup(key_n(1), &h, &why));
   std::vector<EntryInfo> es;
-  list_entries(f.root, &es, &why);
+  std::string err;
+  list_entries(f.root, &es, &err);
   CHECK(es[0].last_used > f.t0 + 1000);  // now, not t0
 }
 
@@ -134,7 +135,8 @@ TEST(admin_clean_removes_one_module_or_all) {
   CHECK(f.modules().empty());
   CHECK(!exists(f.store.failed_log_path(key_n(9))));
   Hit h;
-  CHECK(!f.store.lookup(key_n(1), &h, &err));
+  Miss miss;
+  CHECK(!f.store.lookup(key_n(1), &h, &miss));
 }
 
 TEST(admin_clean_keeps_lock_that_is_held) {

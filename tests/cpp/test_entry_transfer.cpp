@@ -40,7 +40,7 @@ struct Pair {
   }
   bool to_hits() {
     Hit hit;
-    std::string why;
+    Miss why;
     return to.lookup(manifest.key, &hit, &why);
   }
 };
@@ -62,7 +62,7 @@ TEST(install_publishes_an_entry_that_then_hits) {
   CHECK(p.installs(&err));
   CHECK(p.to_hits());
   Hit hit;
-  std::string why;
+  Miss why;
   CHECK(p.to.lookup(p.manifest.key, &hit, &why));
   CHECK(exists(hit.entry_dir + "/moved.pyi"));
   CHECK(exists(hit.entry_dir + "/builder"));  // this machine's record of who published it

@@ -37,7 +37,7 @@ TEST(manifest_round_trips_paths_with_spaces) {
   Manifest m = sample(), back;
   std::string err;
   std::string text = format_manifest(m);
-  CHECK(text.rfind("cxximport-manifest 1\n", 0) == 0);
+  CHECK(text.rfind("cxximport-manifest 2\n", 0) == 0);
   CHECK(parse_manifest(text, &back, &err));
   CHECK_EQ(back.module, m.module);
   CHECK_EQ(back.source, m.source);
@@ -61,9 +61,38 @@ TEST(manifest_without_headers_round_trips) {
 
 TEST(manifest_rejects_unknown_version) {
   std::string err;
-  CHECK(!parses(replace(format_manifest(sample()), "manifest 1", "manifest 2"), &err));
-  CHECK(err.find("unknown format version 2") != std::string::npos);
-  CHECK(!parses(replace(format_manifest(sample()), "manifest 1", "manifest x"), &err));
+  CHECK(!parses(replace(format_manifest(sample()), "manifest 2", "manifest 3"), &err));
+  CHECK(err.find("unknown format version 3") != std::string::npos);
+  CHECK(!parses(replace(format_manifest(sample()), "manifest 2", "manifest 0"), &err));
+  CHECK(!parses(replace(format_manifest(sample()), "manifest 2", "manifest x"), &err));
+}
+
+TEST(manifest_round_trips_header_stat_tuples) {
+  Manifest m = sample(), back;
+  m.headers[1].has_stat = true;
+  m.headers[1].stat = {120, 99, 1700000000123456789, 1700000000223456789};
+  m.stat_taken_ns = 1700000005000000000;
+  std::string err, text = format_manifest(m);
+  CHECK(text.find("stat 120 1700000000123456789 1700000000223456789 99 ") != std::string::npos);
+  CHECK(parse_manifest(text, &back, &err));
+  CHECK(!back.headers[0].has_stat);
+  CHECK(back.headers[1].has_stat);
+  CHECK(back.headers[1].stat == m.headers[1].stat);
+  CHECK_EQ(back.stat_taken_ns, m.stat_taken_ns);
+}
+
+TEST(manifest_rejects_bad_stat_lines) {
+  Manifest m = sample();
+  m.headers[0].has_stat = true;
+  m.stat_taken_ns = 5;
+  std::string err, text = format_manifest(m);
+  CHECK(!parses(replace(text, "stat_taken 5\n", ""), &err));
+  CHECK(err.find("stat_taken") != std::string::npos);
+  CHECK(!parses(replace(text, "stat 0 0 0 0 /", "stat 0 0 0 0 /elsewhere/"), &err));
+  CHECK(err.find("not a header") != std::string::npos);
+  CHECK(!parses(replace(text, "stat 0 0 0 0", "stat 0 x 0 0"), &err));
+  CHECK(!parses(replace(text, "cxximport-manifest 2", "cxximport-manifest 1"), &err));
+  CHECK(err.find("unknown field 'stat'") != std::string::npos);
 }
 
 TEST(manifest_rejects_foreign_text) {

@@ -52,16 +52,14 @@ class FakeModuleStore : public ModuleStore {
   explicit FakeModuleStore(FakeStore* s) : s_(s) {}
   const std::string& root() const override { return s_->root; }
   bool read_only() const override { return false; }
-  bool lookup(const std::string& key, cache::Hit* hit, Miss* miss, std::string* why) override {
+  bool lookup(const std::string& key, cache::Hit* hit, cache::Miss* miss) override {
     if (s_->refused.count(key)) {
-      *miss = Miss::Refused;
-      *why = "refused: owned by someone else";
+      *miss = {cache::MissKind::kForeignOwner, s_->root + "/v1/entries/" + key, "owned by someone else", {}, 0};
       return false;
     }
     auto it = s_->entries.find(key);
     if (it == s_->entries.end()) {
-      *miss = Miss::Absent;
-      *why = "not cached";
+      *miss = cache::Miss();
       return false;
     }
     *hit = it->second;
@@ -354,4 +352,16 @@ TEST(orchestrator_batch_builds_misses_in_one_ninja_run_and_settles_each) {
   CHECK(out[2].failure.log.find("error: boom") != std::string::npos);
   CHECK(out[1].failure.log.empty());
   CHECK_EQ(w.runner.ninja.size(), std::size_t{2});  // the batch's misses: one run
+}
+
+TEST(orchestrator_not_cached_failure_carries_the_miss) {
+  World w;
+  BuildRequest req = w.request("m");
+  req.no_build = true;
+  BuildResult r;
+  BuildFailure f;
+  CHECK(!w.build(req, &r, &f));
+  CHECK(f.kind == BuildFailure::Kind::NotCached);
+  CHECK(f.miss.kind == cache::MissKind::kAbsent);
+  CHECK(f.message.find("(not cached;") != std::string::npos);
 }

@@ -34,15 +34,16 @@ struct Fixture {
   }
   bool hits() {
     Hit h;
-    std::string why;
+    Miss why;
     return store.lookup(manifest.key, &h, &why);
   }
-  std::string why_not() {
+  Miss miss() {
     Hit h;
-    std::string why;
+    Miss why;
     store.lookup(manifest.key, &h, &why);
     return why;
   }
+  std::string why_not() { return describe(miss()); }
 };
 
 }  // namespace
@@ -90,7 +91,7 @@ TEST(store_publish_then_lookup_hits) {
   Fixture f;
   CHECK(f.ok);
   Hit h;
-  std::string why;
+  Miss why;
   CHECK(f.store.lookup(f.manifest.key, &h, &why));
   CHECK_EQ(h.entry_dir, f.hit.entry_dir);
   CHECK_EQ(h.so_path, h.entry_dir + "/" + f.manifest.so_name);
@@ -109,10 +110,12 @@ TEST(store_publish_then_lookup_hits) {
 TEST(store_lookup_misses_unknown_key) {
   Fixture f;
   Hit h;
-  std::string why;
+  Miss why;
   CHECK(!f.store.lookup(key_n(2), &h, &why));
-  CHECK_EQ(why, "not cached");
+  CHECK(why.kind == MissKind::kAbsent);
+  CHECK_EQ(describe(why), "not cached");
   CHECK(!f.store.lookup("../../etc", &h, &why));
+  CHECK(why.kind == MissKind::kInvalidKey);
 }
 
 TEST(store_lookup_misses_when_header_changes) {
@@ -120,6 +123,8 @@ TEST(store_lookup_misses_when_header_changes) {
   CHECK(f.hits());
   write_file(f.header, "#define X 2\n");
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kStaleHeader);
+  CHECK_EQ(f.miss().path, f.header);
   CHECK(f.why_not().find("changed") != std::string::npos);
   write_file(f.header, "#define X 1\n");
   CHECK(f.hits());
@@ -129,6 +134,8 @@ TEST(store_lookup_misses_when_header_is_gone) {
   Fixture f;
   ::unlink(f.header.c_str());
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kHeaderGone);
+  CHECK_EQ(f.miss().path, f.header);
   CHECK(f.why_not().find("gone") != std::string::npos);
 }
 
@@ -144,12 +151,14 @@ TEST(store_lookup_misses_when_a_recorded_absent_header_appears) {
   Hit hit;
   CHECK(build_and_publish(store, m, &hit));
   Hit h;
-  std::string why;
+  Miss why;
   CHECK(store.lookup(m.key, &h, &why));
   CHECK_EQ(h.manifest.absent.size(), std::size_t{1});
   write_file(tmp / "shadow.hpp", "#define X 2\n");
   CHECK(!store.lookup(m.key, &h, &why));
-  CHECK(why.find("shadows") != std::string::npos);
+  CHECK(why.kind == MissKind::kShadowedInclude);
+  CHECK_EQ(why.path, tmp / "shadow.hpp");
+  CHECK(describe(why).find("shadows") != std::string::npos);
 }
 
 TEST(store_two_header_sets_of_one_key_coexist) {
@@ -160,7 +169,7 @@ TEST(store_two_header_sets_of_one_key_coexist) {
   CHECK(build_and_publish(f.store, m2, &h2, "second"));
   CHECK(h2.entry_dir != f.hit.entry_dir);
   Hit h;
-  std::string why;
+  Miss why;
   CHECK(f.store.lookup(f.manifest.key, &h, &why));
   CHECK_EQ(read_file(h.so_path), "second");
   write_file(f.header, "#define X 1\n");
@@ -172,6 +181,7 @@ TEST(store_lookup_misses_truncated_so) {
   Fixture f;
   ::truncate(f.hit.so_path.c_str(), 3);
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kCorrupt);
   CHECK(f.why_not().find("size") != std::string::npos);
 }
 
@@ -195,6 +205,8 @@ TEST(store_lookup_misses_corrupted_manifest) {
   std::string text = read_file(mpath);
   write_file(mpath, text.substr(0, text.size() / 2));
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kCorrupt);
+  CHECK_EQ(f.miss().path, mpath);
   write_file(mpath, std::string(100, '\0'));
   CHECK(!f.hits());
   ::unlink(mpath.c_str());
@@ -205,7 +217,7 @@ TEST(store_lookup_misses_unknown_format_version) {
   Fixture f;
   std::string mpath = f.hit.entry_dir + "/manifest";
   std::string text = read_file(mpath);
-  text.replace(0, std::string("cxximport-manifest 1").size(), "cxximport-manifest 9");
+  text.replace(0, std::string("cxximport-manifest 2").size(), "cxximport-manifest 9");
   write_file(mpath, text);
   CHECK(!f.hits());
   CHECK(f.why_not().find("unknown format version 9") != std::string::npos);
@@ -215,6 +227,8 @@ TEST(store_refuses_group_writable_entry) {
   Fixture f;
   ::chmod(f.hit.entry_dir.c_str(), 0770);
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kUnsafe);
+  CHECK(refused(f.miss()));
   CHECK(f.why_not().find("refused") != std::string::npos);
   ::chmod(f.hit.entry_dir.c_str(), 0700);
   ::chmod(f.hit.so_path.c_str(), 0722);
@@ -229,6 +243,7 @@ TEST(store_refuses_symlinked_entry) {
   ::rename(f.hit.entry_dir.c_str(), elsewhere.c_str());
   ::symlink(elsewhere.c_str(), f.hit.entry_dir.c_str());
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kUnsafe);
   CHECK(f.why_not().find("symlink") != std::string::npos);
 }
 
@@ -271,6 +286,8 @@ TEST(store_refuses_entry_owned_by_another_user) {
   Fixture f;
   CHECK(::chown(f.hit.so_path.c_str(), 12345, 12345) == 0);
   CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kForeignOwner);
+  CHECK_EQ(f.miss().path, f.hit.so_path);
   CHECK(f.why_not().find("owned by uid 12345") != std::string::npos);
   CHECK(::chown(f.hit.so_path.c_str(), 0, 0) == 0);
   CHECK(f.hits());
@@ -376,7 +393,7 @@ TEST(store_concurrent_publishers_of_one_key_share_one_entry) {
     pid_t pid = ::fork();
     if (pid == 0) {
       Hit h, again;
-      std::string why;
+      Miss why;
       bool ok = build_and_publish(f.store, m, &h, "same bytes") && f.store.lookup(m.key, &again, &why) &&
                 again.entry_dir == h.entry_dir && read_file(again.so_path) == "same bytes";
       ::_exit(ok ? 0 : 1);
@@ -518,7 +535,8 @@ TEST(store_sixteen_processes_one_key_build_exactly_once) {
     pid_t pid = ::fork();
     if (pid == 0) {
       Store store(f.store.root());
-      std::string err, why;
+      std::string err;
+      Miss why;
       Hit h;
       if (!store.open(&err)) ::_exit(2);
       if (!store.lookup(m.key, &h, &why)) {
@@ -574,7 +592,8 @@ TEST(store_build_killed_at_random_points_never_leaves_a_partial_entry) {
     // The next "import": either a complete valid entry or a miss, and then
     // a successful build, with no manual cleanup.
     Store next(f.store.root());
-    std::string err, why;
+    std::string err;
+    Miss why;
     CHECK(next.open(&err));
     Hit h;
     if (next.lookup(m.key, &h, &why)) {
@@ -619,4 +638,210 @@ TEST(store_relative_root_gives_absolute_paths) {
   Hit h;
   CHECK(build_and_publish(store, make_manifest(key_n(12), "m"), &h));
   CHECK_EQ(h.so_path[0], '/');
+}
+
+namespace {
+
+// Rewrites the published manifest of f with edit applied (entries are ours:
+// a test may change them as a bug or an attacker could).
+template <class Edit>
+void rewrite_manifest(Fixture& f, Edit edit) {
+  std::string mpath = f.hit.entry_dir + "/manifest", err;
+  Manifest m;
+  CHECK(parse_manifest(read_file(mpath), &m, &err));
+  edit(&m);
+  CHECK(write_file(mpath, format_manifest(m)));
+}
+
+HeaderStat stat_of(const std::string& path) {
+  struct stat st;
+  ::stat(path.c_str(), &st);
+  return {static_cast<std::uint64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino),
+          static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+          static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec};
+}
+
+}  // namespace
+
+TEST(store_publish_records_header_stat_tuples) {
+  Fixture f;
+  CHECK(f.ok);
+  CHECK_EQ(f.hit.manifest.headers.size(), std::size_t{1});
+  CHECK(f.hit.manifest.headers[0].has_stat);
+  CHECK(f.hit.manifest.headers[0].stat == stat_of(f.header));
+  CHECK(f.hit.manifest.stat_taken_ns >= f.hit.manifest.headers[0].stat.ctime_ns);
+  Manifest back;
+  std::string err;
+  CHECK(parse_manifest(read_file(f.hit.entry_dir + "/manifest"), &back, &err));
+  CHECK(back.headers[0].has_stat && back.headers[0].stat == f.hit.manifest.headers[0].stat);
+}
+
+// The stat fast path is taken: a matching tuple recorded well after the
+// header's last change is trusted without reading the header (here its
+// recorded hash is wrong on purpose, so only a skipped hash can hit).
+TEST(store_trusts_matching_stat_tuple_recorded_after_the_change) {
+  Fixture f;
+  HeaderStat now = stat_of(f.header);
+  rewrite_manifest(f, [&](Manifest* m) {
+    m->headers[0].hash = std::string(32, 'a');
+    m->headers[0].has_stat = true;
+    m->headers[0].stat = now;
+    m->stat_taken_ns = now.ctime_ns + 2'000'000'000;
+  });
+  CHECK(f.hits());
+}
+
+// The race: a tuple taken in the same clock tick as the header's last
+// change may describe content written after it, so it is not trusted.
+TEST(store_rehashes_header_changed_in_the_tick_of_the_record) {
+  Fixture f;
+  HeaderStat now = stat_of(f.header);
+  rewrite_manifest(f, [&](Manifest* m) {
+    m->headers[0].hash = std::string(32, 'a');
+    m->headers[0].has_stat = true;
+    m->headers[0].stat = now;
+    m->stat_taken_ns = now.ctime_ns;
+  });
+  CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kStaleHeader);
+}
+
+// Same size, mtime forced back: the ctime (and so the tuple) differs, and
+// the hash says the content changed.
+TEST(store_detects_same_size_edit_with_mtime_restored) {
+  Fixture f;
+  HeaderStat before = stat_of(f.header);
+  // Recorded well after the header's creation: the tuple would be trusted.
+  rewrite_manifest(f, [&](Manifest* m) { m->stat_taken_ns = before.ctime_ns + 2'000'000'000; });
+  CHECK(f.hits());
+  ::usleep(20 * 1000);
+  write_file(f.header, "#define X 7\n");
+  struct timespec times[2] = {{before.mtime_ns / 1000000000, before.mtime_ns % 1000000000},
+                              {before.mtime_ns / 1000000000, before.mtime_ns % 1000000000}};
+  CHECK(::utimensat(AT_FDCWD, f.header.c_str(), times, 0) == 0);
+  CHECK_EQ(stat_of(f.header).mtime_ns, before.mtime_ns);
+  CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kStaleHeader);
+}
+
+TEST(store_touched_header_still_hits_by_hash) {
+  Fixture f;
+  rewrite_manifest(f, [&](Manifest* m) { m->stat_taken_ns = stat_of(f.header).ctime_ns + 2'000'000'000; });
+  ::usleep(20 * 1000);
+  CHECK(::utimensat(AT_FDCWD, f.header.c_str(), nullptr, 0) == 0);
+  CHECK(f.hits());
+}
+
+// A manifest of format 1 (no stat lines) is still read: by hash.
+TEST(store_reads_format_1_manifest_without_stat_tuples) {
+  Fixture f;
+  std::string mpath = f.hit.entry_dir + "/manifest";
+  std::string text = read_file(mpath);
+  std::string v1;
+  for (size_t at = 0; at < text.size();) {
+    size_t nl = text.find('\n', at);
+    std::string line = text.substr(at, nl + 1 - at);
+    at = nl + 1;
+    if (line.rfind("stat", 0) != 0) v1 += line;
+  }
+  v1.replace(0, std::string("cxximport-manifest 2").size(), "cxximport-manifest 1");
+  CHECK(write_file(mpath, v1));
+  CHECK(f.hits());
+  write_file(f.header, "#define X 2\n");
+  CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kStaleHeader);
+  // And format 1 never had stat lines: one there is an error.
+  CHECK(write_file(mpath, text.replace(0, std::string("cxximport-manifest 2").size(), "cxximport-manifest 1")));
+  CHECK(!f.hits());
+  CHECK(f.miss().kind == MissKind::kCorrupt);
+}
+
+TEST(store_miss_reports_other_header_sets) {
+  Fixture f;
+  write_file(f.header, "#define X 2\n");
+  Manifest m2 = make_manifest(f.manifest.key, "compute", {f.header});
+  Hit h2;
+  CHECK(build_and_publish(f.store, m2, &h2, "second"));
+  write_file(f.header, "#define X 3\n");
+  Miss miss = f.miss();
+  CHECK(miss.kind == MissKind::kStaleHeader);
+  CHECK_EQ(miss.other_variants, 1);
+  CHECK(describe(miss).find("1 other header set") != std::string::npos);
+}
+
+TEST(store_explains_a_new_key_by_the_fields_that_changed) {
+  Fixture f;
+  const std::string source = "/src/compute.cxxpyx";
+  KeyFields old_fields = {{"numpy", "2.1.0"}, {"compile_flags", "-O2 -fPIC"}, {"source", "abc"}};
+  f.store.remember_key_fields(source, old_fields);
+  Hit h;
+  Miss miss;
+  CHECK(!f.store.lookup(key_n(7), &h, &miss));
+  CHECK(miss.kind == MissKind::kAbsent);
+  KeyFields now = {{"numpy", "2.2.0"}, {"compile_flags", "-O3 -fPIC"}, {"source", "abc"}};
+  f.store.explain_miss(source, now, &miss);
+  CHECK(miss.kind == MissKind::kKeyChanged);
+  CHECK_EQ(miss.changes.size(), std::size_t{2});
+  CHECK_EQ(miss.changes[0].field, "numpy");
+  CHECK_EQ(miss.changes[0].before, "2.1.0");
+  CHECK_EQ(miss.changes[0].after, "2.2.0");
+  std::string text = describe(miss);
+  CHECK(text.find("numpy 2.1.0 \u2192 2.2.0") != std::string::npos);
+  CHECK(text.find("compile flags removed -O2, added -O3") != std::string::npos);
+  // Another source's memo says nothing of this one.
+  Miss other;
+  CHECK(!f.store.lookup(key_n(7), &h, &other));
+  f.store.explain_miss("/src/other.cxxpyx", now, &other);
+  CHECK(other.kind == MissKind::kAbsent);
+  // Same fields (the entry was cleaned): plain absent.
+  Miss same;
+  CHECK(!f.store.lookup(key_n(7), &h, &same));
+  f.store.explain_miss(source, old_fields, &same);
+  CHECK(same.kind == MissKind::kAbsent);
+  // The memo is one private file, replaced atomically (no temporary left).
+  int files = 0;
+  if (DIR* d = ::opendir((f.store.root() + "/v1/sources").c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') ++files;
+    ::closedir(d);
+  }
+  CHECK_EQ(files, 1);
+}
+
+TEST(store_explain_ignores_a_corrupt_memo) {
+  Fixture f;
+  const std::string source = "/src/compute.cxxpyx";
+  f.store.remember_key_fields(source, {{"numpy", "2.1.0"}});
+  std::string memo;
+  if (DIR* d = ::opendir((f.store.root() + "/v1/sources").c_str())) {
+    while (struct dirent* e = ::readdir(d))
+      if (e->d_name[0] != '.') memo = f.store.root() + "/v1/sources/" + e->d_name;
+    ::closedir(d);
+  }
+  CHECK(write_file(memo, "garbage\n"));
+  Hit h;
+  Miss miss;
+  CHECK(!f.store.lookup(key_n(7), &h, &miss));
+  f.store.explain_miss(source, {{"numpy", "2.2.0"}}, &miss);
+  CHECK(miss.kind == MissKind::kAbsent);
+}
+
+// A memo writer killed between its write and its rename leaves a temporary
+// file; the next open removes it once it is old, never a fresh one.
+TEST(store_open_removes_old_memo_temporaries) {
+  Fixture f;
+  std::string old_tmp = f.store.root() + "/v1/sources/0123456789abcdef.tmp.AbCdEf";
+  std::string new_tmp = f.store.root() + "/v1/compilers/fedcba9876543210.tmp.XyZxYz";
+  std::string memo = f.store.root() + "/v1/sources/0123456789abcdef";
+  CHECK(write_file(old_tmp, "half"));
+  CHECK(write_file(new_tmp, "half"));
+  CHECK(write_file(memo, "cxximport-source 1\n"));
+  struct timespec two_hours_ago[2] = {{fs::now_seconds() - 7200, 0}, {fs::now_seconds() - 7200, 0}};
+  CHECK(::utimensat(AT_FDCWD, old_tmp.c_str(), two_hours_ago, 0) == 0);
+  CHECK(::utimensat(AT_FDCWD, memo.c_str(), two_hours_ago, 0) == 0);
+  std::string err;
+  CHECK(f.store.open(&err));
+  CHECK(!exists(old_tmp));
+  CHECK(exists(new_tmp));
+  CHECK(exists(memo));
 }

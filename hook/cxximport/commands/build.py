@@ -29,6 +29,7 @@ def _error_from(result: dict[str, Any]) -> BaseException:
         exc.lineno, exc.col = result["line"] or None, result["column"] or None
     elif kind == "not_cached":
         exc = core.NotCachedError(message)
+        exc.miss = result.get("miss")
     elif kind == "lock_timeout":
         exc = core.LockTimeoutError(message)
     elif kind == "cache":

@@ -82,7 +82,43 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _module_info(args: argparse.Namespace) -> int:
+    """``cache info MODULE``: whether an import would hit, and if not why
+    (the core's typed miss: docs/cache.md, "Why a miss"). Nothing is built."""
+    from .._loader import NotCachedError, build
+    from . import build_options
+    from .show import _resolve_target
+
+    source, name = _resolve_target(args.target)
+    options = build_options(args)
+    options["no_build"] = True
+    rows: list[tuple[str, Any]] = [("module", name), ("source", source)]
+    try:
+        result = build(source, name, options)
+    except NotCachedError as exc:
+        miss = exc.miss or {"kind": "absent", "text": "not cached", "changes": []}
+        rows += [("status", miss["text"]), ("reason", miss["kind"])]
+        if miss.get("path"):
+            rows.append(("concerns", miss["path"]))
+        for field, before, after in miss.get("changes", []):
+            rows.append((f"  {field}", f"{before or '(none)'} \u2192 {after or '(none)'}"))
+    else:
+        rows += [
+            ("status", "cached"),
+            ("key", result.get("key", "")),
+            ("entry", result["entry_dir"]),
+        ]
+    entries = [e for e in _cache_call("cache_list", cache_dir(args)) if e.get("source") == source]
+    rows.append(("entries", f"{len(entries)} for this source"))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        print(f"{key.ljust(width)}  {value}")
+    return 0
+
+
 def _info(args: argparse.Namespace) -> int:
+    if getattr(args, "target", None):
+        return _module_info(args)
     info = _cache_call("cache_info", cache_dir(args))
     rows = [
         ("location", info.get("location", cache_dir(args))),
@@ -149,10 +185,13 @@ def register(sub: argparse._SubParsersAction, parents: Parents) -> None:
     q.set_defaults(run=_list)
     q = cache_sub.add_parser(
         "info",
-        help="location, size and hit/miss counters",
-        parents=[parents.cache],
-        description="Cache location, size, counters.",
+        help="location, size and hit/miss counters; or whether a module is cached, and why not",
+        parents=[parents.cache, parents.build],
+        description="Cache location, size, counters. With a module name or a .cxxpyx path: "
+        "whether importing it would hit the cache and, if not, why (what changed since "
+        "its last build, which header, which owner). Builds nothing.",
     )
+    q.add_argument("target", nargs="?", metavar="MODULE_OR_SOURCE", help="a module or .cxxpyx file")
     q.set_defaults(run=_info)
     q = cache_sub.add_parser(
         "clean",

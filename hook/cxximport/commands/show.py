@@ -61,8 +61,13 @@ def run(args: argparse.Namespace) -> int:
     _print_ufuncs(source)
     try:
         result = build_source(source, name, options)
-    except NotCachedError:
-        print("entry:   not in the cache (build it with `cxximport build PATH`, or pass --build)")
+    except NotCachedError as exc:
+        miss = exc.miss or {"kind": "absent"}
+        why = f": {miss['text']}" if miss["kind"] != "absent" else ""
+        print(
+            f"entry:   not in the cache{why} "
+            "(build it with `cxximport build PATH`, or pass --build)"
+        )
         generated = _core().generate(source, name, _options.templates_dir())
         print(f"----- module.cpp (what would be generated for {name})")
         print(generated["module_cpp"].rstrip("\n"))
