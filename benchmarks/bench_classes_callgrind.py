@@ -3,7 +3,10 @@ the repeatable companion of bench_classes.py on a loaded machine (time there
 moves by 2-3× with the load; instruction counts move by a few instructions).
 
     python benchmarks/run.py --only classes --keep      # builds the four modules
-    python benchmarks/bench_classes_callgrind.py /tmp/cxximport-bench-XXXX
+    python benchmarks/bench_classes_callgrind.py /tmp/cxximport-bench-XXXX [LABEL=MODULE:PATH ...]
+
+The extra LABEL=MODULE:PATH columns are other builds of the same Pair (e.g.
+an older cxximport's classes.*.so, MODULE `classes`), for before/after.
 
 Each probe runs in a function in a new process (NumPy imported first in every
 process, as every cxximport module imports it) for 1,000 and for 101,000
@@ -73,6 +76,10 @@ def instructions(path: str, name: str, stmt: str, n: int) -> int:
 
 def main() -> None:
     mods = modules(sys.argv[1])
+    for extra in sys.argv[2:]:
+        label, rest = extra.split("=", 1)
+        name, path = rest.split(":", 1)
+        mods.append((label, name, path))
     rows = {}
     for label, name, path in mods:
         for stmt in PROBES:

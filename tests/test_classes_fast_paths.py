@@ -119,3 +119,19 @@ def test_method_float_arguments_fast_and_general(m):
     with pytest.raises(TypeError, match=r"argument 'v'.*str"):
         b.set("no")
     assert b.get() == 4.5
+
+
+def test_exported_type_is_immutable_and_subclasses_are_not(m):
+    # Immutable types are what CPython calls through their vectorcall directly.
+    with pytest.raises(TypeError, match="immutable type"):
+        m.Point.extra = 1
+    with pytest.raises(TypeError, match="immutable type"):
+        del m.Point.__reduce__
+
+    class Sub(m.Point):
+        pass
+
+    Sub.extra = 1
+    assert Sub(1.0, 2.0).extra == 1 and not hasattr(m.Point, "extra")
+    for _ in range(3):  # past the interpreter's specialisation warm-up
+        assert type(m.Point(1.0, 2.0)) is m.Point and type(Sub(1.0, 2.0)) is Sub
