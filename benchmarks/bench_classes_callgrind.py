@@ -12,6 +12,10 @@ Each probe runs in a function in a new process (NumPy imported first in every
 process, as every cxximport module imports it) for 1,000 and for 101,000
 iterations; the difference / 100,000 is the cost of one iteration, less the
 cost of an iteration of `pass` in the same module's process (the `pass` row).
+That loop cost differs by up to 70 instructions between processes (memory
+layout), so differences smaller than that mean nothing; callgrind's
+per-function inclusive counts (callgrind_annotate --inclusive=yes) of one
+run are the finer tool.
 """
 
 from __future__ import annotations
