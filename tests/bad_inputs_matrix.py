@@ -631,7 +631,10 @@ def _binding_cases() -> list[Case]:
                 f,
                 lambda valid=valid: (valid() + (0,), {}),
                 "TypeError",
-                (f"{f}() takes {n} positional argument{plural} but {n + 1} were given",),
+                (
+                    f"{f}() takes {n} positional argument{plural} but {n + 1} "
+                    f"{'was' if n == 0 else 'were'} given",
+                ),
             )
         )
         out.append(

@@ -352,6 +352,17 @@ PyObject* construct_call(PyObject* type, PyObject* const* args, std::size_t narg
     return call_type_slow(type, args, nargs, kwnames);
   PyObject* self = tp->tp_alloc(tp, 0);
   if (!self) return nullptr;
+  // One constructor, every argument positional: the arguments are its slots
+  // and the fresh instance holds no object yet (no bind, no reset).
+  if (n == 1 && !kwnames && nargs == ctors[0].sig.nparams) [[likely]] {
+    PyObject* r = ctors[0].construct(self, args);
+    if (!r) {
+      Py_DECREF(self);
+      return nullptr;
+    }
+    Py_DECREF(r);
+    return self;
+  }
   if (construct_vector<T>(self, args, nargs, kwnames, ctors, n) < 0) {
     Py_DECREF(self);
     return nullptr;

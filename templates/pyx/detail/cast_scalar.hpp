@@ -196,6 +196,11 @@ struct caster<T, std::enable_if_t<std::is_floating_point_v<T>>> {
     return float_like(o);
   }
   bool load(PyObject* o, const arg_ctx& c) {
+    // An exact float needs neither a check nor a call (the common argument).
+    if (sizeof(T) == sizeof(double) && PyFloat_CheckExact(o)) [[likely]] {
+      value = static_cast<T>(PyFloat_AS_DOUBLE(o));
+      return true;
+    }
     double v = 0;
     if (!load_double(o, c, sizeof(T) < sizeof(double), &v)) return false;
     value = static_cast<T>(v);

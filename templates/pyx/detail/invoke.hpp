@@ -30,8 +30,8 @@ struct signature {
 PYX_NOINLINE inline bool bind_slow(const signature& s, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames,
                                    PyObject** slots) {
   if (nargs > s.nparams) {
-    PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd were given", s.name, s.nparams,
-                 s.nparams == 1 ? "" : "s", nargs);
+    PyErr_Format(PyExc_TypeError, "%s() takes %d positional argument%s but %zd %s given", s.name, s.nparams,
+                 s.nparams == 1 ? "" : "s", nargs, nargs == 1 ? "was" : "were");
     return false;
   }
   for (int k = 0; k < s.nparams; ++k) slots[k] = k < nargs ? args[k] : nullptr;
