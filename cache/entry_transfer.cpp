@@ -45,7 +45,8 @@ bool read_regular(int dirfd, const std::string& name, const std::string& path, s
 
 }  // namespace
 
-bool Store::install(const std::string& key, const EntryFiles& files, Hit* hit, std::string* err) {
+bool Store::install(const std::string& key, const EntryFiles& files, Hit* hit, std::string* err, bool* other_headers) {
+  if (other_headers) *other_headers = false;
   if (!is_hex32(key)) {
     *err = "invalid key '" + key + "'";
     return false;
@@ -104,6 +105,7 @@ bool Store::install(const std::string& key, const EntryFiles& files, Hit* hit, s
   Miss why;
   if (!headers_match(m, &why)) {
     *err = "built against other headers than this machine has: " + describe(why);
+    if (other_headers) *other_headers = true;
     return false;
   }
 

@@ -131,9 +131,12 @@ class Store {
   // them). Checked like a build's output (the manifest parses and records
   // key, the shared object has the recorded size and XXH3-128, the headers
   // match on this machine) and then published by publish(), atomically. On
-  // failure nothing is published and *err says why.
+  // failure nothing is published and *err says why; *other_headers (when
+  // given) tells a sound entry built against headers this machine does not
+  // have (not usable here, not an error of the store) from a refused one.
   using EntryFiles = std::vector<std::pair<std::string, std::string>>;
-  bool install(const std::string& key, const EntryFiles& files, Hit* hit, std::string* err);
+  bool install(const std::string& key, const EntryFiles& files, Hit* hit, std::string* err,
+               bool* other_headers = nullptr);
 
   // The files of the valid entry of key that another machine needs to load
   // it (manifest, shared object, .pyi): what install() takes.

@@ -61,8 +61,9 @@ PyObject* py_install_entry(PyObject* self, PyObject* args, PyObject* kwargs) {
   cache::Hit hit;
   std::string err;
   bool ok;
-  Py_BEGIN_ALLOW_THREADS ok = open_store(root, &store, &err) && store.install(key, entry, &hit, &err);
-  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err);
+  bool other_headers = false;
+  Py_BEGIN_ALLOW_THREADS ok = open_store(root, &store, &err) && store.install(key, entry, &hit, &err, &other_headers);
+  Py_END_ALLOW_THREADS if (!ok) return cache_error(self, err, other_headers ? "other_headers" : "refused");
   return hit_dict(hit);
 }
 
@@ -125,7 +126,8 @@ PyMethodDef cxximport_cache_entry_methods[] = {
     {"install_entry", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_install_entry)),
      METH_VARARGS | METH_KEYWORDS,
      "install_entry(cache_dir, key, files) -> dict\n\nChecks an entry built elsewhere (files: name -> bytes, with "
-     "its manifest) and publishes it atomically; returns build()'s dict. Raises CacheError saying why not."},
+     "its manifest) and publishes it atomically; returns build()'s dict. Raises CacheError saying why not, "
+     "with reason \"other_headers\" (built against headers this machine lacks) or \"refused\"."},
     {"export_entry", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(py_export_entry)),
      METH_VARARGS | METH_KEYWORDS,
      "export_entry(cache_dir, key) -> dict\n\nThe files (name -> bytes) of key's valid entry that install_entry "

@@ -9,11 +9,23 @@
 
 namespace cxximport::python {
 
-inline PyObject* cache_error(PyObject* self, const std::string& message) {
+// reason: a word callers branch on (the exception's `reason` attribute;
+// None when not given), so no caller tests the message's text.
+inline PyObject* cache_error(PyObject* self, const std::string& message, const char* reason = nullptr) {
   PyObject* type = PyObject_GetAttrString(self, "CacheError");
   if (!type) return nullptr;
-  PyErr_SetString(type, message.c_str());
+  PyObject* exc = PyObject_CallFunction(type, "s", message.c_str());
   Py_DECREF(type);
+  if (!exc) return nullptr;
+  PyObject* why = reason ? PyUnicode_FromString(reason) : Py_NewRef(Py_None);
+  if (!why || PyObject_SetAttrString(exc, "reason", why) < 0) {
+    Py_XDECREF(why);
+    Py_DECREF(exc);
+    return nullptr;
+  }
+  Py_DECREF(why);
+  PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc)), exc);
+  Py_DECREF(exc);
   return nullptr;
 }
 

@@ -124,7 +124,7 @@ class Session:
             result = self.core.install_entry(self.cache_dir, key, files)
         except self.core.CacheError as e:
             self._refused.add(key)
-            if "other headers" in str(e):
+            if getattr(e, "reason", None) == "other_headers":
                 logger.debug("cxximport: remote entry %s not usable here: %s", key, e)
             else:
                 self.count("error")
