@@ -142,7 +142,12 @@ def load(path: str | os.PathLike[str], *, module: str | None = None, **options: 
     source = os.path.abspath(os.fspath(path))
     name = module or module_name_for(source)
     loader = CxxLoader(name, source, _merged(options, "load()"))
-    spec = importlib.util.spec_from_file_location(name, source, loader=loader)
+    spec = importlib.util.spec_from_file_location(
+        name,
+        source,
+        loader=loader,  # type: ignore[arg-type] # typeshed wants the legacy load_module; the import system calls create/exec_module
+    )
+    assert spec is not None  # None only without a loader
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
     try:

@@ -53,7 +53,9 @@ def compiler_family(cxx: list[str]) -> tuple[str, str]:
     return "", first
 
 
-def compile_with_records(cxx: list[str], flags: list[str], entry_dir: str, tmp: str, family: str):
+def compile_with_records(
+    cxx: list[str], flags: list[str], entry_dir: str, tmp: str, family: str
+) -> tuple[str, str, str]:
     """Compiles module.cpp into tmp with records; returns (records path, why missing)."""
     obj = os.path.join(tmp, "module.o")
     # Full -g, not the cheaper -g1: GCC places its loop records by the first located

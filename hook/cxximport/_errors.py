@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +119,9 @@ def parse(log: str) -> list[Diagnostic]:
 class Places:
     """Classifies paths printed by the compiler."""
 
-    def __init__(self, source: str | None, templates_dir: str | None, include_dirs=()):
+    def __init__(
+        self, source: str | None, templates_dir: str | None, include_dirs: Iterable[str] = ()
+    ):
         self.source = os.path.abspath(source) if source else None
         self.templates_dir = os.path.abspath(templates_dir) if templates_dir else None
         self.system_dirs = tuple(os.path.abspath(d) + os.sep for d in include_dirs if d)
@@ -308,9 +311,11 @@ def _numpy_habit(d: Diagnostic) -> str | None:
         )
     if "unresolved overloaded function type" not in d.msg or "subscript" not in d.msg:
         return None
+    if d.line is None:
+        return None
     try:
         text = open(d.file, encoding="utf-8", errors="replace").read().splitlines()[d.line - 1]
-    except (OSError, IndexError, TypeError):
+    except (OSError, IndexError):
         return None
     m = _SUBSCRIPTED_MEMBER.search(text)
     if not m:
@@ -338,7 +343,7 @@ class Formatter:
         templates_dir: str | None = None,
         module_cpp: str | None = None,
         exports: list[dict[str, Any]] | None = None,
-        include_dirs=(),
+        include_dirs: Iterable[str] = (),
         verbose: bool = False,
         spans: list[ExportSpan] | None = None,
     ):
@@ -379,7 +384,7 @@ class Formatter:
         if m:
             return self.places.kind(m.group("file")) == USER
         loc = _location(line)
-        return bool(loc) and self.places.kind(loc[0]) == USER
+        return loc is not None and self.places.kind(loc[0]) == USER
 
     def _with_notes(self, d: Diagnostic, header: str | None = None) -> list[str]:
         lines = [self.places.shorten_line(header or d.header)]
@@ -396,7 +401,7 @@ class Formatter:
     def _plain_item(self, d: Diagnostic) -> Item:
         user = self._user_location(d)
         habit = _numpy_habit(d) if user and d.file == user[0] else None
-        if habit:
+        if habit and user:
             path, line, col = user
             excerpt, _ = _source_excerpt(path, line)
             where = f"{path}:{line}:" + (f"{col}:" if col else "")
@@ -490,7 +495,7 @@ class Formatter:
                         break
         except OSError:
             pass
-        excerpt = _source_excerpt(self.source, line)[0] if line else ""
+        excerpt = _source_excerpt(self.source, line)[0] if self.source and line else ""
         lines = [f"{where} error: {_openmp_off(name)}"] + ([excerpt] if excerpt else [])
         if others:  # not OpenMP's: still say so
             lines.append(f"      (also declared but never defined: {', '.join(others)})")
@@ -585,7 +590,7 @@ def compile_error_from(
     *,
     templates_dir: str | None = None,
     verbose: bool = False,
-):
+) -> CompileError:
     """The ``CompileError`` for a ``_core.BuildError``: its message shows the
     first errors, located in the user's .cxxpyx; ``filename``/``lineno`` say
     where the traceback should point."""

@@ -36,7 +36,8 @@ from ._loader import CxxLoader, building, in_build
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from typing import Any
+    from importlib.machinery import ModuleSpec
+    from typing import Any, TypeGuard
 
 SUFFIX = ".cxxpyx"
 
@@ -59,7 +60,9 @@ class CxxFinder:
     def __repr__(self) -> str:
         return f"<cxximport.CxxFinder options={sorted(self.options)}>"
 
-    def find_spec(self, fullname: str, path: Iterable[Any] | None = None, target: Any = None):
+    def find_spec(
+        self, fullname: str, path: Iterable[Any] | None = None, target: Any = None
+    ) -> ModuleSpec | None:
         if in_build():
             return None  # cxximport's own imports are never ours
         last = fullname.rpartition(".")[2]
@@ -71,7 +74,11 @@ class CxxFinder:
         if self._standard_wins(fullname, list(entries), index, source):
             return None
         loader = CxxLoader(fullname, source, self.options)
-        return importlib.util.spec_from_file_location(fullname, source, loader=loader)
+        return importlib.util.spec_from_file_location(
+            fullname,
+            source,
+            loader=loader,  # type: ignore[arg-type] # typeshed wants the legacy load_module; the import system calls create/exec_module
+        )
 
     def _find(self, name: str, entries: Iterable[Any]) -> tuple[int, str] | None:
         for index, entry in enumerate(entries):
@@ -130,7 +137,7 @@ class CxxFinder:
         self._listings.clear()
 
 
-def _regular(spec: Any) -> bool:
+def _regular(spec: ModuleSpec | None) -> TypeGuard[ModuleSpec]:
     """A spec the import system would load (not None, not a namespace portion)."""
     return spec is not None and spec.loader is not None
 

@@ -38,7 +38,7 @@ __all__ = ["CompileError", "CxxLoader", "NotCachedError", "build", "translate_er
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import ModuleType
+    from types import CodeType, ModuleType
     from typing import Any
 
 # Attributes owned by the import system: never copied from the fresh module on reload.
@@ -138,7 +138,7 @@ def _raise_from_source(error: BaseException, filename: str | None, lineno: int |
     raise error
 
 
-def _raise_code(filename: str, lineno: int):
+def _raise_code(filename: str, lineno: int) -> CodeType:
     """`raise __error__` compiled as if it were at filename:lineno, its column
     range spanning that whole line (so no caret markers under C++ code)."""
     import ast  # only on this error path: `import cxximport` stays cheap
@@ -161,7 +161,7 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
     with building():
         resolved = _options.resolve(source, options)
     progress = resolved.get("progress")
-    result = None
+    result: dict[str, Any] | None = None
     try:
         with building():
             if resolved.get("remote_cache"):
@@ -182,6 +182,7 @@ def build(source: str, name: str, options: Mapping[str, Any] | None = None) -> d
         finish = getattr(progress, "finish", None)
         if finish is not None:
             finish(result)
+    assert result is not None  # the except clause re-raises every failure
     if os.path.exists(os.path.splitext(source)[0] + ".pyi"):  # one stat when absent
         from .stubgen import refresh_beside_source
 
@@ -252,6 +253,7 @@ def _load_extension(name: str, so_path: str) -> ModuleType:
     system would, but without touching our spec."""
     loader = importlib.machinery.ExtensionFileLoader(name, so_path)
     spec = importlib.util.spec_from_file_location(name, so_path, loader=loader)
+    assert spec is not None  # None only without a loader
     module = loader.create_module(spec)
     loader.exec_module(module)
     return module
@@ -314,6 +316,7 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
         ext_spec = importlib.util.spec_from_file_location(
             self.name, so_path, loader=self._ext_loader
         )
+        assert ext_spec is not None  # None only without a loader
         return self._ext_loader.create_module(ext_spec)
 
     def create_module(self, spec):
@@ -353,7 +356,7 @@ class CxxLoader:  # the importlib.abc.Loader protocol, without importing importl
             if key not in _IMPORT_ATTRS:
                 setattr(module, key, value)
         module.__file__ = so_path
-        module.__cxxpyx__ = self.path
+        module.__cxxpyx__ = self.path  # type: ignore[attr-defined]  # ours: the .cxxpyx it came from
         spec = getattr(module, "__spec__", None)
         if spec is not None and spec.loader is self:
             spec.loader_state = result

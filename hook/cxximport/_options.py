@@ -219,11 +219,11 @@ _pyproject_cache: dict[str, tuple[int, int, dict[str, Any]]] = {}
 
 
 def _load_toml(path: str) -> dict[str, Any] | None:
-    try:
-        import tomllib  # Python 3.11+
-    except ImportError:  # pragma: no cover - Python 3.10
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
         try:
-            import tomli as tomllib  # type: ignore[no-redef]
+            import tomli as tomllib
         except ImportError:
             logger.warning("cxximport: cannot read %s: install tomli on Python 3.10", path)
             return None
@@ -349,8 +349,9 @@ def find_ninja() -> str | None:
     try:
         import ninja  # the PyPI package, a dependency of ours
     except ImportError:
-        ninja = None
-    bin_dir = getattr(ninja, "BIN_DIR", None)
+        bin_dir = None
+    else:
+        bin_dir = getattr(ninja, "BIN_DIR", None)
     if bin_dir:
         candidate = os.path.join(bin_dir, exe)
         if os.access(candidate, os.X_OK):

@@ -80,7 +80,7 @@ def _cmd_cache_push(args: argparse.Namespace) -> int:
             targets.append((name, key))
     else:
         entries = _core().cache_list(cache_dir)
-        seen = {}
+        seen: dict[str, str] = {}
         for e in entries:
             if not e.get("problem"):
                 seen.setdefault(e["key"], e.get("module", "?"))

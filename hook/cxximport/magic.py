@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from types import ModuleType
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -103,7 +104,7 @@ def _merged(options: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = False):
+def build_cell(code: str, options: dict[str, Any] | None = None, force: bool = False) -> ModuleType:
     """Builds a cell's code and returns the loaded module (also registered in
     ``sys.modules``). Raises CompileError located at ``cell:LINE``."""
     options = dict(options or {})

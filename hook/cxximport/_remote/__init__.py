@@ -46,7 +46,12 @@ class Session:
     """One import's use of the remote store (the store object is per process)."""
 
     def __init__(
-        self, core: Any, settings: Settings, cache_dir: str, progress=None, loads: bool = True
+        self,
+        core: Any,
+        settings: Settings,
+        cache_dir: str,
+        progress: Callable[[str, str], object] | None = None,
+        loads: bool = True,
     ):
         self.core = core
         self.settings = settings
@@ -98,7 +103,7 @@ class Session:
             self.core.cache_count(self.cache_dir, "remote_" + name)
         except Exception:  # counters never fail an import
             logger.debug("cxximport: cannot count remote_%s", name, exc_info=True)
-        if remote and self.usable:
+        if remote and self.store is not None and self.usable:
             try:
                 self.store.count(name)
             except StoreError:
@@ -146,7 +151,9 @@ class Session:
             self.count("upload", remote=True)
         return bool(written)
 
-    def build_once(self, key: str, name: str, build_local: Callable[[], Mapping[str, Any]]):
+    def build_once(
+        self, key: str, name: str, build_local: Callable[[], Mapping[str, Any]]
+    ) -> dict[str, Any]:
         """Builds key once in the cluster: take the lease and build and upload,
         or wait for the holder's upload; else build here."""
         deadline = time.monotonic() + self.settings.wait
@@ -167,7 +174,9 @@ class Session:
             self.upload(key)
         return result
 
-    def _build_and_upload(self, key: str, holder: bytes, build_local) -> dict[str, Any]:
+    def _build_and_upload(
+        self, key: str, holder: bytes, build_local: Callable[[], Mapping[str, Any]]
+    ) -> dict[str, Any]:
         beat = _Heartbeat(self, key, holder)
         beat.start()
         try:

@@ -40,7 +40,13 @@ class HttpStore:
         self._conn = Connection(self._host, self._port, self._tls, timeout)
         self._lock = threading.Lock()
 
-    def _request(self, method: str, path: str, body: bytes | None = None, headers=None):
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], bytes | bytearray]:
         """(status, headers with lower-case names, body) of one request, read
         within the timeout. A kept-alive connection the server closed is retried once."""
         all_headers = {**self._headers, **(headers or {})}
@@ -70,7 +76,7 @@ class HttpStore:
         if status >= 500:
             raise self._fail("HEAD", "/", status)
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> bytes | bytearray | None:  # the body as read: no copy
         status, headers, data = self._request("GET", f"/v1/entries/{key}")
         if status == 404:
             return None
@@ -112,7 +118,7 @@ class HttpStore:
         if status == 200 and data == holder:
             self._request("DELETE", path)
 
-    def lease_holder(self, key: str, ttl: float) -> bytes | None:
+    def lease_holder(self, key: str, ttl: float) -> bytes | bytearray | None:
         path = f"/v1/leases/{key}"
         status, headers, data = self._request("GET", path)
         if status == 404:

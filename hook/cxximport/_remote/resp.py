@@ -16,7 +16,7 @@ from typing import Any
 from .errors import StoreError
 
 
-def _connect(host: str, port: int, timeout: float):
+def _connect(host: str, port: int, timeout: float) -> _socket.socket:
     """socket.create_connection, with _socket."""
     # An ASCII host as bytes: a str would load the idna codec (ms per process).
     name = host.encode("ascii") if host.isascii() else host

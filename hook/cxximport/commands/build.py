@@ -16,20 +16,25 @@ from . import Parents, build_options, collect
 
 def _error_from(result: dict[str, Any]) -> BaseException:
     """The exception an import would raise, from one failed build_many result."""
-    core = _core()
+    from .. import _core as core  # as _loader._core() does, but typed by _core.pyi
+
     kind, message = result["error"], result.get("message", "")
     exc: BaseException
     if kind == "compile":
-        exc = core.BuildError(message)
-        exc.log, exc.command, exc.log_path = result["log"], result["command"], result["log_path"]
-        exc.module_cpp, exc.spans = result["module_cpp"], result["spans"]
+        failed = core.BuildError(message)
+        failed.log, failed.command = result["log"], result["command"]
+        failed.log_path = result["log_path"]
+        failed.module_cpp, failed.spans = result["module_cpp"], result["spans"]
+        exc = failed
     elif kind == "scan":
-        exc = core.ScanError(message)
-        exc.filename = result["filename"]
-        exc.lineno, exc.col = result["line"] or None, result["column"] or None
+        scan = core.ScanError(message)
+        scan.filename = result["filename"]
+        scan.lineno, scan.col = result["line"] or None, result["column"] or None
+        exc = scan
     elif kind == "not_cached":
-        exc = core.NotCachedError(message)
-        exc.miss = result.get("miss")
+        missing = core.NotCachedError(message)
+        missing.miss = result["miss"]  # always a dict for not_cached (outcome_dict)
+        exc = missing
     elif kind == "lock_timeout":
         exc = core.LockTimeoutError(message)
     elif kind == "cache":

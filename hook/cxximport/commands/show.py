@@ -19,10 +19,10 @@ def _resolve_target(target: str) -> tuple[str, str]:
         if not os.path.isfile(source):
             raise SystemExit(f"cxximport show: no such file: {target}")
         return source, module_name_for(source)
-    source = find_source(target, [os.getcwd(), *sys.path])
-    if source is None:
+    found = find_source(target, [os.getcwd(), *sys.path])
+    if found is None:
         raise SystemExit(f"cxximport show: no {target.replace('.', '/')}{SUFFIX} on sys.path")
-    return source, target
+    return found, target
 
 
 def _print_file(title: str, path: str) -> None:
