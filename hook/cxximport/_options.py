@@ -68,6 +68,10 @@ def __getattr__(name: str) -> Any:
     }
     if name in views:
         return getattr(_table(), views[name])()
+    if name == "Progress":  # moved to _progress.py; imported only when a build reports
+        from ._progress import Progress
+
+        return Progress
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -562,6 +562,8 @@ void finish_module(const NinjaOutcome& outcome, Reporter& reporter, PreparedModu
     ::unlink((build_dir + "/" + dep_file).c_str());
     ::unlink((build_dir + "/" + dep_file.substr(0, dep_file.size() - 2)).c_str());
   }
+  // Ninja's own state, wherever a ninja run left it: not part of an entry.
+  for (const char* spent : {"/.ninja_log", "/.ninja_deps"}) ::unlink((build_dir + spent).c_str());
   cache::Hit hit;
   if (!store.publish(build_dir, m, &hit, &err)) return abandon(pm, BuildFailure::Kind::Cache, err);
   store.count("build");

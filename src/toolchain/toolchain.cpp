@@ -312,17 +312,19 @@ Flags module_flags(const FlagInput& in) {
   auto absolute = [&](const std::string& dir) {
     return !dir.empty() && dir[0] == '/' ? dir : in.source_dir + "/" + dir;
   };
+  // The user's code gets the common warnings (counted after a build, never
+  // errors), in an AOT build too.
+  f.cxxflags.insert(f.cxxflags.end(), {"-Wall", "-Wextra"});
   if (cmake) {
     f.cxxflags.push_back("-iquote" + in.source_dir);  // one word: CMake de-duplicates options
     f.include_dirs.push_back(in.source_dir);
     for (const auto& dir : d.include_dirs) f.include_dirs.push_back(absolute(dir));
   } else {
-    // The user's code gets the common warnings (counted after a build, never
-    // errors). The runtime comes first, so a user header can never shadow
-    // pyx/; its headers say `#pragma GCC system_header`, so they never add to
-    // the count.
-    f.cxxflags.insert(f.cxxflags.end(), {"-Wall", "-Wextra", "-I" + in.templates_dir, "-isystem", in.python_include,
-                                         "-isystem", in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
+    // The runtime comes first, so a user header can never shadow pyx/; its
+    // headers say `#pragma GCC system_header`, so they never add to the
+    // warnings counted.
+    f.cxxflags.insert(f.cxxflags.end(), {"-I" + in.templates_dir, "-isystem", in.python_include, "-isystem",
+                                         in.numpy_include, "-iquote", in.source_dir, "-I" + in.source_dir});
     for (const auto& dir : d.include_dirs) f.cxxflags.push_back("-I" + absolute(dir));
   }
   // Last, so a user's -w or -Wno-... wins.
