@@ -175,10 +175,13 @@ def run(ctx: Context) -> Result:
         + table(["process", "min", "median", "overhead (min)", "overhead (median)",
                  "in-process after numpy (min)", "(median)"], rows))
     labels = [c[0] for c in cases]
-    res.charts.append(bar_chart(NAME, labels, [min(samples[x]) * 1e3 for x in labels],
-                                [stats(samples[x])[1] * 1e3 for x in labels],
-                                "ms per process", "Warm import in a new process",
-                                highlight=lambda s: "cxximport" in s))
+    try:
+        res.charts.append(bar_chart(NAME, labels, [min(samples[x]) * 1e3 for x in labels],
+                                    [stats(samples[x])[1] * 1e3 for x in labels],
+                                    "ms per process", "Warm import in a new process",
+                                    highlight=lambda s: "cxximport" in s))
+    except ImportError as e:  # matplotlib is optional
+        notes.append(f"chart skipped: {e}")
 
     # Where the hit's time goes, stage by stage (min and median over the runs).
     head = ["stage"]
