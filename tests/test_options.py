@@ -238,3 +238,33 @@ def test_pyproject_is_parsed_only_when_it_may_hold_the_table(text, may):
     # (tomllib costs milliseconds at every warm start); any spelling of the
     # table is.
     assert _options._may_have_table(text.encode()) is may
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[project]\nname = "cxximport"\ndependencies = ["cxximport>=0.1"]\n',
+        '[project.scripts]\ncxximport = "cxximport.cli:main"\n[tool.ruff]\nline-length = 100\n',
+    ],
+)
+def test_a_dependency_on_cxximport_compiles_no_pattern(text):
+    # The patterns cost a quarter of a millisecond to compile at each warm
+    # start (issue 15): a file that only names the package never needs them.
+    _options._table_patterns.cache_clear()
+    assert _options._may_have_table(text.encode()) is False
+    assert _options._table_patterns.cache_info().misses == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[tool.cxximport]\n",
+        "[ 'tool' . 'cxximport' ]\n",
+        'tool . "cxximport" . openmp = true\n',
+        "[tool]\ncxximport = {}\n",
+        "  [ tool ]  # comment\n  'cxximport'.openmp = true\n",
+    ],
+)
+def test_the_quick_check_never_hides_a_spelling_of_the_table(text):
+    assert _options._may_be_spelled(text.encode())
+    assert _options._may_have_table(text.encode()) is True

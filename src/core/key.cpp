@@ -1,7 +1,10 @@
 #include "core/key.hpp"
 
 #include <algorithm>
-#include <filesystem>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <map>
 #include <mutex>
 #include <sys/stat.h>
@@ -70,6 +73,55 @@ cache::KeyFields key_fields(const KeyInput& in) {
   };
 }
 
+namespace {
+
+// Every regular file under dir (symbolic links to files followed, to
+// directories not, as std::filesystem's recursive iterator does) with its
+// stat, by readdir and fstatat relative to the open directory: a warm import
+// runs this once per process, and the iterator's path objects cost more than
+// the stats themselves (issue 15).
+bool list_tree(const std::string& dir, std::vector<std::pair<std::string, struct stat>>* out, std::string* err) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    *err = "cannot read " + dir + ": " + std::strerror(errno);
+    return false;
+  }
+  std::vector<std::string> subdirs;
+  bool ok = true;
+  for (;;) {
+    errno = 0;  // readdir's end and its failure differ only in errno
+    struct dirent* e = ::readdir(d);
+    if (!e) break;
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    const std::string path = dir + "/" + name;
+    if (e->d_type == DT_DIR) {
+      subdirs.push_back(path);
+      continue;
+    }
+    struct stat st;
+    if (e->d_type == DT_UNKNOWN) {
+      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        subdirs.push_back(path);
+        continue;
+      }
+    }
+    if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;  // a dangling link: not a file
+    if (S_ISREG(st.st_mode)) out->emplace_back(path, st);
+  }
+  if (errno != 0) {
+    *err = "cannot read " + dir + ": " + std::strerror(errno);
+    ok = false;
+  }
+  ::closedir(d);
+  for (const auto& sub : subdirs)
+    if (ok) ok = list_tree(sub, out, err);
+  return ok;
+}
+
+}  // namespace
+
 bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string* hex, std::string* err) {
   static std::mutex mu;
   static std::map<std::string, std::string> memo;
@@ -83,21 +135,11 @@ bool tree_hash(const std::string& dir, const std::string& memo_dir, std::string*
   // they changed since the memo was written.
   std::vector<std::string> files;
   Hasher stamp;
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec)) files.push_back(it->path().string());
-  if (ec) {
-    *err = "cannot read " + dir + ": " + ec.message();
-    return false;
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    struct stat st;
-    if (stat(f.c_str(), &st) != 0) {
-      *err = "cannot read " + f;
-      return false;
-    }
+  std::vector<std::pair<std::string, struct stat>> found;
+  if (!list_tree(dir, &found, err)) return false;
+  std::sort(found.begin(), found.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (const auto& [f, st] : found) {
+    files.push_back(f);
     stamp.field("path", f)
         .field("size", static_cast<std::int64_t>(st.st_size))
         .field("mtime", static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);

@@ -202,6 +202,8 @@ bool parameters(const Tokens& t, int open, int close, Export* ex, ScanError* err
 }  // namespace
 
 bool is_export_mark(const Tokens& t, int i) {
+  // Every mark starts PYX_: checked first, as the scanner asks at every token.
+  if (!is_ident(t, i) || t[i].text.compare(0, 4, "PYX_") != 0) return false;
   return is_ident(t, i, "PYX_EXPORT") || is_ident(t, i, "PYX_NOGIL") || is_ufunc_mark(t, i);
 }
 

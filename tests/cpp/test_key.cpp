@@ -77,6 +77,7 @@ TEST(hasher_tags_separate_equal_concatenations) {
 
 #include <fstream>
 #include <sys/stat.h>
+#include <unistd.h>
 
 TEST(tree_hash_follows_content_and_writes_its_memo) {
   char tmpl[] = "/tmp/cxxtree.XXXXXX";
@@ -96,6 +97,20 @@ TEST(tree_hash_follows_content_and_writes_its_memo) {
   CHECK(core::tree_hash(c, "", &hc, &err));
   CHECK_EQ(ha, hb);  // same files, another place
   CHECK(ha != hc);
+  // A header in a nested directory counts, and so does one reached through
+  // a symbolic link (the walk is readdir and fstatat, not std::filesystem).
+  std::string d = make("d", "one"), e = make("e", "one"), hd, he;
+  mkdir((d + "/pyx/detail").c_str(), 0700);
+  std::ofstream(d + "/pyx/detail/z.hpp") << "nested";
+  std::ofstream(root + "/outside.hpp") << "linked";
+  CHECK(symlink((root + "/outside.hpp").c_str(), (e + "/pyx/link.hpp").c_str()) == 0);
+  CHECK(core::tree_hash(d, "", &hd, &err));
+  CHECK(core::tree_hash(e, "", &he, &err));
+  CHECK(hd != ha);
+  CHECK(he != ha);
+  CHECK(hd != he);
+  std::string missing;
+  CHECK(!core::tree_hash(root + "/none", "", &missing, &err));
   struct stat st;
   CHECK(stat((memo + "/runtime-" + hash_bytes(a).substr(0, 24)).c_str(), &st) == 0);
   CHECK_EQ(st.st_mode & 0777, 0600u);
