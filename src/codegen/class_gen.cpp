@@ -5,6 +5,7 @@
 #include <set>
 
 #include "codegen/module_gen.hpp"
+#include "codegen/stub_gen.hpp"
 #include "codegen/writer.hpp"
 #include "scan/pytype.hpp"
 
@@ -776,19 +777,6 @@ std::string strip_type(std::string t) {
   while (!t.empty() && (t.back() == '&' || t.back() == ' ')) t.pop_back();
   if (t.size() > 6 && t.compare(t.size() - 6, 6, " const") == 0) t.resize(t.size() - 6);
   return t;
-}
-
-std::string py_doc_literal(const std::string& doc) {
-  std::string out = "\"\"\"";
-  for (char ch : doc) {
-    if (ch == '\\')
-      out += "\\\\";
-    else if (ch == '"')
-      out += "\\\"";
-    else
-      out += ch;
-  }
-  return out + "\"\"\"";
 }
 
 }  // namespace

@@ -10,8 +10,6 @@
 
 namespace cxximport::codegen {
 
-namespace {
-
 // A docstring as a Python string literal that survives any content.
 std::string py_doc_literal(const std::string& doc) {
   std::string out = "\"\"\"";
@@ -25,6 +23,8 @@ std::string py_doc_literal(const std::string& doc) {
   }
   return out + "\"\"\"";
 }
+
+namespace {
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;

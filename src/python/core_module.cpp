@@ -15,6 +15,7 @@
 #include "codegen/ufunc_gen.hpp"
 #include "core/batch.hpp"
 #include "core/orchestrator.hpp"
+#include "python/fs_path.hpp"
 #include "python/options.hpp"
 #include "scan/directives.hpp"
 #include "scan/scanner.hpp"
@@ -30,6 +31,8 @@ extern PyMethodDef cxximport_setup_check_methods[];
 namespace {
 
 using namespace cxximport;
+using python::fs_bytes;
+using python::fs_str;
 
 PyObject* ScanError = nullptr;
 PyObject* BuildError = nullptr;
@@ -37,24 +40,11 @@ PyObject* NotCachedError = nullptr;
 PyObject* CacheError = nullptr;        // cxximport.errors.CacheError (public, raised as is)
 PyObject* LockTimeoutError = nullptr;  // cxximport.errors.LockTimeoutError, a CacheError
 
-// Paths cross this shell as bytes, the way os.fsencode/os.fsdecode carry
-// them: a directory name that is not UTF-8 reaches the core unchanged (str
-// with surrogate escapes, bytes or os.PathLike in) and comes back as the
-// same str. Text for people (messages, logs) is decoded with replacement.
-bool fs_bytes(PyObject* o, std::string* out) {
-  PyObject* b = nullptr;
-  if (!PyUnicode_FSConverter(o, &b)) return false;
-  out->assign(PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b)));
-  Py_DECREF(b);
-  return true;
-}
+// Paths: fs_bytes/fs_str (fs_path.hpp). Text for people (messages, logs) is
+// decoded with replacement.
 
 // For PyArg_Parse* "O&".
 int path_arg(PyObject* o, void* out) { return fs_bytes(o, static_cast<std::string*>(out)) ? 1 : 0; }
-
-PyObject* fs_str(const std::string& s) {
-  return PyUnicode_DecodeFSDefaultAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
-}
 
 PyObject* text_str(const std::string& s) {
   return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");

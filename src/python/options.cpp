@@ -12,23 +12,12 @@
 #include "scan/directives.hpp"
 #include "scan/scanner.hpp"
 #include "toolchain/toolchain.hpp"
+#include "python/fs_path.hpp"
 #include "util/file.hpp"
 
 namespace cxximport::python {
 
 namespace {
-
-bool fs_bytes(PyObject* o, std::string* out) {
-  PyObject* b = nullptr;
-  if (!PyUnicode_FSConverter(o, &b)) return false;
-  out->assign(PyBytes_AS_STRING(b), static_cast<std::size_t>(PyBytes_GET_SIZE(b)));
-  Py_DECREF(b);
-  return true;
-}
-
-PyObject* fs_str(const std::string& s) {
-  return PyUnicode_DecodeFSDefaultAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
-}
 
 PyObject* text(std::string_view s) {
   return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
