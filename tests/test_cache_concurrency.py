@@ -270,11 +270,15 @@ def test_builds_killed_at_random_points_leave_a_usable_cache(tmp_path, cache_dir
     options = {"ninja": tools["ninja"]}
     slow = {"SLOW_CXX_DELAY": "0.3"}
 
-    # Measure a whole build (a child's start-up to its exit) with the wrapper.
-    t0 = time.monotonic()
-    calib = _finish(_spawn(_source(tmp_path, "victim", -1), options, slow))
-    build_time = time.monotonic() - t0
-    assert calib["returncode"] == 0 and calib["built"] is True, calib["stderr"]
+    # Measure a whole build (a child's start-up to its exit) with the wrapper,
+    # twice, keeping the shorter: the first also fills the compiler's memo, and
+    # a build slowed by a passing load would put most kills after the end.
+    build_time = float("inf")
+    for n in (-1, -2):
+        t0 = time.monotonic()
+        calib = _finish(_spawn(_source(tmp_path, "victim", n), options, slow))
+        build_time = min(build_time, time.monotonic() - t0)
+        assert calib["returncode"] == 0 and calib["built"] is True, calib["stderr"]
 
     # When to kill each run: (marker to wait for or None, then seconds to
     # sleep, STOP_AFTER_NINJA). Random delays over the whole build; then
